@@ -1,0 +1,132 @@
+#include "controlplane/event_loop.h"
+
+#include <sofia-sip/su.h>
+
+namespace sbc::controlplane {
+
+struct EventLoop::Watch {
+  EventLoop* loop;
+  WatchId id;
+  int index = -1;  // su_root registration index
+  su_wait_t wait[1];
+  FdCallback cb;
+};
+
+struct EventLoop::Timer {
+  EventLoop* loop;
+  TimerId id;
+  su_timer_t* timer = nullptr;
+  bool repeating;
+  std::function<void()> cb;
+};
+
+Result<std::unique_ptr<EventLoop>> EventLoop::create() {
+  std::unique_ptr<EventLoop> loop(new EventLoop());
+  if (su_init() != 0) return make_error("su_init failed");
+  loop->su_initialised_ = true;
+  loop->root_ = su_root_create(nullptr);
+  if (!loop->root_) return make_error("su_root_create failed");
+  return loop;
+}
+
+EventLoop::~EventLoop() {
+  for (auto& [id, t] : timers_) su_timer_destroy(t->timer);
+  timers_.clear();
+  for (auto& [id, w] : watches_) su_root_deregister(root_, w->index);
+  watches_.clear();
+  if (root_) su_root_destroy(root_);
+  if (su_initialised_) {
+    su_deinit();
+  }
+}
+
+int EventLoop::on_wakeup(su_root_magic_t*, su_wait_t*, su_wakeup_arg_t* arg) {
+  auto* w = reinterpret_cast<Watch*>(arg);
+  // Copy: the callback may unwatch itself, destroying *w.
+  FdCallback cb = w->cb;
+  cb();
+  return 0;
+}
+
+Result<EventLoop::WatchId> EventLoop::watch_readable(int fd, FdCallback cb) {
+  auto w = std::make_unique<Watch>();
+  w->loop = this;
+  w->id = next_id_++;
+  w->cb = std::move(cb);
+  if (su_wait_create(w->wait, fd, SU_WAIT_IN) != 0) return make_error("su_wait_create failed");
+  w->index = su_root_register(root_, w->wait, &EventLoop::on_wakeup,
+                              reinterpret_cast<su_wakeup_arg_t*>(w.get()), su_pri_normal);
+  if (w->index < 0) return make_error("su_root_register failed");
+  WatchId id = w->id;
+  watches_.emplace(id, std::move(w));
+  return id;
+}
+
+void EventLoop::unwatch(WatchId id) {
+  auto it = watches_.find(id);
+  if (it == watches_.end()) return;
+  su_root_deregister(root_, it->second->index);
+  watches_.erase(it);
+}
+
+void EventLoop::on_timer(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg) {
+  auto* t = reinterpret_cast<Timer*>(arg);
+  EventLoop* loop = t->loop;
+  TimerId id = t->id;
+  std::function<void()> cb = t->cb;
+  if (!t->repeating) {
+    su_timer_destroy(t->timer);
+    loop->timers_.erase(id);  // t is gone from here on
+  }
+  cb();
+}
+
+Result<EventLoop::TimerId> EventLoop::every(std::chrono::milliseconds period,
+                                            std::function<void()> cb) {
+  auto t = std::make_unique<Timer>();
+  t->loop = this;
+  t->id = next_id_++;
+  t->repeating = true;
+  t->cb = std::move(cb);
+  t->timer = su_timer_create(su_root_task(root_), static_cast<su_duration_t>(period.count()));
+  if (!t->timer) return make_error("su_timer_create failed");
+  if (su_timer_set_interval(t->timer, &EventLoop::on_timer,
+                            reinterpret_cast<su_timer_arg_t*>(t.get()),
+                            static_cast<su_duration_t>(period.count())) != 0)
+    return make_error("su_timer_set_interval failed");
+  TimerId id = t->id;
+  timers_.emplace(id, std::move(t));
+  return id;
+}
+
+Result<EventLoop::TimerId> EventLoop::after(std::chrono::milliseconds delay,
+                                            std::function<void()> cb) {
+  auto t = std::make_unique<Timer>();
+  t->loop = this;
+  t->id = next_id_++;
+  t->repeating = false;
+  t->cb = std::move(cb);
+  t->timer = su_timer_create(su_root_task(root_), static_cast<su_duration_t>(delay.count()));
+  if (!t->timer) return make_error("su_timer_create failed");
+  if (su_timer_set(t->timer, &EventLoop::on_timer, reinterpret_cast<su_timer_arg_t*>(t.get())) != 0)
+    return make_error("su_timer_set failed");
+  TimerId id = t->id;
+  timers_.emplace(id, std::move(t));
+  return id;
+}
+
+void EventLoop::cancel(TimerId id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return;
+  su_timer_destroy(it->second->timer);
+  timers_.erase(it);
+}
+
+void EventLoop::run() {
+  su_root_run(root_);
+}
+void EventLoop::stop() {
+  su_root_break(root_);
+}
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,266 @@
+#include "controlplane/sbcd.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "controlplane/json_writer.h"
+#include "controlplane/log.h"
+#include "controlplane/version.h"
+#include "policy/loader.h"
+
+namespace sbc::controlplane {
+namespace {
+
+constexpr const char* kAllow =
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, REFER, REGISTER";
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  std::time_t s = std::chrono::system_clock::to_time_t(t);
+  tm utc;
+  gmtime_r(&s, &utc);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+// Method label values are bounded: the methods RFC 3261 and its extensions
+// define, everything else is "other".
+std::string method_label(const sip_t* sip) {
+  static const char* kKnown[] = {"INVITE",    "ACK",    "BYE",     "CANCEL", "OPTIONS",
+                                 "REGISTER",  "INFO",   "UPDATE",  "PRACK",  "REFER",
+                                 "SUBSCRIBE", "NOTIFY", "MESSAGE", "PUBLISH"};
+  const char* name = sip && sip->sip_request ? sip->sip_request->rq_method_name : nullptr;
+  if (name)
+    for (const char* k : kKnown)
+      if (std::string_view(name) == k) return k;
+  return "other";
+}
+
+std::vector<sip::ListenSpec> listen_specs(const policy::Interface& leg) {
+  std::vector<sip::ListenSpec> out;
+  for (const auto& l : leg.sip) out.push_back({policy::to_string(l.transport), l.port});
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
+  std::unique_ptr<Sbcd> self(new Sbcd(options));
+  self->started_ = std::chrono::steady_clock::now();
+  self->started_wall_ = std::chrono::system_clock::now();
+
+  auto loaded = policy::load_policy_file(options.policy_file);
+  if (!loaded.policy) {
+    std::string msg = "policy " + options.policy_file + " is invalid:";
+    for (const auto& d : loaded.diagnostics) msg += "\n  " + d.to_string();
+    return make_error(msg);
+  }
+  self->policy_ = loaded.policy;
+  self->policy_loaded_at_ = std::chrono::system_clock::now();
+
+  if (options.dataplane)
+    return make_error(
+        "the DPDK dataplane is not built into this version yet; run with --no-dataplane "
+        "(control-plane-only mode: SIP on kernel sockets bound to the leg addresses)");
+
+  auto loop = EventLoop::create();
+  if (!loop) return loop.error();
+  self->loop_ = std::move(*loop);
+
+  Sbcd* raw = self.get();
+  self->signals_ = std::make_unique<SignalWatcher>(
+      [raw] {
+        log::info("shutdown", {{"reason", "signal"}});
+        raw->loop_->stop();
+      },
+      [raw] { (void)raw->reload(); });
+  if (auto s = self->signals_->attach(*self->loop_); !s) return s.error();
+
+  self->register_metrics();
+  if (options.metrics_listen != "off") {
+    if (auto s = self->metrics_.serve(options.metrics_listen); !s) return s.error();
+  }
+
+  if (auto s = self->start_sip(); !s) return s.error();
+
+  self->admin_ = std::make_unique<AdminServer>(*self->loop_);
+  self->register_admin_commands();
+  if (auto s = self->admin_->listen(options.admin_socket); !s) return s.error();
+
+  log::info("started", {{"version", SBC_VERSION},
+                        {"policy", options.policy_file},
+                        {"admin_socket", options.admin_socket},
+                        {"metrics", options.metrics_listen},
+                        {"dataplane", options.dataplane ? "dpdk" : "off"}});
+  return self;
+}
+
+Sbcd::~Sbcd() {
+  // Agents and the admin socket go before the loop they are registered on.
+  agents_.clear();
+  admin_.reset();
+  signals_.reset();
+  loop_.reset();
+}
+
+void Sbcd::run() {
+  loop_->run();
+}
+
+Status Sbcd::start_sip() {
+  for (const auto& leg : policy_->interfaces) {
+    std::string name = leg.name;
+    auto agent = sip::SipAgent::create(loop_->root(), name, leg.address.address, listen_specs(leg),
+                                       [this, name](nta_incoming_t* irq, const sip_t* sip) {
+                                         return on_sip_request(name, irq, sip);
+                                       });
+    if (!agent) return agent.error();
+    for (const auto& b : (*agent)->bound()) log::info("sip_listening", {{"leg", name}, {"on", b}});
+    agents_.push_back(std::move(*agent));
+  }
+  return ok_status();
+}
+
+int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip) {
+  sip_requests_->Add({{"leg", leg}, {"method", method_label(sip)}}).Increment();
+  if (sip->sip_request->rq_method == sip_method_options) {
+    nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow),
+                        SIPTAG_ACCEPT_STR("application/sdp"), SIPTAG_SUPPORTED_STR("timer"),
+                        TAG_END());
+    return 200;
+  }
+  // Calls and registrations are not handled by this version yet: say so
+  // rather than pretend.
+  nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR("OPTIONS"), TAG_END());
+  return 501;
+}
+
+Status Sbcd::reload() {
+  auto loaded = policy::load_policy_file(options_.policy_file);
+  if (!loaded.policy) {
+    std::string msg;
+    for (const auto& d : loaded.diagnostics) msg += d.to_string() + "\n";
+    reloads_->Add({{"outcome", "invalid"}}).Increment();
+    log::warn("reload_rejected", {{"policy", options_.policy_file}, {"reason", "invalid policy"}});
+    return make_error(msg);
+  }
+  if (!policy::same_interfaces(*loaded.policy, *policy_)) {
+    reloads_->Add({{"outcome", "needs_restart"}}).Increment();
+    log::warn("reload_rejected",
+              {{"policy", options_.policy_file}, {"reason", "interfaces changed"}});
+    return make_error(
+        "the interfaces section changed: ports and addresses need a restart of sbcd; the running "
+        "policy stays in force\n");
+  }
+  policy_ = loaded.policy;
+  policy_loaded_at_ = std::chrono::system_clock::now();
+  reloads_->Add({{"outcome", "success"}}).Increment();
+  log::info("reloaded", {{"policy", options_.policy_file}});
+  return ok_status();
+}
+
+void Sbcd::register_metrics() {
+  auto& r = metrics_.registry();
+  prometheus::BuildGauge()
+      .Name("sbc_build_info")
+      .Help("Always 1; the version label says which sbcd runs")
+      .Register(r)
+      .Add({{"version", SBC_VERSION}})
+      .Set(1);
+  prometheus::BuildGauge()
+      .Name("sbc_start_time_seconds")
+      .Help("Unix time at which sbcd started")
+      .Register(r)
+      .Add({})
+      .Set(std::chrono::duration<double>(started_wall_.time_since_epoch()).count());
+  sip_requests_ = &prometheus::BuildCounter()
+                       .Name("sbc_sip_requests_total")
+                       .Help("SIP requests received outside a dialog, by leg and method")
+                       .Register(r);
+  reloads_ = &prometheus::BuildCounter()
+                  .Name("sbc_policy_reloads_total")
+                  .Help("Policy reloads by outcome (success, invalid, needs_restart)")
+                  .Register(r);
+  for (const char* o : {"success", "invalid", "needs_restart"}) reloads_->Add({{"outcome", o}});
+}
+
+void Sbcd::register_admin_commands() {
+  admin_->on("status", "version, uptime, policy, legs [--json]",
+             [this](const std::vector<std::string>& a) { return status_command(a); });
+  admin_->on("reload", "reload the policy file (interfaces need a restart)",
+             [this](const std::vector<std::string>&) {
+               auto s = reload();
+               if (!s) return admin::Reply{false, s.error().message};
+               return admin::Reply{true, "policy reloaded from " + options_.policy_file + "\n"};
+             });
+}
+
+admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
+  bool json = false;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else
+      return {false, "status: unknown argument '" + a + "'\n"};
+  }
+  auto uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  const char* dataplane = options_.dataplane ? "dpdk" : "off (control-plane-only mode)";
+  if (json) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("version").value(SBC_VERSION);
+    w.key("pid").value(static_cast<int64_t>(getpid()));
+    w.key("uptime_seconds").value(static_cast<int64_t>(uptime.count()));
+    w.key("policy").begin_object();
+    w.key("file").value(options_.policy_file);
+    w.key("loaded_at").value(iso_time(policy_loaded_at_));
+    w.end_object();
+    w.key("dataplane").value(options_.dataplane ? "dpdk" : "off");
+    w.key("metrics").value(options_.metrics_listen);
+    w.key("legs").begin_array();
+    for (const auto& leg : policy_->interfaces) {
+      w.begin_object();
+      w.key("name").value(leg.name);
+      w.key("address").value(leg.address.to_string());
+      w.key("port").value(leg.port);
+      w.key("sip").begin_array();
+      for (const auto& a : agents_)
+        if (a->leg_name() == leg.name)
+          for (const auto& b : a->bound()) w.value(b);
+      w.end_array();
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    return {true, w.str() + "\n"};
+  }
+  std::string out;
+  out += "sbcd " SBC_VERSION "  pid " + std::to_string(getpid()) + "  up " +
+         std::to_string(uptime.count()) + "s\n";
+  out += "policy     " + options_.policy_file + " (loaded " + iso_time(policy_loaded_at_) + ")\n";
+  out += std::string("dataplane  ") + dataplane + "\n";
+  out += "metrics    " + options_.metrics_listen + "\n\n";
+  char line[256];
+  snprintf(line, sizeof line, "%-12s %-20s %s\n", "LEG", "ADDRESS", "SIP");
+  out += line;
+  for (const auto& leg : policy_->interfaces) {
+    std::string sip;
+    for (const auto& a : agents_)
+      if (a->leg_name() == leg.name)
+        for (const auto& b : a->bound()) sip += (sip.empty() ? "" : " ") + b;
+    snprintf(line, sizeof line, "%-12s %-20s %s\n", leg.name.c_str(),
+             leg.address.to_string().c_str(), sip.c_str());
+    out += line;
+  }
+  return {true, out};
+}
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,61 @@
+// The daemon: the event loop and everything registered on it (signals, the
+// admin socket, metrics, SIP agents per leg), built from a policy. main()
+// only parses options and calls Sbcd::start() then run().
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "controlplane/admin_server.h"
+#include "controlplane/event_loop.h"
+#include "controlplane/metrics_registry.h"
+#include "controlplane/sbcd_options.h"
+#include "controlplane/signal_watcher.h"
+#include "policy/policy.h"
+#include "sip/sip_agent.h"
+
+namespace prometheus {
+class Counter;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace sbc::controlplane {
+
+class Sbcd {
+ public:
+  static Result<std::unique_ptr<Sbcd>> start(const SbcdOptions& options);
+  ~Sbcd();
+
+  void run();  // until SIGTERM/SIGINT
+  // Loads, validates and swaps the policy; the running one stays on failure.
+  Status reload();
+
+ private:
+  explicit Sbcd(const SbcdOptions& options) : options_(options) {}
+  Status start_sip();
+  void register_admin_commands();
+  void register_metrics();
+  int on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
+  admin::Reply status_command(const std::vector<std::string>& args) const;
+
+  SbcdOptions options_;
+  policy::PolicyPtr policy_;
+  std::chrono::system_clock::time_point policy_loaded_at_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::system_clock::time_point started_wall_;
+
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<SignalWatcher> signals_;
+  std::unique_ptr<AdminServer> admin_;
+  MetricsRegistry metrics_;
+  std::vector<std::unique_ptr<sip::SipAgent>> agents_;
+
+  prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
+  prometheus::Family<prometheus::Counter>* reloads_ = nullptr;
+};
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,65 @@
+#include "controlplane/sbcd_options.h"
+
+namespace sbc::controlplane {
+
+std::string sbcd_usage() {
+  return "usage: sbcd --policy FILE [options]     run the SBC\n"
+         "       sbcd --check FILE [--strict]     validate a policy and exit\n"
+         "       sbcd --version\n"
+         "options:\n"
+         "  --admin-socket PATH   sbcctl's socket (default /run/sbcd/admin.sock)\n"
+         "  --metrics ADDR:PORT   Prometheus endpoint (default 127.0.0.1:9464; 'off' disables)\n"
+         "  --no-dataplane        control-plane-only mode: SIP on kernel sockets, no DPDK\n"
+         "  --log-level LEVEL     debug, info, warn or error (default info)\n";
+}
+
+Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
+  SbcdOptions o;
+  bool have_policy = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* what) -> Result<std::string> {
+      if (i + 1 >= args.size()) return make_error(a + " needs " + what);
+      return args[++i];
+    };
+    if (a == "--policy" || a == "--check") {
+      auto v = value("a policy file");
+      if (!v) return v.error();
+      o.policy_file = *v;
+      have_policy = true;
+      if (a == "--check") o.mode = SbcdOptions::Mode::check;
+    } else if (a == "--strict") {
+      o.strict = true;
+    } else if (a == "--admin-socket") {
+      auto v = value("a path");
+      if (!v) return v.error();
+      o.admin_socket = *v;
+    } else if (a == "--metrics") {
+      auto v = value("ADDRESS:PORT or 'off'");
+      if (!v) return v.error();
+      if (*v != "off" && v->find(':') == std::string::npos)
+        return make_error("--metrics expects ADDRESS:PORT or 'off', got '" + *v + "'");
+      o.metrics_listen = *v;
+    } else if (a == "--no-dataplane") {
+      o.dataplane = false;
+    } else if (a == "--log-level") {
+      auto v = value("a level");
+      if (!v) return v.error();
+      if (!log::parse_level(*v, o.log_level))
+        return make_error("unknown log level '" + *v + "' (debug, info, warn, error)");
+    } else if (a == "--version") {
+      o.mode = SbcdOptions::Mode::version;
+    } else if (a == "--help" || a == "-h") {
+      o.mode = SbcdOptions::Mode::help;
+    } else {
+      return make_error("unknown argument '" + a + "'");
+    }
+  }
+  if ((o.mode == SbcdOptions::Mode::run || o.mode == SbcdOptions::Mode::check) && !have_policy)
+    return make_error("a policy file is required (--policy FILE or --check FILE)");
+  if (o.strict && o.mode != SbcdOptions::Mode::check)
+    return make_error("--strict goes with --check");
+  return o;
+}
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,28 @@
+// sbcd's command line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "controlplane/log.h"
+
+namespace sbc::controlplane {
+
+struct SbcdOptions {
+  enum class Mode { run, check, version, help };
+  Mode mode = Mode::run;
+  std::string policy_file;
+  bool strict = false;  // --check: warnings are errors
+  std::string admin_socket = "/run/sbcd/admin.sock";
+  std::string metrics_listen = "127.0.0.1:9464";  // "off" disables the exposer
+  // false: control-plane-only mode, SIP on kernel sockets bound to the leg
+  // addresses, no DPDK (tests, and hosts without a dataplane).
+  bool dataplane = true;
+  log::Level log_level = log::Level::info;
+};
+
+Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args);
+std::string sbcd_usage();
+
+}  // namespace sbc::controlplane

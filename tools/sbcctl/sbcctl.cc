@@ -1,0 +1,94 @@
+// sbcctl: the operator's command line for a running sbcd, over its local
+// admin socket. The daemon renders replies (tables, or JSON with --json), so
+// this tool stays thin: send the words, print the body, exit 0 or 1.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "controlplane/admin_protocol.h"
+
+namespace {
+
+void usage() {
+  fputs(
+      "usage: sbcctl [--socket PATH] COMMAND [ARGS...]\n"
+      "  status [--json]    version, uptime, policy, legs\n"
+      "  reload             reload sbcd's policy file\n"
+      "  help               the commands this sbcd knows\n"
+      "The socket defaults to $SBC_ADMIN_SOCKET, else /run/sbcd/admin.sock.\n",
+      stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path =
+      getenv("SBC_ADMIN_SOCKET") ? getenv("SBC_ADMIN_SOCKET") : sbc::admin::kDefaultSocketPath;
+  std::vector<std::string> words;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (words.empty() && a == "--socket" && i + 1 < argc) {
+      path = argv[++i];
+    } else if (words.empty() && (a == "-h" || a == "--help")) {
+      usage();
+      return 0;
+    } else {
+      if (a.find('\n') != std::string::npos) {
+        fprintf(stderr, "sbcctl: arguments may not contain newlines\n");
+        return 2;
+      }
+      words.push_back(a);
+    }
+  }
+  if (words.empty()) {
+    usage();
+    return 2;
+  }
+
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) {
+    fprintf(stderr, "sbcctl: socket path too long: %s\n", path.c_str());
+    return 2;
+  }
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path.c_str(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    fprintf(stderr, "sbcctl: cannot reach sbcd at %s: %s (is sbcd running?)\n", path.c_str(),
+            strerror(errno));
+    return 3;
+  }
+  timeval tv{30, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string req = sbc::admin::encode_request(words);
+  if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    fprintf(stderr, "sbcctl: sending to sbcd failed: %s\n", strerror(errno));
+    return 3;
+  }
+  std::string reply;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      fprintf(stderr, "sbcctl: reading sbcd's reply failed: %s\n", strerror(errno));
+      return 3;
+    }
+    if (n == 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  auto r = sbc::admin::decode_reply(reply);
+  if (!r) {
+    fprintf(stderr, "sbcctl: sbcd sent a malformed reply\n");
+    return 3;
+  }
+  fputs(r->body.c_str(), r->ok ? stdout : stderr);
+  return r->ok ? 0 : 1;
+}
