@@ -7,50 +7,14 @@
 #include <map>
 #include <memory>
 
+#include "policy/csv_line.h"
+
 namespace sbc::policy {
 namespace {
 
 void report(Diagnostics& out, const std::string& file, int line, const std::string& field,
             const std::string& msg) {
   out.push_back({Diagnostic::Severity::error, file, line, line > 0 ? 1 : 0, field, msg});
-}
-
-// One CSV record on one line: fields separated by commas, optionally in
-// double quotes with "" for a quote. Credentials never hold newlines, so a
-// record never spans lines.
-bool split_csv_line(const std::string& line, std::vector<std::string>& fields) {
-  fields.clear();
-  std::string cur;
-  bool quoted = false, was_quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') {
-          cur += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        cur += c;
-      }
-    } else if (c == '"' && cur.empty() && !was_quoted) {
-      quoted = was_quoted = true;
-    } else if (c == ',') {
-      fields.push_back(std::move(cur));
-      cur.clear();
-      was_quoted = false;
-    } else if (c == '\r' && i + 1 == line.size()) {
-      // CRLF files from spreadsheets.
-    } else {
-      if (was_quoted) return false;  // text after a closing quote
-      cur += c;
-    }
-  }
-  if (quoted) return false;
-  fields.push_back(std::move(cur));
-  return true;
 }
 
 struct Columns {
@@ -117,35 +81,29 @@ std::vector<MemberRow> parse_members_csv(const std::string& text, const std::str
                                          Diagnostics& out) {
   std::vector<MemberRow> rows;
   Columns cols;
-  bool have_header = false;
-  std::vector<std::string> fields;
-  size_t pos = 0;
-  int line = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string l = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (l.empty() || l == "\r" || l[0] == '#') continue;
-    if (!split_csv_line(l, fields)) {
-      report(out, file, line, "members", "malformed CSV line (unbalanced quotes)");
-      continue;
-    }
-    if (!have_header) {
-      if (!map_columns(fields, cols, file, line, out)) return {};
-      have_header = true;
-      continue;
-    }
-    if (rows.size() >= kMaxMemberRows) {
-      report(out, file, line, "members",
-             "more than " + std::to_string(kMaxMemberRows) + " members; refused");
-      return {};
-    }
-    MemberRow row;
-    row.at = {file, line, 1};
-    if (fill_row(fields, cols, row, out)) rows.push_back(std::move(row));
-  }
+  bool have_header = false, refused = false;
+  for_each_csv_record(
+      text,
+      [&](int line, const std::vector<std::string>& fields) {
+        if (!have_header) {
+          if (!map_columns(fields, cols, file, line, out)) return refused = true, false;
+          have_header = true;
+          return true;
+        }
+        if (rows.size() >= kMaxMemberRows) {
+          report(out, file, line, "members",
+                 "more than " + std::to_string(kMaxMemberRows) + " members; refused");
+          return refused = true, false;
+        }
+        MemberRow row;
+        row.at = {file, line, 1};
+        if (fill_row(fields, cols, row, out)) rows.push_back(std::move(row));
+        return true;
+      },
+      [&](int line) {
+        report(out, file, line, "members", "malformed CSV line (unbalanced quotes)");
+      });
+  if (refused) return {};
   if (!have_header) report(out, file, 0, "members", "no header line (name,username,password)");
   return rows;
 }
