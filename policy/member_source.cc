@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -66,6 +68,19 @@ bool fill_row(const std::vector<std::string>& f, const Columns& c, MemberRow& ro
   if (row.name.empty()) {
     report(out, row.at.file, row.at.line, "members.name", "empty name");
     return false;
+  }
+  if (!row.ha1.empty()) {
+    // The same rule as `auth.ha1` in YAML: 32 hex digits, stored lower case.
+    const bool hex =
+        row.ha1.size() == 32 && std::all_of(row.ha1.begin(), row.ha1.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c));
+        });
+    if (!hex) {
+      report(out, row.at.file, row.at.line, "members." + row.name + ".ha1",
+             "expected 32 hex digits (MD5 of username:realm:password)");
+      return false;
+    }
+    for (char& c : row.ha1) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   if (row.password.empty() == row.ha1.empty()) {
     report(out, row.at.file, row.at.line, "members." + row.name,
