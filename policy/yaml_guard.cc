@@ -68,6 +68,10 @@ bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out
   constexpr size_t kMaxIndent = 256;
   constexpr int kMaxCompact = kMaxYamlDepth;
   int flow = 0, line = 1;
+  // Quoted scalars may span lines, so the quote state does too. Should it be
+  // fooled (a quote the scan misreads), the bound is still yaml-cpp's own
+  // recursion guard (2,000 levels, a clean exception).
+  char quote = 0;
   size_t pos = 0;
   while (pos <= s.size()) {
     size_t end = s.find('\n', pos);
@@ -93,7 +97,6 @@ bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out
       out.push_back(at(file, line, static_cast<int>(k) + 1, "nested sequences too deep"));
       return false;
     }
-    char quote = 0;
     for (size_t i = 0; i < l.size(); ++i) {
       const char c = l[i];
       if (quote) {
@@ -119,9 +122,6 @@ bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out
         has_alias = true;
       }
     }
-    // A double-quoted scalar may span lines; a single line's unmatched
-    // quote otherwise ends with the line.
-    if (quote == '\'') quote = 0;
     pos = end + 1;
     ++line;
   }
