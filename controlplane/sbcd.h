@@ -55,6 +55,7 @@ class Sbcd {
   std::vector<std::unique_ptr<sip::SipAgent>> agents_;
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;
   prometheus::Family<prometheus::Counter>* reloads_ = nullptr;
 };
 
