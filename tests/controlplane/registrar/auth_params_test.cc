@@ -79,7 +79,9 @@ INSTANTIATE_TEST_SUITE_P(
                                                     sizeof("Digest username=\"a\0b\"") - 1)},
                     BadCase{"bad name char", "Digest us(er=\"a\""},
                     BadCase{"escaped newline", "Digest username=\"a\\\nb\""},
-                    BadCase{"escaped control char", "Digest username=\"a\\\x13" "b\""},
+                    BadCase{"escaped control char",
+                            "Digest username=\"a\\\x13"
+                            "b\""},
                     BadCase{"bad value char", "Digest nc=0000;0001"}),
     [](const auto& info) {
       std::string n = info.param.name;
