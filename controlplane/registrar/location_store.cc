@@ -99,6 +99,7 @@ RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
     next.clear();
   }
 
+  std::vector<std::string> touched;  // keys this request added or refreshed
   for (const auto& c : req.contacts) {
     if (c.uri.empty()) return refuse(400, "empty Contact URI");
     uint32_t expires = c.expires
@@ -125,6 +126,7 @@ RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
     if (req.behind_nat) expires = std::min(expires, config_.nat_max_expires);
 
     Binding& b = existing != nullptr ? *existing : next.emplace_back();
+    touched.push_back(key);
     b.contact = c.uri;
     b.instance_id = c.instance_id;
     b.reg_id = c.reg_id;
@@ -166,7 +168,7 @@ RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
   index_add(it->first, rec);
   if (sink_ != nullptr) {
     for (const auto& b : rec.bindings)
-      if (b.registered_at == now && b.call_id == req.call_id && b.cseq == req.cseq)
+      if (std::find(touched.begin(), touched.end(), b.key()) != touched.end())
         sink_->binding_upserted(it->first, b);
   }
 

@@ -286,7 +286,11 @@ TEST_F(LocationStoreTest, SinkSeesUpsertsAndRemovals) {
   EXPECT_EQ(sink.events, (std::vector<std::string>{"up sip:alice@sbc.example c:sip:a@h",
                                                    "up sip:alice@sbc.example c:sip:b@h"}));
   sink.events.clear();
-  ASSERT_TRUE(store.apply(req({contact("sip:a@h")}, 0, 2)).ok());
+  // A refresh of one contact writes that one only.
+  ASSERT_TRUE(store.apply(req({contact("sip:b@h")}, 600, 2)).ok());
+  EXPECT_EQ(sink.events, (std::vector<std::string>{"up sip:alice@sbc.example c:sip:b@h"}));
+  sink.events.clear();
+  ASSERT_TRUE(store.apply(req({contact("sip:a@h")}, 0, 3)).ok());
   EXPECT_EQ(sink.events, (std::vector<std::string>{"rm sip:alice@sbc.example c:sip:a@h"}));
 }
 
