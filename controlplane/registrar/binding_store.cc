@@ -80,6 +80,12 @@ Result<std::unique_ptr<BindingStore>> BindingStore::open(BindingStoreConfig conf
     sqlite3_close(db);
     return make_error("binding store " + config.path + ": cannot open: " + msg);
   }
+  // SQLite silently falls back to read-only when the file is not writable;
+  // a registrar that cannot persist must say so at start, not lose phones.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    sqlite3_close(db);
+    return make_error("binding store " + config.path + ": not writable (opened read-only)");
+  }
   sqlite3_busy_timeout(db, config.busy_timeout_ms);
   std::unique_ptr<BindingStore> store(new BindingStore(std::move(config), db));
 

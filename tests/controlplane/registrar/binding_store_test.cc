@@ -1,7 +1,10 @@
 #include "controlplane/registrar/binding_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
 #include <sqlite3.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +16,21 @@ namespace sbc::registrar {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Root ignores file modes, so "unwritable" is made with the immutable
+// attribute (needs CAP_LINUX_IMMUTABLE and a filesystem that has it).
+bool set_immutable(const std::string& path, bool on) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  int flags = 0;
+  bool ok = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (ok) {
+    flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+    ok = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  }
+  ::close(fd);
+  return ok;
+}
 
 class BindingStoreTest : public testing::Test {
  protected:
@@ -207,6 +225,38 @@ TEST_F(BindingStoreTest, UnopenablePathIsAClearError) {
       << missing_dir.error().message;
   auto is_dir = BindingStore::open({dir.string(), 10, 0});
   EXPECT_FALSE(is_dir.ok());
+}
+
+TEST_F(BindingStoreTest, UnwritableFileIsAClearError) {
+  {
+    auto db = open_store();
+    ASSERT_NE(db, nullptr);
+  }
+  if (!set_immutable(path, true)) GTEST_SKIP() << "no immutable attribute here";
+  auto s = BindingStore::open({path, 10, 0});
+  set_immutable(path, false);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("not writable"), std::string::npos) << s.error().message;
+}
+
+TEST_F(BindingStoreTest, FileBecomingUnwritableFailsTheFlushAndKeepsTheQueue) {
+  auto db = open_store();
+  ASSERT_NE(db, nullptr);
+  LocationStore store(config, clock, db.get());
+  ASSERT_TRUE(store.apply(req("sip:alice@x", "sip:a@h", 600, 1)).ok());
+  ASSERT_TRUE(db->flush().ok());
+  ASSERT_TRUE(store.apply(req("sip:bob@x", "sip:b@h", 600, 1)).ok());
+  // The WAL is where a commit goes: make it unwritable.
+  if (!set_immutable(path + "-wal", true)) GTEST_SKIP() << "no immutable attribute here";
+  auto s = db->flush();
+  set_immutable(path + "-wal", false);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(db->pending(), 1u);
+  ASSERT_TRUE(db->flush().ok());
+  EXPECT_EQ(db->pending(), 0u);
+  auto loaded = db->load(clock.now());
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->size(), 2u);
 }
 
 TEST_F(BindingStoreTest, NewerSchemaIsRefused) {
