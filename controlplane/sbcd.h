@@ -12,6 +12,7 @@
 #include "controlplane/admin_server.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
+#include "controlplane/registrar_service.h"
 #include "controlplane/sbcd_options.h"
 #include "controlplane/signal_watcher.h"
 #include "policy/policy.h"
@@ -39,8 +40,10 @@ class Sbcd {
   Status start_sip();
   void register_admin_commands();
   void register_metrics();
+  void register_registrar_metrics();
   int on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
   admin::Reply status_command(const std::vector<std::string>& args) const;
+  admin::Reply registrations_command(const std::vector<std::string>& args) const;
 
   SbcdOptions options_;
   policy::PolicyPtr policy_;
@@ -53,6 +56,7 @@ class Sbcd {
   std::unique_ptr<AdminServer> admin_;
   MetricsRegistry metrics_;
   std::vector<std::unique_ptr<sip::SipAgent>> agents_;
+  std::unique_ptr<RegistrarService> registrar_;
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;
