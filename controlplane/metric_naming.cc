@@ -16,7 +16,7 @@ bool is_bounded_label(const std::string& name) {
 }
 
 std::vector<std::string> check_metric_names(const std::vector<prometheus::MetricFamily>& families) {
-  static const std::regex kName("^sbc_[a-z][a-z0-9_]*[a-z0-9]$");
+  static const std::regex kName("^sbc_[a-z]([a-z0-9_]*[a-z0-9])?$");
   // Base units only (seconds, bytes), never milli/micro or minutes.
   static const std::regex kBadUnit(
       "_(ms|milliseconds|us|microseconds|minutes|hours|kb|mb|kbytes)(_|$)");

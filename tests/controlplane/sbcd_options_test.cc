@@ -1,0 +1,33 @@
+#include "controlplane/sbcd_options.h"
+
+#include <gtest/gtest.h>
+
+using namespace sbc::controlplane;
+
+TEST(SbcdOptions, Defaults) {
+  auto o = parse_sbcd_options({"--policy", "p.yaml"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->mode, SbcdOptions::Mode::run);
+  EXPECT_EQ(o->policy_file, "p.yaml");
+  EXPECT_EQ(o->metrics_listen, "127.0.0.1:9464");
+  EXPECT_EQ(o->admin_socket, "/run/sbcd/admin.sock");
+  EXPECT_TRUE(o->dataplane);
+}
+
+TEST(SbcdOptions, CheckAndStrict) {
+  auto o = parse_sbcd_options({"--check", "p.yaml", "--strict"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->mode, SbcdOptions::Mode::check);
+  EXPECT_TRUE(o->strict);
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p.yaml", "--strict"}).ok());
+}
+
+TEST(SbcdOptions, Errors) {
+  EXPECT_FALSE(parse_sbcd_options({}).ok());
+  EXPECT_FALSE(parse_sbcd_options({"--policy"}).ok());
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--bogus"}).ok());
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--metrics", "9464"}).ok());
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--log-level", "loud"}).ok());
+  EXPECT_TRUE(parse_sbcd_options({"--policy", "p", "--metrics", "off", "--no-dataplane"}).ok());
+  EXPECT_TRUE(parse_sbcd_options({"--version"}).ok());
+}
