@@ -69,6 +69,7 @@ DataplaneService::~DataplaneService() {
   if (watch_ >= 0) loop_.unwatch(watch_);
   if (timer_ >= 0) loop_.cancel(timer_);
   dp_.reset();
+  dataplane::cleanup_eal();
 }
 
 // A one-shot timer re-armed from its own callback: EventLoop::every() fires
