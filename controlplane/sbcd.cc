@@ -14,6 +14,7 @@
 #include "controlplane/log.h"
 #include "controlplane/version.h"
 #include "policy/loader.h"
+#include "sip/request_check.h"
 
 namespace sbc::controlplane {
 namespace {
@@ -28,19 +29,6 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   char buf[32];
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return buf;
-}
-
-// Method label values are bounded: the methods RFC 3261 and its extensions
-// define, everything else is "other".
-std::string method_label(const sip_t* sip) {
-  static const char* kKnown[] = {"INVITE",    "ACK",    "BYE",     "CANCEL", "OPTIONS",
-                                 "REGISTER",  "INFO",   "UPDATE",  "PRACK",  "REFER",
-                                 "SUBSCRIBE", "NOTIFY", "MESSAGE", "PUBLISH"};
-  const char* name = sip && sip->sip_request ? sip->sip_request->rq_method_name : nullptr;
-  if (name)
-    for (const char* k : kKnown)
-      if (std::string_view(name) == k) return k;
-  return "other";
 }
 
 std::vector<sip::ListenSpec> listen_specs(const policy::Interface& leg) {
@@ -139,7 +127,12 @@ Status Sbcd::start_sip() {
 }
 
 int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip) {
-  sip_requests_->Add({{"leg", leg}, {"method", method_label(sip)}}).Increment();
+  sip_requests_->Add({{"leg", leg}, {"method", sip::method_label(sip)}}).Increment();
+  if (auto v = sip::check_request(sip); !v.ok()) {
+    sip_rejected_->Add({{"leg", leg}, {"reason", v.phrase}}).Increment();
+    nta_incoming_treply(irq, v.status, v.phrase.c_str(), TAG_END());
+    return v.status;
+  }
   if (sip->sip_request->rq_method == sip_method_options) {
     nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow),
                         SIPTAG_ACCEPT_STR("application/sdp"), SIPTAG_SUPPORTED_STR("timer"),
@@ -194,6 +187,12 @@ void Sbcd::register_metrics() {
                        .Name("sbc_sip_requests_total")
                        .Help("SIP requests received outside a dialog, by leg and method")
                        .Register(r);
+  sip_rejected_ =
+      &prometheus::BuildCounter()
+           .Name("sbc_sip_requests_rejected_total")
+           .Help(
+               "SIP requests answered with an error because they were malformed, by leg and reason")
+           .Register(r);
   reloads_ = &prometheus::BuildCounter()
                   .Name("sbc_policy_reloads_total")
                   .Help("Policy reloads by outcome (success, invalid, needs_restart)")

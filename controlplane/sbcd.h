@@ -57,6 +57,7 @@ class Sbcd {
   std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;
   prometheus::Family<prometheus::Counter>* reloads_ = nullptr;
 };
 

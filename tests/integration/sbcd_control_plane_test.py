@@ -45,6 +45,34 @@ class SbcdControlPlane(unittest.TestCase):
         self.assertEqual(metric(text, "sbc_sip_requests_total", '{leg="access",method="OPTIONS"}'), 5)
         self.assertEqual(metric(text, "sbc_sip_requests_total", '{leg="core",method="OPTIONS"}'), 3)
 
+    def test_malformed_requests_get_their_4xx_and_are_counted(self):
+        sbcd = self.start_sbcd()
+        script = r'''
+import socket, sys
+def req(method, cseq_method, mf):
+    return (f"{method} sip:8001@198.18.1.1 SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 198.18.1.13:5077;branch=z9hG4bK-{method}{mf}\r\n"
+            f"Max-Forwards: {mf}\r\nFrom: <sip:a@198.18.1.13>;tag=1\r\nTo: <sip:8001@198.18.1.1>\r\n"
+            f"Call-ID: bad-{method}-{mf}@198.18.1.13\r\nCSeq: 1 {cseq_method}\r\nContent-Length: 0\r\n\r\n")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.1.13", 5077)); s.settimeout(5)
+for m in (req("INVITE", "INVITE", 0), req("INFO", "BYE", 70)):
+    s.sendto(m.encode(), ("198.18.1.1", 5060))
+    while True:
+        line = s.recv(4000).decode().split("\r\n")[0]
+        if not line.startswith("SIP/2.0 1"):
+            print(line); break
+'''
+        r = self.lab.run("phones", ["python3", "-c", script], timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0], "SIP/2.0 483 Too Many Hops")
+        # nta answers a CSeq mismatch itself ("400 Bad Request"), before sbcd's checks.
+        self.assertTrue(lines[1].startswith("SIP/2.0 400 "), lines)
+        text = sbcd.metrics()
+        self.assertEqual(metric(text, "sbc_sip_requests_rejected_total",
+                                '{leg="access",reason="Too Many Hops"}'), 1)
+
     def test_options_over_tcp(self):
         self.start_sbcd()
         r = labkit.sipp(self.lab, "phones", "options.xml", "198.18.1.1:5060", "198.18.1.12",
