@@ -23,6 +23,8 @@ class FakeDataplane : public Dataplane {
 
   explicit FakeDataplane(std::vector<MediaLeg> legs);
   ~FakeDataplane() override;
+  FakeDataplane(const FakeDataplane&) = delete;  // owns an eventfd
+  FakeDataplane& operator=(const FakeDataplane&) = delete;
 
   Result<MediaSession> open_media(const MediaSessionSpec& spec) override;
   Result<MediaSession> update_media(MediaSessionId id, const MediaSessionSpec& spec) override;
