@@ -167,6 +167,16 @@ class DataplaneInLab:
                          metric(before, "sbc_dataplane_dropped_packets_total", lbl), 4)
 
 
+    def test_sigterm_stops_cleanly_and_removes_the_taps(self):
+        links = self.lab.run("sbc", ["ip", "-o", "link", "show"]).stdout
+        self.assertIn("sbc-access", links)
+        self.assertEqual(self.sbcd.stop(), 0, self.sbcd.log_text())
+        links = self.lab.run("sbc", ["ip", "-o", "link", "show"]).stdout
+        self.assertNotIn("sbc-access", links)
+        self.assertNotIn("sbc-core", links)
+        self.assertFalse(os.path.exists("/var/run/dpdk/rte/config"), "EAL files left behind")
+
+
 class AfXdp(DataplaneInLab, unittest.TestCase):
     driver = "af_xdp"
 
