@@ -134,6 +134,12 @@ class DataplaneInLab:
         self.assertRegex(r.stdout, r"b_rtp\s+packets=10 .* latched=yes")
         self.assertIn("media_event type=latched", self.sbcd.log_text())
 
+        # No media for the idle timeout (2 s here): MediaIdle is reported.
+        deadline = time.monotonic() + 10
+        while "media_event type=media_idle session=" + sid not in self.sbcd.log_text():
+            self.assertLess(time.monotonic(), deadline, "no MediaIdle event")
+            time.sleep(0.2)
+
         before = self.counters()
         r = self.sbcd.ctl("media", "close", sid)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -151,6 +157,31 @@ class DataplaneInLab:
         lbl = '{leg="access",reason="no_flow"}'
         self.assertEqual(metric(after, "sbc_dataplane_dropped_packets_total", lbl) -
                          metric(before, "sbc_dataplane_dropped_packets_total", lbl), 5)
+
+    def test_phone_behind_nat_is_latched_and_reached_through_the_nat(self):
+        self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
+        # The SDP would say 198.19.1.10:4000 (the phone's private address):
+        # latch `any` learns the NAT's public address and port instead.
+        r = self.sbcd.ctl("media", "open", "access", "198.19.1.10:4000", "core",
+                          "198.18.2.10:6000", "--latch", "any")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        a_port = int(re.search(r"a=198\.18\.1\.1:(\d+)", r.stdout).group(1))
+        time.sleep(0.5)
+        carrier = self.lab.popen("carA", [sys.executable, ACTOR, "echo", "198.18.2.10", "6000",
+                                          "6", "8"], stdout=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.3)
+            phone = self.actor("natph", "send", "198.19.1.10", 4000, "198.18.1.1", a_port, 6, 3)
+            out, _ = carrier.communicate(timeout=15)
+        finally:
+            if carrier.poll() is None:
+                carrier.kill()
+                carrier.wait()
+        self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 6)
+        self.assertEqual(phone["replies"], 6, phone)
+        self.assertEqual(phone["sources"], [f"198.18.1.1:{a_port}"])
+        self.assertRegex(self.sbcd.log_text(),
+                         r"media_event type=latched .* side=a .* remote=198\.18\.1\.254:\d+")
 
     def test_wrong_source_is_dropped_and_counted(self):
         self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
