@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "controlplane/admin_server.h"
+#include "controlplane/dataplane_service.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
 #include "controlplane/options_prober.h"
@@ -64,6 +65,7 @@ class Sbcd {
   SteadyClock steady_clock_;
   PeerHealth health_{steady_clock_};
   std::unique_ptr<OptionsProber> prober_;
+  std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;
