@@ -62,7 +62,10 @@ std::vector<Binding> LocationStore::sorted_live(const AorRecord& rec) const {
     if (b.expires_at > now) out.push_back(b);
   std::stable_sort(out.begin(), out.end(), [](const Binding& a, const Binding& b) {
     if (a.q != b.q) return a.q > b.q;
-    return a.registered_at > b.registered_at;
+    if (a.registered_at != b.registered_at) return a.registered_at > b.registered_at;
+    // A total order, so the answer is the same after a restart reloads the
+    // bindings in another order.
+    return a.key() < b.key();
   });
   return out;
 }
