@@ -250,8 +250,13 @@ int RegistrarService::answer(nta_incoming_t* irq, const sip_t* sip) {
                          {"reason", ban.reason}});
   switch (d.status) {
     case 0:
-      ++counters_.dropped;  // banned: a scanner learns nothing
-      return 0;
+      // Banned: a scanner learns nothing. nta answers a transaction destroyed
+      // unanswered with 500, but never sends a 408 to a non-INVITE
+      // (draft-sparks-sip-nit-actions): "replying" 408 completes the
+      // transaction (so retransmissions are absorbed) and sends nothing.
+      ++counters_.dropped;
+      nta_incoming_treply(irq, SIP_408_REQUEST_TIMEOUT, TAG_END());
+      return 408;
     case 200: {
       ++counters_.ok;
       std::string contacts;
