@@ -32,8 +32,9 @@ void read_security(YamlReader& r, const YAML::Node& map, Policy& p);
 void read_peers(YamlReader& r, const YAML::Node& templates, const YAML::Node& peers, Policy& p,
                 const LoadOptions& options);
 void read_routes(YamlReader& r, const YAML::Node& list, Policy& p);
-// Route plans too large for YAML (yaml-cpp parses about 40,000 route lines
-// a second here) come from CSV files named in `route_files`; after `routes`.
+// Route plans too large for YAML (100,000 YAML routes take seconds to parse
+// with yaml-cpp, perf/README.md "Policy") come from CSV files named in
+// `route_files`; read after `routes`.
 void read_route_files(YamlReader& r, const YAML::Node& list, Policy& p, const LoadOptions& options);
 // Why a route prefix is invalid, or nullopt ("default" is valid).
 std::optional<std::string> prefix_error(const std::string& prefix);
