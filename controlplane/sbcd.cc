@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
@@ -76,7 +77,22 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     if (auto s = self->metrics_.serve(options.metrics_listen); !s) return s.error();
   }
 
+  {
+    std::filesystem::path db(options.registrations_db);
+    std::error_code ec;
+    if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
+    RegistrarServiceConfig rc;
+    rc.realm = options.realm;
+    rc.database = options.registrations_db;
+    rc.offer_sha256 = options.digest_sha256;
+    rc.offer_md5 = options.digest_md5;
+    auto reg = RegistrarService::start(*self->loop_, rc, [raw] { return raw->policy_; });
+    if (!reg) return reg.error();
+    self->registrar_ = std::move(*reg);
+    self->register_registrar_metrics();
+  }
   if (auto s = self->start_sip(); !s) return s.error();
+  if (auto s = self->start_health_probing(); !s) return s.error();
 
   self->admin_ = std::make_unique<AdminServer>(*self->loop_);
   self->register_admin_commands();
@@ -91,8 +107,11 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
 }
 
 Sbcd::~Sbcd() {
-  // Agents and the admin socket go before the loop they are registered on.
+  // Agents and the admin socket go before the loop they are registered on;
+  // the registrar flushes what is pending on its way out.
+  prober_.reset();
   agents_.clear();
+  registrar_.reset();
   admin_.reset();
   signals_.reset();
   loop_.reset();
@@ -123,6 +142,7 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
     nta_incoming_treply(irq, v.status, v.phrase.c_str(), TAG_END());
     return v.status;
   }
+  if (sip->sip_request->rq_method == sip_method_register) return registrar_->handle(irq, sip);
   if (sip->sip_request->rq_method == sip_method_options) {
     nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow),
                         SIPTAG_ACCEPT_STR("application/sdp"), SIPTAG_SUPPORTED_STR("timer"),
@@ -193,6 +213,10 @@ void Sbcd::register_metrics() {
 void Sbcd::register_admin_commands() {
   admin_->on("status", "version, uptime, policy, legs [--json]",
              [this](const std::vector<std::string>& a) { return status_command(a); });
+  admin_->on("registrations", "phone registrations: AOR, contact, source, expiry [--json] [USER]",
+             [this](const std::vector<std::string>& a) { return registrations_command(a); });
+  admin_->on("peers", "peers: kind, leg, health (probed trunks), registration (phones) [--json]",
+             [this](const std::vector<std::string>& a) { return peers_command(a); });
   admin_->on("reload", "reload the policy file (interfaces need a restart)",
              [this](const std::vector<std::string>&) {
                auto s = reload();
@@ -260,6 +284,183 @@ admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
     out += line;
   }
   return {true, out};
+}
+
+}  // namespace sbc::controlplane
+
+namespace sbc::controlplane {
+
+void Sbcd::register_registrar_metrics() {
+  auto& r = metrics_.registry();
+  auto& reqs = prometheus::BuildCounter()
+                   .Name("sbc_register_requests_total")
+                   .Help("REGISTER requests by outcome (ok, challenged, refused, dropped)")
+                   .Register(r);
+  auto& bindings = prometheus::BuildGauge()
+                       .Name("sbc_registrations")
+                       .Help("Live registration bindings (contacts of registered phones)")
+                       .Register(r)
+                       .Add({});
+  // Mirrored on the loop thread as things change; the exposer thread reads
+  // only prometheus-cpp's own atomics.
+  auto seen = std::make_shared<RegistrarCounters>();
+  auto* ok = &reqs.Add({{"outcome", "ok"}});
+  auto* ch = &reqs.Add({{"outcome", "challenged"}});
+  auto* rf = &reqs.Add({{"outcome", "refused"}});
+  auto* dr = &reqs.Add({{"outcome", "dropped"}});
+  registrar_->on_change([this, seen, ok, ch, rf, dr, &bindings] {
+    const auto& c = registrar_->counters();
+    ok->Increment(static_cast<double>(c.ok - seen->ok));
+    ch->Increment(static_cast<double>(c.challenged - seen->challenged));
+    rf->Increment(static_cast<double>(c.refused - seen->refused));
+    dr->Increment(static_cast<double>(c.dropped - seen->dropped));
+    *seen = c;
+    bindings.Set(static_cast<double>(registrar_->store().binding_count()));
+  });
+  bindings.Set(static_cast<double>(registrar_->store().binding_count()));
+}
+
+admin::Reply Sbcd::registrations_command(const std::vector<std::string>& args) const {
+  bool json = false;
+  std::string user;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else if (!a.empty() && a[0] != '-')
+      user = a;
+    else
+      return {false, "registrations: unknown argument '" + a + "'\n"};
+  }
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  JsonWriter w;
+  std::string text;
+  char line[512];
+  snprintf(line, sizeof line, "%-16s %-10s %-44s %-22s %-5s %s\n", "PEER", "STATE", "CONTACT",
+           "SOURCE", "NAT", "EXPIRES");
+  text += line;
+  w.begin_array();
+  for (const auto& peer : policy_->peers) {
+    if (peer.auth.mode != policy::AuthMode::digest) continue;
+    if (!user.empty() && peer.auth.username != user && peer.name != user) continue;
+    auto state = registrar::registration_state_name(registrar_->state_of(peer));
+    auto bindings = registrar_->bindings_of(peer);
+    if (bindings.empty()) {
+      snprintf(line, sizeof line, "%-16s %-10s %-44s %-22s %-5s %s\n", peer.name.c_str(),
+               std::string(state).c_str(), "-", "-", "-", "-");
+      text += line;
+    }
+    for (const auto& b : bindings) {
+      snprintf(line, sizeof line, "%-16s %-10s %-44s %-22s %-5s %llds\n", peer.name.c_str(),
+               std::string(state).c_str(), b.contact.c_str(), b.received.to_string().c_str(),
+               b.behind_nat ? "yes" : "no", static_cast<long long>(b.remaining(now).count()));
+      text += line;
+    }
+    w.begin_object();
+    w.key("peer").value(peer.name);
+    w.key("username").value(peer.auth.username);
+    w.key("state").value(state);
+    w.key("bindings").begin_array();
+    for (const auto& b : bindings) {
+      w.begin_object();
+      w.key("contact").value(b.contact);
+      w.key("source").value(b.received.to_string());
+      w.key("behind_nat").value(b.behind_nat);
+      w.key("expires_in").value(static_cast<int64_t>(b.remaining(now).count()));
+      w.key("user_agent").value(b.user_agent);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  return {true, json ? w.str() + "\n" : text};
+}
+
+}  // namespace sbc::controlplane
+
+namespace sbc::controlplane {
+
+Status Sbcd::start_health_probing() {
+  auto& r = metrics_.registry();
+  auto& up = prometheus::BuildGauge()
+                 .Name("sbc_peer_up")
+                 .Help("1 while OPTIONS probing says the peer answers, 0 when it is down")
+                 .Register(r);
+  auto& rtt = prometheus::BuildGauge()
+                  .Name("sbc_peer_probe_rtt_seconds")
+                  .Help("Round-trip time of the peer's last answered OPTIONS probe")
+                  .Register(r);
+  auto& failed = prometheus::BuildCounter()
+                     .Name("sbc_peer_probe_failures_total")
+                     .Help("OPTIONS probes the peer did not answer (timeout, 408, 5xx)")
+                     .Register(r);
+  prober_ = std::make_unique<OptionsProber>(
+      *loop_, health_,
+      [this](const std::string& leg) -> nta_agent_t* {
+        for (const auto& a : agents_)
+          if (a->leg_name() == leg) return a->agent();
+        return nullptr;
+      },
+      [this] { return policy_; },
+      [&up, &rtt, &failed](const policy::Peer& peer, const PeerHealthState& h) {
+        up.Add({{"peer", peer.name}}).Set(h.state == PeerHealthState::State::down ? 0 : 1);
+        if (h.last_rtt)
+          rtt.Add({{"peer", peer.name}}).Set(std::chrono::duration<double>(*h.last_rtt).count());
+        auto& f = failed.Add({{"peer", peer.name}});
+        if (static_cast<double>(h.failures) > f.Value())
+          f.Increment(static_cast<double>(h.failures) - f.Value());
+      });
+  return prober_->start();
+}
+
+admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
+  bool json = false;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else
+      return {false, "peers: unknown argument '" + a + "'\n"};
+  }
+  JsonWriter w;
+  w.begin_array();
+  std::string text;
+  char line[512];
+  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %s\n", "PEER", "KIND", "LEG",
+           "ADDRESS", "HEALTH", "RTT", "REGISTRATION");
+  text += line;
+  for (const auto& peer : policy_->peers) {
+    const PeerHealthState* h = health_.find(peer.name);
+    std::string health = peer.probe.interval.count() <= 0 ? "-"
+                         : h                              ? to_string(h->state)
+                                                          : "unknown";
+    std::string rtt =
+        h && h->last_rtt ? std::to_string(h->last_rtt->count() / 1000.0).substr(0, 6) + "ms" : "-";
+    std::string reg =
+        peer.auth.mode == policy::AuthMode::digest
+            ? std::string(registrar::registration_state_name(registrar_->state_of(peer)))
+            : "-";
+    std::string addr = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
+    if (peer.address.is_set() && peer.address.port)
+      addr += ":" + std::to_string(*peer.address.port);
+    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %s\n", peer.name.c_str(),
+             policy::to_string(peer.kind), peer.leg.c_str(), addr.empty() ? "-" : addr.c_str(),
+             health.c_str(), rtt.c_str(), reg.c_str());
+    text += line;
+    w.begin_object();
+    w.key("name").value(peer.name);
+    w.key("kind").value(policy::to_string(peer.kind));
+    w.key("leg").value(peer.leg);
+    w.key("address").value(addr);
+    w.key("health").value(health);
+    if (h && h->last_rtt)
+      w.key("probe_rtt_seconds").value(std::chrono::duration<double>(*h->last_rtt).count());
+    if (h) w.key("probe_failures").value(static_cast<uint64_t>(h->failures));
+    w.key("registration").value(reg);
+    w.key("channels_max").value(static_cast<uint64_t>(peer.channels.max));
+    w.end_object();
+  }
+  w.end_array();
+  return {true, json ? w.str() + "\n" : text};
 }
 
 }  // namespace sbc::controlplane

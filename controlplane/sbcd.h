@@ -12,6 +12,9 @@
 #include "controlplane/admin_server.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
+#include "controlplane/options_prober.h"
+#include "controlplane/peer_health.h"
+#include "controlplane/registrar_service.h"
 #include "controlplane/sbcd_options.h"
 #include "controlplane/signal_watcher.h"
 #include "policy/policy.h"
@@ -39,8 +42,12 @@ class Sbcd {
   Status start_sip();
   void register_admin_commands();
   void register_metrics();
+  void register_registrar_metrics();
   int on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
   admin::Reply status_command(const std::vector<std::string>& args) const;
+  admin::Reply registrations_command(const std::vector<std::string>& args) const;
+  admin::Reply peers_command(const std::vector<std::string>& args) const;
+  Status start_health_probing();
 
   SbcdOptions options_;
   policy::PolicyPtr policy_;
@@ -53,6 +60,10 @@ class Sbcd {
   std::unique_ptr<AdminServer> admin_;
   MetricsRegistry metrics_;
   std::vector<std::unique_ptr<sip::SipAgent>> agents_;
+  std::unique_ptr<RegistrarService> registrar_;
+  SteadyClock steady_clock_;
+  PeerHealth health_{steady_clock_};
+  std::unique_ptr<OptionsProber> prober_;
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;

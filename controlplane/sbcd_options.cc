@@ -10,7 +10,12 @@ std::string sbcd_usage() {
          "  --admin-socket PATH   sbcctl's socket (default /run/sbcd/admin.sock)\n"
          "  --metrics ADDR:PORT   Prometheus endpoint (default 127.0.0.1:9464; 'off' disables)\n"
          "  --no-dataplane        control-plane-only mode: SIP on kernel sockets, no DPDK\n"
-         "  --log-level LEVEL     debug, info, warn or error (default info)\n";
+         "  --log-level LEVEL     debug, info, warn or error (default info)\n"
+         "  --registrations-db F  SQLite file for phone registrations\n"
+         "                        (default /var/lib/sbc/registrations.db)\n"
+         "  --realm REALM         digest realm, and the domain of phones' AORs (default sbc)\n"
+         "  --digest ALGS         digest algorithms to offer: sha256,md5 (default), sha256 or "
+         "md5\n";
 }
 
 Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
@@ -47,6 +52,27 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       if (!v) return v.error();
       if (!log::parse_level(*v, o.log_level))
         return make_error("unknown log level '" + *v + "' (debug, info, warn, error)");
+    } else if (a == "--registrations-db") {
+      auto v = value("a file");
+      if (!v) return v.error();
+      o.registrations_db = *v;
+    } else if (a == "--realm") {
+      auto v = value("a realm");
+      if (!v) return v.error();
+      if (v->empty() || v->find_first_of("\" \t\r\n") != std::string::npos)
+        return make_error("--realm must be a non-empty token");
+      o.realm = *v;
+    } else if (a == "--digest") {
+      auto v = value("sha256,md5, sha256 or md5");
+      if (!v) return v.error();
+      if (*v == "sha256,md5")
+        o.digest_sha256 = o.digest_md5 = true;
+      else if (*v == "sha256")
+        o.digest_sha256 = true, o.digest_md5 = false;
+      else if (*v == "md5")
+        o.digest_sha256 = false, o.digest_md5 = true;
+      else
+        return make_error("--digest takes sha256,md5, sha256 or md5, not '" + *v + "'");
     } else if (a == "--version") {
       o.mode = SbcdOptions::Mode::version;
     } else if (a == "--help" || a == "-h") {
