@@ -192,7 +192,7 @@ def sipp(lab, host, scenario, target, local_ip, calls=1, rate=10, local_port=Non
          timeout_s=30, extra=()):
     """Runs a sipp scenario from tools/sipp/ in a lab host; bounded by count and time."""
     scen = scenario if os.path.isabs(scenario) else os.path.join(SIPP_DIR, scenario)
-    args = ["sipp", "-sf", scen, target, "-i", local_ip, "-m", str(calls), "-r", str(rate),
+    args = ["sipp", "-sf", scen] + ([target] if target else []) + ["-i", local_ip, "-m", str(calls), "-r", str(rate),
             "-timeout", f"{timeout_s}s", "-timeout_error", "-nostdin"]
     if local_port:
         args += ["-p", str(local_port)]
