@@ -36,6 +36,12 @@ TEST(MetricNaming, RefusesEachBrokenRule) {
   EXPECT_EQ(check_metric_names({family("sbc_calls", T::Counter)}).size(), 1u);
   EXPECT_EQ(check_metric_names({family("sbc_active_total", T::Gauge)}).size(), 1u);
   EXPECT_EQ(check_metric_names({family("sbc_latency_ms", T::Gauge)}).size(), 1u);
+  EXPECT_EQ(check_metric_names({family("sbc_hold_minutes_total", T::Counter)}).size(), 1u);
+  EXPECT_EQ(check_metric_names({family("sbc_Calls_total", T::Counter)}).size(), 1u);
+  EXPECT_EQ(check_metric_names({family("sbc_calls_", T::Gauge)}).size(), 1u);
+  EXPECT_EQ(check_metric_names({family("sbc_", T::Gauge)}).size(), 1u);
+  EXPECT_TRUE(check_metric_names({family("sbc_terms_active", T::Gauge)}).empty())
+      << "'ms' inside a word is not a unit";
   EXPECT_EQ(check_metric_names({family("sbc_drops_total", T::Counter, {"source_ip"})}).size(), 1u);
   auto f = family("sbc_x", T::Gauge);
   f.help.clear();
