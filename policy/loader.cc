@@ -1,214 +1,120 @@
 #include "policy/loader.h"
 
+#include <algorithm>
+#include <climits>
+#include <filesystem>
 #include <fstream>
-#include <set>
-#include <sstream>
+#include <tuple>
 
+#include "policy/linter.h"
+#include "policy/section_readers.h"
+#include "policy/yaml_guard.h"
 #include "policy/yaml_reader.h"
 
 namespace sbc::policy {
 namespace {
 
-std::string indexed(const std::string& field, size_t i) {
-  return field + "[" + std::to_string(i) + "]";
+LoadResult fail(const std::string& file, const std::string& msg) {
+  LoadResult r;
+  r.diagnostics.push_back({Diagnostic::Severity::error, file, 0, 0, "", msg});
+  return r;
 }
 
-std::optional<SipListener> read_listener(YamlReader& r, const YAML::Node& n,
-                                         const std::string& field) {
-  if (!r.expect_map(n, field, {"transport", "port"})) return std::nullopt;
-  SipListener l;
-  bool ok = true;
-  if (auto t = r.required(n, field, "transport"); t.IsDefined()) {
-    auto s = r.string(t, field + ".transport");
-    if (s == "udp")
-      l.transport = SipTransport::udp;
-    else if (s == "tcp")
-      l.transport = SipTransport::tcp;
-    else if (s == "tls")
-      l.transport = SipTransport::tls;
-    else if (s) {
-      r.error(t, field + ".transport", "unknown transport '" + *s + "' (expected udp, tcp or tls)");
-      ok = false;
-    } else {
-      ok = false;
-    }
-  } else {
-    ok = false;
-  }
-  if (auto p = n["port"]; p.IsDefined()) {
-    if (auto v = r.integer(p, field + ".port", 1, 65535))
-      l.port = static_cast<uint16_t>(*v);
-    else
-      ok = false;
-  }
-  if (!ok) return std::nullopt;
-  return l;
+// Errors in file order read like the file; findings without a line (about
+// the whole policy) go last.
+void sort_by_position(Diagnostics& d) {
+  std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    const int la = a.line == 0 ? INT_MAX : a.line, lb = b.line == 0 ? INT_MAX : b.line;
+    return std::tie(a.file, la, a.column) < std::tie(b.file, lb, b.column);
+  });
 }
 
-std::optional<PortRange> read_port_range(YamlReader& r, const YAML::Node& n,
-                                         const std::string& field) {
-  // Written as "20000-29999".
-  auto s = r.string(n, field);
-  if (!s) return std::nullopt;
-  auto dash = s->find('-');
-  if (dash == std::string::npos) {
-    r.error(n, field, "expected a range FIRST-LAST, got '" + *s + "'");
-    return std::nullopt;
-  }
-  YAML::Node first_node(s->substr(0, dash)), last_node(s->substr(dash + 1));
-  // Integer checks reuse the reader but point at the range's own position.
-  Diagnostics scratch;
-  YamlReader sub("", scratch);
-  auto first = sub.integer(first_node, field, 1024, 65535);
-  auto last = sub.integer(last_node, field, 1024, 65535);
-  if (!first || !last || *first > *last) {
-    r.error(n, field, "invalid media port range '" + *s + "' (ports 1024-65535, first <= last)");
-    return std::nullopt;
-  }
-  // RTP takes even ports and RTCP the odd one above (RFC 3550): the range
-  // must hold at least one pair.
-  if (*last - *first < 1) {
-    r.error(n, field, "media port range '" + *s + "' holds no RTP/RTCP pair");
-    return std::nullopt;
-  }
-  return PortRange{static_cast<uint16_t>(*first), static_cast<uint16_t>(*last)};
+LoadResult load_one(std::string_view text, const std::string& source_name,
+                    const LoadOptions& options);
+
+}  // namespace
+
+LoadResult load_policy_text(std::string_view text, const std::string& source_name,
+                            const LoadOptions& options) {
+  LoadResult r = load_one(text, source_name, options);
+  sort_by_position(r.diagnostics);
+  return r;
 }
 
-void read_interfaces(YamlReader& r, const YAML::Node& list, Policy& p) {
-  const std::string field = "interfaces";
-  if (!r.expect_sequence(list, field)) return;
-  std::set<std::string> names;
-  for (size_t i = 0; i < list.size(); ++i) {
-    const YAML::Node n = list[i];
-    const std::string f = indexed(field, i);
-    if (!r.expect_map(n, f, {"name", "port", "address", "gateway", "vlan", "sip", "media_ports"}))
-      continue;
-    Interface leg;
-    if (auto v = r.required(n, f, "name"); v.IsDefined()) {
-      if (auto s = r.string(v, f + ".name")) {
-        leg.name = *s;
-        if (leg.name.empty())
-          r.error(v, f + ".name", "must not be empty");
-        else if (!names.insert(leg.name).second)
-          r.error(v, f + ".name", "duplicate interface name '" + leg.name + "'");
-      }
+namespace {
+
+LoadResult load_one(std::string_view text, const std::string& source_name,
+                    const LoadOptions& options) {
+  if (text.size() > kMaxPolicyBytes)
+    return fail(source_name, "file is " + std::to_string(text.size()) +
+                                 " bytes; a policy may be at most " +
+                                 std::to_string(kMaxPolicyBytes) + " bytes");
+  if (text.find('\0') != std::string_view::npos)
+    return fail(source_name, "file holds NUL bytes: not a YAML text file");
+
+  LoadResult result;
+  if (!check_yaml_text(text, source_name, result.diagnostics)) return result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    // The guard parsed the same text, so this is not expected; it stays a
+    // clean error if yaml-cpp disagrees with itself.
+    Diagnostic d{Diagnostic::Severity::error, source_name, 0, 0, "", "YAML syntax: " + e.msg};
+    if (!e.mark.is_null()) {
+      d.line = e.mark.line + 1;
+      d.column = e.mark.column + 1;
     }
-    if (auto v = n["port"]; v.IsDefined()) {
-      if (auto s = r.string(v, f + ".port")) leg.port = *s;
-    }
-    if (auto v = r.required(n, f, "address"); v.IsDefined()) {
-      if (auto s = r.string(v, f + ".address")) {
-        auto prefix = Ipv4Prefix::parse(*s, /*allow_host_bits=*/true);
-        if (!prefix)
-          r.error(v, f + ".address", prefix.error().message);
-        else if (prefix->length == 0 || prefix->length == 32 ||
-                 (prefix->address.value & ~prefix->mask()) == 0)
-          r.error(v, f + ".address",
-                  "expected the SBC's host address with its prefix length, e.g. 198.18.1.1/24");
-        else
-          leg.address = *prefix;
-      }
-    }
-    if (auto v = n["gateway"]; v.IsDefined()) {
-      if (auto s = r.string(v, f + ".gateway")) {
-        auto gw = Ipv4Address::parse(*s);
-        if (!gw)
-          r.error(v, f + ".gateway", gw.error().message);
-        else if (leg.address.length && !leg.address.contains(*gw))
-          r.error(v, f + ".gateway",
-                  "gateway " + gw->to_string() + " is not on " + leg.address.to_string());
-        else
-          leg.gateway = *gw;
-      }
-    }
-    if (auto v = n["vlan"]; v.IsDefined()) {
-      if (auto x = r.integer(v, f + ".vlan", 0, 4094)) leg.vlan = static_cast<uint16_t>(*x);
-    }
-    if (auto v = n["sip"]; v.IsDefined()) {
-      if (r.expect_sequence(v, f + ".sip")) {
-        for (size_t j = 0; j < v.size(); ++j)
-          if (auto l = read_listener(r, v[j], indexed(f + ".sip", j))) leg.sip.push_back(*l);
-      }
-    } else {
-      leg.sip.push_back({SipTransport::udp, 5060});
-    }
-    if (auto v = r.required(n, f, "media_ports"); v.IsDefined()) {
-      if (auto range = read_port_range(r, v, f + ".media_ports")) {
-        for (const auto& other : p.interfaces) {
-          if (other.media_ports.overlaps(*range))
-            r.error(v, f + ".media_ports",
-                    "overlaps the media port range of interface '" + other.name + "'");
-        }
-        leg.media_ports = *range;
-      }
-    }
-    p.interfaces.push_back(std::move(leg));
+    result.diagnostics.push_back(std::move(d));
+    return result;
   }
-  if (list.size() == 0) r.error(list, field, "at least one interface is required");
+  if (!root.IsDefined() || root.IsNull()) return fail(source_name, "the policy is empty");
+
+  YamlReader r(source_name, result.diagnostics);
+  auto policy = std::make_shared<Policy>();
+  policy->source_file = source_name;
+  if (!r.expect_map(root, "",
+                    {"interfaces", "timers", "media", "security", "templates", "peers", "routes"}))
+    return result;
+  // Order matters: each section checks its references against the ones
+  // before it (peers name legs, routes name peers).
+  if (auto v = r.required(root, "", "interfaces"); v.IsDefined()) read_interfaces(r, v, *policy);
+  read_timers(r, root["timers"], *policy);
+  read_media(r, root["media"], *policy);
+  read_security(r, root["security"], *policy);
+  read_peers(r, root["templates"], root["peers"], *policy, options);
+  policy->build_indexes();
+  read_routes(r, root["routes"], *policy);
+  policy->build_indexes();
+
+  if (has_errors(result.diagnostics)) return result;
+  lint_policy(*policy, result.diagnostics);
+  result.policy = std::move(policy);
+  return result;
 }
 
 }  // namespace
 
 LoadResult load_policy_text(std::string_view text, const std::string& source_name) {
-  LoadResult result;
-  YamlReader r(source_name, result.diagnostics);
-  auto fail = [&](const std::string& msg) {
-    Diagnostic d;
-    d.file = source_name;
-    d.message = msg;
-    result.diagnostics.push_back(std::move(d));
-    return result;
-  };
-  if (text.size() > kMaxPolicyBytes)
-    return fail("file is " + std::to_string(text.size()) + " bytes; a policy may be at most " +
-                std::to_string(kMaxPolicyBytes) + " bytes");
-  if (text.find('\0') != std::string_view::npos)
-    return fail("file holds NUL bytes: not a YAML text file");
-
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    Diagnostic d;
-    d.file = source_name;
-    if (!e.mark.is_null()) {
-      d.line = e.mark.line + 1;
-      d.column = e.mark.column + 1;
-    }
-    d.message = "YAML syntax: " + e.msg;
-    result.diagnostics.push_back(std::move(d));
-    return result;
-  }
-  if (!root.IsDefined() || root.IsNull()) return fail("the policy is empty");
-
-  auto policy = std::make_shared<Policy>();
-  policy->source_file = source_name;
-  if (r.expect_map(root, "", {"interfaces"})) {
-    if (auto v = r.required(root, "", "interfaces"); v.IsDefined()) read_interfaces(r, v, *policy);
-  }
-  if (!has_errors(result.diagnostics)) result.policy = std::move(policy);
-  return result;
+  LoadOptions options;
+  options.base_dir = std::filesystem::path(source_name).parent_path().string();
+  if (options.base_dir.empty()) options.base_dir = ".";
+  return load_policy_text(text, source_name, options);
 }
 
 LoadResult load_policy_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    return fail(path, "not a regular file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    LoadResult r;
-    r.diagnostics.push_back({Diagnostic::Severity::error, path, 0, 0, "", "cannot open file"});
-    return r;
-  }
+  if (!in) return fail(path, "cannot open file");
   // Read at most one byte past the limit so a huge file is refused without
   // reading all of it.
   std::string text(kMaxPolicyBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxPolicyBytes) {
-    LoadResult r;
-    r.diagnostics.push_back(
-        {Diagnostic::Severity::error, path, 0, 0, "",
-         "file is larger than " + std::to_string(kMaxPolicyBytes) + " bytes; refused"});
-    return r;
-  }
+  if (text.size() > kMaxPolicyBytes)
+    return fail(path, "file is larger than " + std::to_string(kMaxPolicyBytes) + " bytes; refused");
   return load_policy_text(text, path);
 }
 

@@ -7,6 +7,7 @@
 
 #include "policy/diagnostic.h"
 #include "policy/policy.h"
+#include "policy/section_readers.h"
 
 namespace sbc::policy {
 
@@ -19,6 +20,12 @@ struct LoadResult {
 inline constexpr size_t kMaxPolicyBytes = 16u << 20;
 
 LoadResult load_policy_file(const std::string& path);
+// Loads, validates and lints: `diagnostics` holds errors (then `policy` is
+// null) and lint warnings (the policy still loads; `sbcd --check --strict`
+// fails on them). Relative members files are looked up next to
+// `source_name`.
 LoadResult load_policy_text(std::string_view text, const std::string& source_name);
+LoadResult load_policy_text(std::string_view text, const std::string& source_name,
+                            const LoadOptions& options);
 
 }  // namespace sbc::policy

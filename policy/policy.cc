@@ -8,6 +8,39 @@ const Interface* Policy::find_interface(const std::string& name) const {
   return nullptr;
 }
 
+std::optional<uint32_t> Policy::interface_index(std::string_view name) const {
+  for (uint32_t i = 0; i < interfaces.size(); ++i)
+    if (interfaces[i].name == name) return i;
+  return std::nullopt;
+}
+
+const Peer* Policy::find_peer(const std::string& name) const {
+  auto it = peer_by_name.find(name);
+  return it == peer_by_name.end() ? nullptr : &peers[it->second];
+}
+
+const Peer* Policy::find_peer_by_username(const std::string& username) const {
+  auto it = peer_by_username.find(username);
+  return it == peer_by_username.end() ? nullptr : &peers[it->second];
+}
+
+void Policy::build_indexes() {
+  peer_by_name.clear();
+  peer_by_username.clear();
+  trusted_sources = SourceTrustIndex();
+  peer_by_name.reserve(peers.size());
+  for (const auto& p : peers) {
+    peer_by_name.emplace(p.name, p.id);
+    if (p.auth.mode == AuthMode::digest && !p.auth.username.empty())
+      peer_by_username.emplace(p.auth.username, p.id);
+    if (p.auth.mode == AuthMode::ip) {
+      if (auto leg = interface_index(p.leg))
+        for (const auto& prefix : p.auth.trusted) (void)trusted_sources.add(*leg, prefix, p.id);
+    }
+  }
+  route_table = RouteTable(routes);
+}
+
 const char* to_string(SipTransport t) {
   switch (t) {
     case SipTransport::udp:
@@ -18,6 +51,28 @@ const char* to_string(SipTransport t) {
       return "tls";
   }
   return "?";
+}
+
+const char* to_string(PeerKind k) {
+  return k == PeerKind::phone ? "phone" : "trunk";
+}
+
+const char* to_string(LatchingMode m) {
+  switch (m) {
+    case LatchingMode::off:
+      return "off";
+    case LatchingMode::strict:
+      return "strict";
+    case LatchingMode::any:
+      return "any";
+  }
+  return "?";
+}
+
+bool Peer::in_group(const std::string& g) const {
+  for (const auto& x : groups)
+    if (x == g) return true;
+  return false;
 }
 
 }  // namespace sbc::policy

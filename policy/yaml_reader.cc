@@ -1,8 +1,17 @@
 #include "policy/yaml_reader.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 
 namespace sbc::policy {
+namespace {
+std::string fmt(double v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
 
 void YamlReader::add(Diagnostic::Severity s, const YAML::Node& at, const std::string& field,
                      const std::string& message) {
@@ -100,6 +109,84 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& n, const std::string& 
   }
   error(n, field, "expected true or false");
   return std::nullopt;
+}
+
+std::optional<double> YamlReader::number(const YAML::Node& n, const std::string& field, double min,
+                                         double max) {
+  if (!n.IsScalar()) {
+    error(n, field, "expected a number");
+    return std::nullopt;
+  }
+  const std::string& s = n.Scalar();
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) {
+    error(n, field, "expected a number, got '" + s + "'");
+    return std::nullopt;
+  }
+  if (v < min || v > max) {
+    error(n, field, s + " is out of range [" + fmt(min) + ", " + fmt(max) + "]");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<Duration> YamlReader::duration(const YAML::Node& n, const std::string& field,
+                                             Duration min, Duration max) {
+  auto s = string(n, field);
+  if (!s) return std::nullopt;
+  auto d = parse_duration(*s);
+  if (!d) {
+    error(n, field, d.error().message);
+    return std::nullopt;
+  }
+  if (*d < min || *d > max) {
+    error(n, field, *s + " is out of range [" + to_string(min) + ", " + to_string(max) + "]");
+    return std::nullopt;
+  }
+  return *d;
+}
+
+std::optional<Ipv4Prefix> YamlReader::prefix(const YAML::Node& n, const std::string& field) {
+  auto s = string(n, field);
+  if (!s) return std::nullopt;
+  auto p = Ipv4Prefix::parse(*s);
+  if (!p) {
+    error(n, field, p.error().message);
+    return std::nullopt;
+  }
+  return *p;
+}
+
+std::optional<std::vector<std::string>> YamlReader::string_list(const YAML::Node& n,
+                                                                const std::string& field) {
+  std::vector<std::string> out;
+  if (n.IsScalar()) {
+    out.push_back(n.Scalar());
+    return out;
+  }
+  if (!n.IsSequence()) {
+    error(n, field, "expected a string or a list of strings");
+    return std::nullopt;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < n.size(); ++i) {
+    if (auto s = string(n[i], field + "[" + std::to_string(i) + "]"))
+      out.push_back(*s);
+    else
+      ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+SourcePosition YamlReader::position(const YAML::Node& n) const {
+  SourcePosition p{file_, 0, 0};
+  if (n.IsDefined() && !n.Mark().is_null()) {
+    p.line = n.Mark().line + 1;
+    p.column = n.Mark().column + 1;
+  }
+  return p;
 }
 
 YAML::Node YamlReader::required(const YAML::Node& map, const std::string& parent_field,

@@ -10,8 +10,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/ip_address.h"
 #include "policy/diagnostic.h"
+#include "policy/duration.h"
+#include "policy/source_position.h"
 
 namespace sbc::policy {
 
@@ -32,6 +36,19 @@ class YamlReader {
   std::optional<int64_t> integer(const YAML::Node& n, const std::string& field, int64_t min,
                                  int64_t max);
   std::optional<bool> boolean(const YAML::Node& n, const std::string& field);
+  std::optional<double> number(const YAML::Node& n, const std::string& field, double min,
+                               double max);
+  std::optional<Duration> duration(const YAML::Node& n, const std::string& field, Duration min,
+                                   Duration max);
+  // A prefix with zero host bits ("198.18.2.0/24"; a bare address is a /32).
+  std::optional<Ipv4Prefix> prefix(const YAML::Node& n, const std::string& field);
+  // One string, or a list of strings (`to: carrier-a` or `to: [a, b]`).
+  std::optional<std::vector<std::string>> string_list(const YAML::Node& n,
+                                                      const std::string& field);
+
+  SourcePosition position(const YAML::Node& n) const;
+  const std::string& file() const { return file_; }
+  Diagnostics& diagnostics() { return out_; }
 
   // Required child: records "missing required field" at the parent if absent.
   YAML::Node required(const YAML::Node& map, const std::string& parent_field, const char* key);

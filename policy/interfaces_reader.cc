@@ -1,0 +1,145 @@
+// The `interfaces` section: the legs of the SBC.
+#include <set>
+
+#include "policy/section_readers.h"
+
+namespace sbc::policy {
+namespace {
+
+std::optional<SipListener> read_listener(YamlReader& r, const YAML::Node& n,
+                                         const std::string& field) {
+  if (!r.expect_map(n, field, {"transport", "port"})) return std::nullopt;
+  SipListener l;
+  bool ok = true;
+  if (auto t = r.required(n, field, "transport"); t.IsDefined()) {
+    auto s = r.string(t, field + ".transport");
+    if (s == "udp")
+      l.transport = SipTransport::udp;
+    else if (s == "tcp")
+      l.transport = SipTransport::tcp;
+    else if (s == "tls")
+      l.transport = SipTransport::tls;
+    else if (s) {
+      r.error(t, field + ".transport", "unknown transport '" + *s + "' (expected udp, tcp or tls)");
+      ok = false;
+    } else {
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (auto p = n["port"]; p.IsDefined()) {
+    if (auto v = r.integer(p, field + ".port", 1, 65535))
+      l.port = static_cast<uint16_t>(*v);
+    else
+      ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return l;
+}
+
+std::optional<PortRange> read_port_range(YamlReader& r, const YAML::Node& n,
+                                         const std::string& field) {
+  // Written as "20000-29999".
+  auto s = r.string(n, field);
+  if (!s) return std::nullopt;
+  auto dash = s->find('-');
+  if (dash == std::string::npos) {
+    r.error(n, field, "expected a range FIRST-LAST, got '" + *s + "'");
+    return std::nullopt;
+  }
+  YAML::Node first_node(s->substr(0, dash)), last_node(s->substr(dash + 1));
+  // Integer checks reuse the reader but point at the range's own position.
+  Diagnostics scratch;
+  YamlReader sub("", scratch);
+  auto first = sub.integer(first_node, field, 1024, 65535);
+  auto last = sub.integer(last_node, field, 1024, 65535);
+  if (!first || !last || *first > *last) {
+    r.error(n, field, "invalid media port range '" + *s + "' (ports 1024-65535, first <= last)");
+    return std::nullopt;
+  }
+  // RTP takes even ports and RTCP the odd one above (RFC 3550): the range
+  // must hold at least one pair.
+  if (*last - *first < 1) {
+    r.error(n, field, "media port range '" + *s + "' holds no RTP/RTCP pair");
+    return std::nullopt;
+  }
+  return PortRange{static_cast<uint16_t>(*first), static_cast<uint16_t>(*last)};
+}
+
+}  // namespace
+
+void read_interfaces(YamlReader& r, const YAML::Node& list, Policy& p) {
+  const std::string field = "interfaces";
+  if (!r.expect_sequence(list, field)) return;
+  std::set<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node n = list[i];
+    const std::string f = indexed(field, i);
+    if (!r.expect_map(n, f, {"name", "port", "address", "gateway", "vlan", "sip", "media_ports"}))
+      continue;
+    Interface leg;
+    if (auto v = r.required(n, f, "name"); v.IsDefined()) {
+      if (auto s = r.string(v, f + ".name")) {
+        leg.name = *s;
+        if (leg.name.empty())
+          r.error(v, f + ".name", "must not be empty");
+        else if (!names.insert(leg.name).second)
+          r.error(v, f + ".name", "duplicate interface name '" + leg.name + "'");
+      }
+    }
+    if (auto v = n["port"]; v.IsDefined()) {
+      if (auto s = r.string(v, f + ".port")) leg.port = *s;
+    }
+    if (auto v = r.required(n, f, "address"); v.IsDefined()) {
+      if (auto s = r.string(v, f + ".address")) {
+        auto prefix = Ipv4Prefix::parse(*s, /*allow_host_bits=*/true);
+        if (!prefix)
+          r.error(v, f + ".address", prefix.error().message);
+        else if (prefix->length == 0 || prefix->length == 32 ||
+                 (prefix->address.value & ~prefix->mask()) == 0)
+          r.error(v, f + ".address",
+                  "expected the SBC's host address with its prefix length, e.g. 198.18.1.1/24");
+        else
+          leg.address = *prefix;
+      }
+    }
+    if (auto v = n["gateway"]; v.IsDefined()) {
+      if (auto s = r.string(v, f + ".gateway")) {
+        auto gw = Ipv4Address::parse(*s);
+        if (!gw)
+          r.error(v, f + ".gateway", gw.error().message);
+        else if (leg.address.length && !leg.address.contains(*gw))
+          r.error(v, f + ".gateway",
+                  "gateway " + gw->to_string() + " is not on " + leg.address.to_string());
+        else
+          leg.gateway = *gw;
+      }
+    }
+    if (auto v = n["vlan"]; v.IsDefined()) {
+      if (auto x = r.integer(v, f + ".vlan", 0, 4094)) leg.vlan = static_cast<uint16_t>(*x);
+    }
+    if (auto v = n["sip"]; v.IsDefined()) {
+      if (r.expect_sequence(v, f + ".sip")) {
+        for (size_t j = 0; j < v.size(); ++j)
+          if (auto l = read_listener(r, v[j], indexed(f + ".sip", j))) leg.sip.push_back(*l);
+      }
+    } else {
+      leg.sip.push_back({SipTransport::udp, 5060});
+    }
+    if (auto v = r.required(n, f, "media_ports"); v.IsDefined()) {
+      if (auto range = read_port_range(r, v, f + ".media_ports")) {
+        for (const auto& other : p.interfaces) {
+          if (other.media_ports.overlaps(*range))
+            r.error(v, f + ".media_ports",
+                    "overlaps the media port range of interface '" + other.name + "'");
+        }
+        leg.media_ports = *range;
+      }
+    }
+    p.interfaces.push_back(std::move(leg));
+  }
+  if (list.size() == 0) r.error(list, field, "at least one interface is required");
+}
+
+}  // namespace sbc::policy
