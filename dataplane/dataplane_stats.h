@@ -1,0 +1,48 @@
+// Counters the dataplane publishes, summed over worker lcores when asked
+// (a scrape, `sbcctl status`); never maintained per packet in this form.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/drop_reason.h"
+
+namespace sbc::dataplane {
+
+struct LegStats {
+  std::string name;
+  bool link_up = false;
+  uint64_t rx_packets = 0;         // frames received on the port
+  uint64_t tx_packets = 0;         // frames the port accepted (relayed + exception)
+  uint64_t relayed_packets = 0;    // media forwarded toward another leg
+  uint64_t punted_packets = 0;     // handed to the exception TAP
+  uint64_t exception_packets = 0;  // sent by the kernel on the TAP, out through the port
+  std::array<uint64_t, kDropReasonCount> drops{};
+};
+
+struct DataplaneStats {
+  std::vector<LegStats> legs;
+  uint64_t pinholes = 0;  // installed now
+  uint64_t pinhole_capacity = 0;
+  uint64_t events_lost = 0;  // event ring full
+  unsigned workers = 0;
+  uint64_t worker_polls = 0;   // passes over all queues, all workers
+  uint64_t worker_sleeps = 0;  // idle back-off sleeps, all workers
+};
+
+// One direction of a stream as one pinhole saw it.
+struct PinholeStats {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;              // IPv4 bytes as received
+  uint64_t rtp_seq_gaps = 0;       // RTP packets missing from the sequence
+  double seconds_since_last = -1;  // -1: never
+  bool latched = false;
+};
+
+struct MediaStreamStats {
+  PinholeStats a_rtp, b_rtp, a_rtcp, b_rtcp;  // a_*: received from side a
+};
+
+}  // namespace sbc::dataplane

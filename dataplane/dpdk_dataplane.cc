@@ -1,0 +1,559 @@
+#include "dataplane/dpdk_dataplane.h"
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+
+#include "dataplane/kernel_interface.h"
+#include "dataplane/port_setup.h"
+
+namespace sbc::dataplane {
+namespace {
+
+std::atomic<unsigned> g_instances{0};
+
+uint64_t ms_to_tsc(std::chrono::milliseconds ms) {
+  return rte_get_tsc_hz() / 1000 * static_cast<uint64_t>(ms.count());
+}
+
+std::string mac_string(const rte_ether_addr& m) {
+  char buf[RTE_ETHER_ADDR_FMT_SIZE];
+  rte_ether_format_addr(buf, sizeof buf, &m);
+  return buf;
+}
+
+uint64_t expected_of(const MediaSide& side, bool rtcp) {
+  uint16_t port = side.remote_port;
+  if (rtcp && port) port = static_cast<uint16_t>(port + 1);
+  return pack_expected(rte_cpu_to_be_32(side.remote_ip.value), rte_cpu_to_be_16(port), side.latch);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DpdkDataplane>> DpdkDataplane::start(const DataplaneConfig& config) {
+  if (config.legs.empty()) return make_error("dataplane: no legs");
+  if (config.legs.size() > kMaxLegs)
+    return make_error("dataplane: at most " + std::to_string(kMaxLegs) + " legs");
+  std::unique_ptr<DpdkDataplane> dp(new DpdkDataplane(config));
+  dp->instance_ = g_instances.fetch_add(1);
+  if (auto s = dp->bring_up(); !s) return s.error();
+  return dp;
+}
+
+Status DpdkDataplane::bring_up() {
+  const std::string tag = "sbc" + std::to_string(instance_);
+  std::vector<MediaLeg> media_legs;
+  for (const auto& lc : config_.legs)
+    media_legs.push_back({lc.iface.name, lc.iface.address.address, lc.iface.media_ports.first,
+                          lc.iface.media_ports.last});
+  book_ = MediaSessionBook(media_legs);
+
+  auto pool = create_mbuf_pool(tag + "_mbufs", config_.mbufs);
+  if (!pool) return pool.error();
+  pool_ = *pool;
+
+  // Workers: one per EAL worker lcore unless told otherwise.
+  std::vector<unsigned> lcores;
+  unsigned lc;
+  RTE_LCORE_FOREACH_WORKER(lc) lcores.push_back(lc);
+  unsigned nworkers = config_.workers;
+  if (config_.launch_workers) {
+    if (lcores.empty())
+      return make_error("dataplane: EAL gave no worker lcore (use e.g. -l 0-1 --main-lcore 0)");
+    if (nworkers == 0 || nworkers > lcores.size()) nworkers = static_cast<unsigned>(lcores.size());
+  } else if (nworkers == 0) {
+    nworkers = 1;
+  }
+
+  // Ports: probe, then learn what each can do. Every worker needs its own TX
+  // queue on every port and TAP, so the device with the fewest TX queues
+  // bounds the worker count (af_packet and af_xdp give one per qpair/queue).
+  n_legs_ = static_cast<unsigned>(config_.legs.size());
+  for (unsigned i = 0; i < n_legs_; ++i) {
+    const LegConfig& lc = config_.legs[i];
+    Leg& l = legs_[i];
+    PortInfo info;
+    info.leg = lc.iface.name;
+    if (lc.port_id >= 0) {
+      l.port_id = static_cast<uint16_t>(lc.port_id);
+    } else {
+      if (lc.iface.port.empty()) return make_error("leg " + lc.iface.name + ": no port");
+      auto p = probe_port(lc.iface.port);
+      if (!p) return make_error("leg " + lc.iface.name + ": " + p.error().message);
+      l.port_id = *p;
+      probed_ports_.push_back(*p);
+      info.kernel_iface = vdev_kernel_interface(lc.iface.port);
+    }
+    rte_eth_macaddr_get(l.port_id, &l.mac);
+    if (lc.exception_port_id >= 0) {
+      l.tap_port_id = static_cast<uint16_t>(lc.exception_port_id);
+    } else {
+      std::string tap = lc.tap_name.empty() ? "sbc-" + lc.iface.name : lc.tap_name;
+      if (tap.size() > 15) tap.resize(15);
+      info.tap_name = tap;
+      // The TAP gets the port's MAC: the kernel's ARP answers then name the
+      // address the wire actually delivers to.
+      auto p = probe_port("net_tap_" + tag + "_" + std::to_string(i) + ",iface=" + tap +
+                          ",mac=" + mac_string(l.mac));
+      if (!p) return make_error("leg " + lc.iface.name + ": exception TAP: " + p.error().message);
+      l.tap_port_id = *p;
+      probed_ports_.push_back(*p);
+    }
+    auto caps = port_capabilities(l.port_id);
+    if (!caps) return caps.error();
+    auto tcaps = port_capabilities(l.tap_port_id);
+    if (!tcaps) return tcaps.error();
+    info.driver = caps->driver;
+    info.tap_driver = tcaps->driver;
+    nworkers = std::min<unsigned>(nworkers, std::min(caps->max_tx_queues, tcaps->max_tx_queues));
+    nworkers = std::min<unsigned>(nworkers, tcaps->max_rx_queues);
+    info.rss = caps->rss;
+    info.rx_queues = caps->max_rx_queues;  // bounded below
+    port_info_.push_back(info);
+
+    l.vlan = lc.iface.vlan;
+    l.address = rte_cpu_to_be_32(lc.iface.address.address.value);
+    l.netmask = rte_cpu_to_be_32(lc.iface.address.mask());
+    l.gateway = lc.iface.gateway ? rte_cpu_to_be_32(lc.iface.gateway->value) : 0;
+    for (const auto& s : lc.iface.sip) {
+      if (s.transport == policy::SipTransport::udp && l.n_sip_udp < kMaxSipPorts)
+        l.sip_udp[l.n_sip_udp++] = rte_cpu_to_be_16(s.port);
+      if (s.transport != policy::SipTransport::udp && l.n_sip_tcp < kMaxSipPorts)
+        l.sip_tcp[l.n_sip_tcp++] = rte_cpu_to_be_16(s.port);
+    }
+  }
+  if (nworkers == 0) return make_error("dataplane: a port offers no TX queue");
+
+  for (unsigned i = 0; i < n_legs_; ++i) {
+    Leg& l = legs_[i];
+    PortInfo& info = port_info_[i];
+    // A single-queue device (af_packet without qpairs, af_xdp with one
+    // queue, net_ring) is polled by worker 0 only; the others still transmit.
+    l.rx_queues = static_cast<uint16_t>(std::min<unsigned>(nworkers, info.rx_queues));
+    info.rx_queues = l.rx_queues;
+    info.rss = info.rss && l.rx_queues > 1;
+    l.tap_queues = static_cast<uint16_t>(nworkers);
+    PortQueueConfig q{l.rx_queues, static_cast<uint16_t>(nworkers), config_.rx_desc,
+                      config_.tx_desc};
+    if (auto s = start_port(l.port_id, q, pool_); !s)
+      return make_error("leg " + info.leg + ": port: " + s.error().message);
+    started_ports_.push_back(l.port_id);
+    PortQueueConfig tq{l.tap_queues, static_cast<uint16_t>(nworkers), 512, 512};
+    if (auto s = start_port(l.tap_port_id, tq, pool_); !s)
+      return make_error("leg " + info.leg + ": exception TAP: " + s.error().message);
+    started_ports_.push_back(l.tap_port_id);
+    if (!info.tap_name.empty()) {
+      const auto& iface = config_.legs[i].iface;
+      if (auto s = configure_kernel_address(info.tap_name, iface.address, iface.gateway); !s)
+        return make_error("leg " + info.leg + ": " + s.error().message);
+    }
+  }
+
+  // Tables, shared by the workers through RCU QSBR.
+  size_t qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+  qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc(nullptr, qsz, RTE_CACHE_LINE_SIZE));
+  if (!qsbr_ || rte_rcu_qsbr_init(qsbr_, RTE_MAX_LCORE) != 0)
+    return make_error("dataplane: RCU QSBR variable");
+  auto ph = PinholeTable::create(tag + "_ph", config_.pinhole_capacity, qsbr_);
+  if (!ph) return ph.error();
+  pinholes_ = std::move(*ph);
+  auto nb = NeighbourTable::create(tag + "_nb", config_.neighbour_capacity, qsbr_);
+  if (!nb) return nb.error();
+  neighbours_ = std::move(*nb);
+  events_ =
+      rte_ring_create_elem((tag + "_ev").c_str(), sizeof(DataplaneEvent),
+                           rte_align32pow2(config_.event_ring_size), SOCKET_ID_ANY, RING_F_SC_DEQ);
+  if (!events_) return make_error("dataplane: event ring: " + std::string(rte_strerror(rte_errno)));
+  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (event_fd_ < 0) return make_error("dataplane: eventfd: " + std::string(strerror(errno)));
+
+  counters_.reset(new WorkerCounters[nworkers]);
+  contexts_.reset(new StageContext[nworkers]);
+  for (unsigned w = 0; w < nworkers; ++w) {
+    StageContext& c = contexts_[w];
+    c.legs = legs_.data();
+    c.n_legs = n_legs_;
+    c.pinholes = pinholes_.get();
+    c.neighbours = neighbours_.get();
+    c.counters = &counters_[w];
+    c.events = events_;
+    for (unsigned i = 0; i < n_legs_; ++i) {
+      LegCounters& lc = counters_[w].legs[i];
+      c.port_tx[i].bind(legs_[i].port_id, static_cast<uint16_t>(w), &lc.tx,
+                        &lc.drops[static_cast<unsigned>(DropReason::tx_full)]);
+      c.punt_tx[i].bind(legs_[i].tap_port_id, static_cast<uint16_t>(w), &lc.punted,
+                        &lc.drops[static_cast<unsigned>(DropReason::punt_full)]);
+    }
+    WorkerParams wp;
+    wp.index = w;
+    wp.rcu_thread_id = config_.launch_workers ? lcores[w] : rte_lcore_id() + w;
+    wp.qsbr = qsbr_;
+    wp.event_fd = event_fd_;
+    wp.idle_spins = config_.idle_spins;
+    wp.idle_sleep_us = config_.idle_sleep_us;
+    workers_.push_back(std::make_unique<Worker>(wp, &c));
+  }
+  if (config_.launch_workers) {
+    for (unsigned w = 0; w < nworkers; ++w) {
+      int rc = rte_eal_remote_launch(&Worker::launch_entry, workers_[w].get(), lcores[w]);
+      if (rc != 0)
+        return make_error("dataplane: launching worker on lcore " + std::to_string(lcores[w]) +
+                          ": " + rte_strerror(-rc));
+      worker_lcores_.push_back(lcores[w]);
+    }
+  }
+  return ok_status();
+}
+
+void DpdkDataplane::stop_workers() {
+  for (auto& w : workers_) w->stop();
+  for (unsigned lc : worker_lcores_) rte_eal_wait_lcore(lc);
+  worker_lcores_.clear();
+}
+
+DpdkDataplane::~DpdkDataplane() {
+  stop_workers();
+  workers_.clear();
+  for (uint16_t p : started_ports_) stop_port(p);
+  for (uint16_t p : probed_ports_) {
+    rte_eth_dev_close(p);
+    // net_tap removes its kernel interface here; probed vdevs go away.
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(p, &info) == 0 && info.device) rte_dev_remove(info.device);
+  }
+  pinholes_.reset();
+  neighbours_.reset();
+  if (events_) rte_ring_free(events_);
+  if (event_fd_ >= 0) close(event_fd_);
+  if (qsbr_) rte_free(qsbr_);
+  if (pool_) rte_mempool_free(pool_);
+}
+
+Status DpdkDataplane::set_neighbour(unsigned leg, Ipv4Address ip,
+                                    const std::array<uint8_t, 6>& mac) {
+  rte_ether_addr m;
+  std::memcpy(m.addr_bytes, mac.data(), 6);
+  return neighbours_->set(static_cast<uint16_t>(leg), rte_cpu_to_be_32(ip.value), m);
+}
+
+// ---- media sessions (control thread) ----
+
+Status DpdkDataplane::install(MediaSessionId id, uint16_t index, StreamEntry& e) {
+  const MediaSessionBook::Stream& s = e.s;
+  auto init = [&](int side, bool rtcp) {
+    PinholeTable::Init in;
+    const int leg = side == 0 ? s.a_leg : s.b_leg;
+    uint16_t port = side == 0 ? s.ports.a_port : s.ports.b_port;
+    if (rtcp) ++port;
+    in.key = PinholeKey{legs_[leg].address, rte_cpu_to_be_16(port), static_cast<uint16_t>(leg)};
+    in.expected = expected_of(side == 0 ? s.spec.a : s.spec.b, rtcp);
+    in.session = id;
+    in.stream = index;
+    in.side = static_cast<uint8_t>(side);
+    in.rtcp = rtcp;
+    return in;
+  };
+  auto rtp = pinholes_->add_pair(init(0, false), init(1, false));
+  if (!rtp) return rtp.error();
+  e.rtp[0] = rtp->first;
+  e.rtp[1] = rtp->second;
+  if (!s.spec.rtcp_mux) {
+    auto rtcp = pinholes_->add_pair(init(0, true), init(1, true));
+    if (!rtcp) {
+      pinholes_->remove(e.rtp[0]);
+      pinholes_->remove(e.rtp[1]);
+      return rtcp.error();
+    }
+    e.rtcp[0] = rtcp->first;
+    e.rtcp[1] = rtcp->second;
+  }
+  e.opened_tsc = rte_rdtsc();
+  return ok_status();
+}
+
+void DpdkDataplane::uninstall(StreamEntry& e) {
+  pinholes_->remove(e.rtp[0]);
+  pinholes_->remove(e.rtp[1]);
+  if (!e.s.spec.rtcp_mux) {
+    pinholes_->remove(e.rtcp[0]);
+    pinholes_->remove(e.rtcp[1]);
+  }
+  book_.release(e.s);
+}
+
+Result<MediaSession> DpdkDataplane::open_media(const MediaSessionSpec& spec) {
+  auto streams = book_.allocate(spec.streams);
+  if (!streams) return streams.error();
+  MediaSessionId id = book_.next_id();
+  std::vector<StreamEntry> entries;
+  for (size_t i = 0; i < streams->size(); ++i) {
+    StreamEntry e;
+    e.s = (*streams)[i];
+    if (auto st = install(id, static_cast<uint16_t>(i), e); !st) {
+      for (auto& done : entries) uninstall(done);
+      for (size_t k = i; k < streams->size(); ++k) book_.release((*streams)[k]);
+      return st.error();
+    }
+    entries.push_back(e);
+  }
+  sessions_[id] = std::move(entries);
+  return describe(id, *streams);
+}
+
+void DpdkDataplane::set_expected(StreamEntry& e, const MediaStreamSpec& spec) {
+  auto apply = [&](uint32_t idx, const MediaSide& old_side, const MediaSide& new_side, bool rtcp) {
+    Pinhole& p = pinholes_->at(idx);
+    p.expected.store(expected_of(new_side, rtcp), std::memory_order_release);
+    // A new remote (re-INVITE to another address) must be able to latch.
+    if (old_side.remote_ip != new_side.remote_ip || old_side.remote_port != new_side.remote_port ||
+        old_side.latch != new_side.latch)
+      p.remote.store(0, std::memory_order_release);
+  };
+  apply(e.rtp[0], e.s.spec.a, spec.a, false);
+  apply(e.rtp[1], e.s.spec.b, spec.b, false);
+  if (!spec.rtcp_mux) {
+    apply(e.rtcp[0], e.s.spec.a, spec.a, true);
+    apply(e.rtcp[1], e.s.spec.b, spec.b, true);
+  }
+  e.s.spec = spec;
+}
+
+Result<MediaSession> DpdkDataplane::update_media(MediaSessionId id, const MediaSessionSpec& spec) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return make_error("no media session " + std::to_string(id));
+  auto& cur = it->second;
+  const size_t keep = std::min(cur.size(), spec.streams.size());
+  for (size_t i = 0; i < keep; ++i) {
+    if (spec.streams[i].a.leg != cur[i].s.spec.a.leg ||
+        spec.streams[i].b.leg != cur[i].s.spec.b.leg)
+      return make_error("stream " + std::to_string(i) + ": legs cannot change");
+    if (spec.streams[i].rtcp_mux != cur[i].s.spec.rtcp_mux)
+      return make_error("stream " + std::to_string(i) + ": rtcp-mux cannot change");
+  }
+  std::vector<MediaStreamSpec> added(spec.streams.begin() + static_cast<long>(keep),
+                                     spec.streams.end());
+  auto fresh = book_.allocate(added);
+  if (!fresh) return fresh.error();
+  std::vector<StreamEntry> new_entries;
+  for (size_t i = 0; i < fresh->size(); ++i) {
+    StreamEntry e;
+    e.s = (*fresh)[i];
+    if (auto st = install(id, static_cast<uint16_t>(keep + i), e); !st) {
+      for (auto& done : new_entries) uninstall(done);
+      for (size_t k = i; k < fresh->size(); ++k) book_.release((*fresh)[k]);
+      return st.error();
+    }
+    new_entries.push_back(e);
+  }
+  while (cur.size() > spec.streams.size()) {
+    uninstall(cur.back());
+    cur.pop_back();
+  }
+  for (size_t i = 0; i < keep; ++i) set_expected(cur[i], spec.streams[i]);
+  for (auto& e : new_entries) cur.push_back(e);
+  std::vector<MediaSessionBook::Stream> all;
+  for (const auto& e : cur) all.push_back(e.s);
+  return describe(id, all);
+}
+
+void DpdkDataplane::close_media(MediaSessionId id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  for (auto& e : it->second) uninstall(e);
+  sessions_.erase(it);
+}
+
+// ---- events ----
+
+void DpdkDataplane::emit(const DataplaneEvent& e) {
+  DataplaneEvent copy = e;  // the ring API takes a non-const pointer
+  if (rte_ring_mp_enqueue_elem(events_, &copy, sizeof copy) != 0) {
+    ++control_events_lost_;
+    return;
+  }
+  uint64_t one = 1;
+  (void)!write(event_fd_, &one, sizeof one);
+}
+
+size_t DpdkDataplane::drain_events(std::vector<DataplaneEvent>& out, size_t max) {
+  uint64_t v;
+  (void)!read(event_fd_, &v, sizeof v);
+  size_t n = 0;
+  DataplaneEvent buf[64];
+  while (n < max) {
+    unsigned want = static_cast<unsigned>(std::min<size_t>(64, max - n));
+    unsigned got =
+        rte_ring_sc_dequeue_burst_elem(events_, buf, sizeof(DataplaneEvent), want, nullptr);
+    if (got == 0) break;
+    for (unsigned i = 0; i < got; ++i) {
+      const DataplaneEvent& e = buf[i];
+      // The latched frame came from the next hop toward that remote: publish
+      // its MAC so the other direction can be relayed without waiting for the
+      // kernel to learn it.
+      if (e.type == EventType::latched && e.leg < n_legs_) {
+        uint32_t hop = legs_[e.leg].next_hop(rte_cpu_to_be_32(e.remote.value));
+        if (hop) {
+          rte_ether_addr m;
+          std::memcpy(m.addr_bytes, e.remote_mac.data(), 6);
+          (void)neighbours_->set(e.leg, hop, m);
+        }
+      }
+      out.push_back(e);
+    }
+    n += got;
+  }
+  if (rte_ring_count(events_) > 0) {
+    uint64_t one = 1;  // more than `max` waited: stay readable
+    (void)!write(event_fd_, &one, sizeof one);
+  }
+  return n;
+}
+
+// ---- housekeeping ----
+
+void DpdkDataplane::refresh_neighbours() {
+  if (!config_.kernel_neighbours) return;
+  bool any_tap = false;
+  for (const auto& p : port_info_) any_tap |= !p.tap_name.empty();
+  if (!any_tap) return;
+  for (const auto& n : read_kernel_neighbours()) {
+    for (unsigned i = 0; i < n_legs_; ++i) {
+      if (port_info_[i].tap_name.empty() || port_info_[i].tap_name != n.device) continue;
+      rte_ether_addr m;
+      std::memcpy(m.addr_bytes, n.mac.data(), 6);
+      (void)neighbours_->set(static_cast<uint16_t>(i), rte_cpu_to_be_32(n.ip.value), m);
+    }
+  }
+}
+
+uint64_t DpdkDataplane::last_seen(const StreamEntry& e, int side) const {
+  uint64_t t = counter_read(pinholes_->at(e.rtp[side]).last_seen_tsc);
+  if (!e.s.spec.rtcp_mux) t = std::max(t, counter_read(pinholes_->at(e.rtcp[side]).last_seen_tsc));
+  return t;
+}
+
+void DpdkDataplane::scan_media_activity() {
+  const uint64_t now = rte_rdtsc();
+  const uint64_t idle = ms_to_tsc(config_.media_idle_timeout);
+  const uint64_t one_way = ms_to_tsc(config_.one_way_timeout);
+  for (auto& [id, streams] : sessions_) {
+    for (size_t i = 0; i < streams.size(); ++i) {
+      StreamEntry& e = streams[i];
+      const uint64_t seen[2] = {last_seen(e, 0), last_seen(e, 1)};
+      const uint64_t latest = std::max({seen[0], seen[1], e.opened_tsc});
+      DataplaneEvent ev;
+      ev.session = id;
+      ev.stream = static_cast<uint16_t>(i);
+      if (now - latest > idle) {
+        if (!e.idle_reported) {
+          ev.type = EventType::media_idle;
+          emit(ev);
+          e.idle_reported = true;
+        }
+        continue;
+      }
+      e.idle_reported = false;
+      // One way: a side flows (seen within the timeout) while the other has
+      // been silent for the whole timeout (or since the stream opened).
+      int silent = -1;
+      for (int s = 0; s < 2; ++s) {
+        const bool flows = seen[1 - s] && now - seen[1 - s] <= one_way;
+        const uint64_t quiet_since = std::max(seen[s], e.opened_tsc);
+        if (flows && now - quiet_since > one_way) silent = s;
+      }
+      if (silent >= 0 && e.one_way_reported != silent) {
+        ev.type = EventType::one_way;
+        ev.side = static_cast<uint8_t>(silent);
+        ev.leg = static_cast<uint8_t>(silent == 0 ? e.s.a_leg : e.s.b_leg);
+        emit(ev);
+      }
+      e.one_way_reported = silent;
+    }
+  }
+}
+
+void DpdkDataplane::housekeeping() {
+  pinholes_->reclaim();
+  neighbours_->reclaim();
+  refresh_neighbours();
+  scan_media_activity();
+}
+
+// ---- stats ----
+
+DataplaneStats DpdkDataplane::stats() const {
+  DataplaneStats s;
+  s.workers = static_cast<unsigned>(workers_.size());
+  s.pinholes = pinholes_->in_use();
+  s.pinhole_capacity = pinholes_->capacity();
+  s.events_lost = control_events_lost_;
+  for (unsigned i = 0; i < n_legs_; ++i) {
+    LegStats ls;
+    ls.name = port_info_[i].leg;
+    if (!port_info_[i].kernel_iface.empty()) {
+      // af_packet/af_xdp always report up (FACTS.md): ask the kernel.
+      ls.link_up = kernel_link_up(port_info_[i].kernel_iface).value_or(false);
+    } else {
+      rte_eth_link link{};
+      ls.link_up = rte_eth_link_get_nowait(legs_[i].port_id, &link) == 0 &&
+                   link.link_status == RTE_ETH_LINK_UP;
+    }
+    for (unsigned w = 0; w < workers_.size(); ++w) {
+      const LegCounters& c = counters_[w].legs[i];
+      ls.rx_packets += counter_read(c.rx);
+      ls.tx_packets += counter_read(c.tx);
+      ls.relayed_packets += counter_read(c.relayed);
+      ls.punted_packets += counter_read(c.punted);
+      ls.exception_packets += counter_read(c.exception);
+      for (unsigned r = 0; r < kDropReasonCount; ++r) ls.drops[r] += counter_read(c.drops[r]);
+    }
+    s.legs.push_back(ls);
+  }
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    s.events_lost += counter_read(counters_[w].events_lost);
+    s.worker_polls += counter_read(counters_[w].polls);
+    s.worker_sleeps += counter_read(counters_[w].idle_sleeps);
+  }
+  return s;
+}
+
+std::optional<MediaStreamStats> DpdkDataplane::stream_stats(MediaSessionId id,
+                                                            uint16_t stream) const {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || stream >= it->second.size()) return std::nullopt;
+  const StreamEntry& e = it->second[stream];
+  const uint64_t now = rte_rdtsc();
+  const double hz = static_cast<double>(rte_get_tsc_hz());
+  auto read = [&](uint32_t idx) {
+    const Pinhole& p = pinholes_->at(idx);
+    PinholeStats ps;
+    ps.packets = counter_read(p.packets);
+    ps.bytes = counter_read(p.bytes);
+    ps.rtp_seq_gaps = counter_read(p.rtp_seq_gaps);
+    uint64_t t = counter_read(p.last_seen_tsc);
+    ps.seconds_since_last = t ? static_cast<double>(now - t) / hz : -1;
+    ps.latched = p.remote.load(std::memory_order_relaxed) != 0;
+    return ps;
+  };
+  MediaStreamStats s;
+  s.a_rtp = read(e.rtp[0]);
+  s.b_rtp = read(e.rtp[1]);
+  if (!e.s.spec.rtcp_mux) {
+    s.a_rtcp = read(e.rtcp[0]);
+    s.b_rtcp = read(e.rtcp[1]);
+  }
+  return s;
+}
+
+}  // namespace sbc::dataplane

@@ -1,0 +1,19 @@
+// EAL initialisation, once per process (FACTS.md: re-init fails).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace sbc::dataplane {
+
+// `args` are EAL options only; a dummy program name is put in front
+// (rte_eal_init treats argv[0] as the program and would lose the first option).
+Status init_eal(const std::vector<std::string>& args);
+bool eal_initialised();
+
+// Splits "--no-huge -m 512 --lcores=0@0" on blanks.
+std::vector<std::string> split_eal_args(const std::string& text);
+
+}  // namespace sbc::dataplane

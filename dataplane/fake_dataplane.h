@@ -1,0 +1,52 @@
+// A Dataplane with no DPDK: it allocates ports like the real one and records
+// every call, and tests inject events through it. For control-plane unit
+// tests (no EAL, no root).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dataplane/dataplane.h"
+#include "dataplane/media_session_book.h"
+
+namespace sbc::dataplane {
+
+class FakeDataplane : public Dataplane {
+ public:
+  struct Call {
+    enum class Kind { open, update, close } kind;
+    MediaSessionId id = 0;
+    MediaSessionSpec spec;
+  };
+
+  explicit FakeDataplane(std::vector<MediaLeg> legs);
+  ~FakeDataplane() override;
+
+  Result<MediaSession> open_media(const MediaSessionSpec& spec) override;
+  Result<MediaSession> update_media(MediaSessionId id, const MediaSessionSpec& spec) override;
+  void close_media(MediaSessionId id) override;
+  int event_fd() const override { return event_fd_; }
+  size_t drain_events(std::vector<DataplaneEvent>& out, size_t max) override;
+  void housekeeping() override { ++housekeeping_runs_; }
+  DataplaneStats stats() const override;
+  std::optional<MediaStreamStats> stream_stats(MediaSessionId id, uint16_t stream) const override;
+
+  // Test hooks.
+  void inject_event(const DataplaneEvent& e);  // as a worker would; the eventfd turns readable
+  const std::vector<Call>& calls() const { return calls_; }
+  bool is_open(MediaSessionId id) const { return sessions_.count(id) != 0; }
+  size_t open_sessions() const { return sessions_.size(); }
+  int housekeeping_runs() const { return housekeeping_runs_; }
+
+ private:
+  MediaSessionBook book_;
+  std::map<MediaSessionId, std::vector<MediaSessionBook::Stream>> sessions_;
+  std::vector<Call> calls_;
+  std::deque<DataplaneEvent> events_;
+  int event_fd_ = -1;
+  int housekeeping_runs_ = 0;
+};
+
+}  // namespace sbc::dataplane

@@ -1,0 +1,30 @@
+// Per-worker, per-leg packet counters. Each worker writes only its own block
+// (plain adds, no lock prefix); readers sum all blocks with relaxed loads at
+// scrape time (DESIGN.md "Counters").
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/drop_reason.h"
+#include "dataplane/leg.h"
+#include "dataplane/pinhole.h"
+
+namespace sbc::dataplane {
+
+struct alignas(64) LegCounters {
+  uint64_t rx = 0;
+  uint64_t tx = 0;
+  uint64_t relayed = 0;
+  uint64_t punted = 0;
+  uint64_t exception = 0;
+  uint64_t drops[kDropReasonCount] = {};
+};
+
+struct alignas(64) WorkerCounters {
+  LegCounters legs[kMaxLegs];
+  uint64_t events_lost = 0;
+  uint64_t polls = 0;
+  uint64_t idle_sleeps = 0;
+};
+
+}  // namespace sbc::dataplane
