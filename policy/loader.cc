@@ -56,7 +56,9 @@ LoadResult load_one(std::string_view text, const std::string& source_name,
   if (!check_yaml_text(text, source_name, result.diagnostics)) return result;
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(text));
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    if (docs.size() > 1) return fail(source_name, "the file holds more than one YAML document");
+    if (!docs.empty()) root = docs[0];
   } catch (const YAML::Exception& e) {
     // The guard parsed the same text, so this is not expected; it stays a
     // clean error if yaml-cpp disagrees with itself.
@@ -74,7 +76,8 @@ LoadResult load_one(std::string_view text, const std::string& source_name,
   auto policy = std::make_shared<Policy>();
   policy->source_file = source_name;
   if (!r.expect_map(root, "",
-                    {"interfaces", "timers", "media", "security", "templates", "peers", "routes"}))
+                    {"interfaces", "timers", "media", "security", "templates", "peers", "routes",
+                     "route_files"}))
     return result;
   // Order matters: each section checks its references against the ones
   // before it (peers name legs, routes name peers).
@@ -85,6 +88,7 @@ LoadResult load_one(std::string_view text, const std::string& source_name,
   read_peers(r, root["templates"], root["peers"], *policy, options);
   policy->build_indexes();
   read_routes(r, root["routes"], *policy);
+  read_route_files(r, root["route_files"], *policy, options);
   policy->build_indexes();
 
   if (has_errors(result.diagnostics)) return result;

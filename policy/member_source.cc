@@ -3,9 +3,13 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <memory>
+
+#include "policy/csv_line.h"
 
 namespace sbc::policy {
 namespace {
@@ -13,44 +17,6 @@ namespace {
 void report(Diagnostics& out, const std::string& file, int line, const std::string& field,
             const std::string& msg) {
   out.push_back({Diagnostic::Severity::error, file, line, line > 0 ? 1 : 0, field, msg});
-}
-
-// One CSV record on one line: fields separated by commas, optionally in
-// double quotes with "" for a quote. Credentials never hold newlines, so a
-// record never spans lines.
-bool split_csv_line(const std::string& line, std::vector<std::string>& fields) {
-  fields.clear();
-  std::string cur;
-  bool quoted = false, was_quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') {
-          cur += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        cur += c;
-      }
-    } else if (c == '"' && cur.empty() && !was_quoted) {
-      quoted = was_quoted = true;
-    } else if (c == ',') {
-      fields.push_back(std::move(cur));
-      cur.clear();
-      was_quoted = false;
-    } else if (c == '\r' && i + 1 == line.size()) {
-      // CRLF files from spreadsheets.
-    } else {
-      if (was_quoted) return false;  // text after a closing quote
-      cur += c;
-    }
-  }
-  if (quoted) return false;
-  fields.push_back(std::move(cur));
-  return true;
 }
 
 struct Columns {
@@ -103,6 +69,19 @@ bool fill_row(const std::vector<std::string>& f, const Columns& c, MemberRow& ro
     report(out, row.at.file, row.at.line, "members.name", "empty name");
     return false;
   }
+  if (!row.ha1.empty()) {
+    // The same rule as `auth.ha1` in YAML: 32 hex digits, stored lower case.
+    const bool hex =
+        row.ha1.size() == 32 && std::all_of(row.ha1.begin(), row.ha1.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c));
+        });
+    if (!hex) {
+      report(out, row.at.file, row.at.line, "members." + row.name + ".ha1",
+             "expected 32 hex digits (MD5 of username:realm:password)");
+      return false;
+    }
+    for (char& c : row.ha1) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   if (row.password.empty() == row.ha1.empty()) {
     report(out, row.at.file, row.at.line, "members." + row.name,
            "set exactly one of password or ha1");
@@ -117,35 +96,29 @@ std::vector<MemberRow> parse_members_csv(const std::string& text, const std::str
                                          Diagnostics& out) {
   std::vector<MemberRow> rows;
   Columns cols;
-  bool have_header = false;
-  std::vector<std::string> fields;
-  size_t pos = 0;
-  int line = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string l = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (l.empty() || l == "\r" || l[0] == '#') continue;
-    if (!split_csv_line(l, fields)) {
-      report(out, file, line, "members", "malformed CSV line (unbalanced quotes)");
-      continue;
-    }
-    if (!have_header) {
-      if (!map_columns(fields, cols, file, line, out)) return {};
-      have_header = true;
-      continue;
-    }
-    if (rows.size() >= kMaxMemberRows) {
-      report(out, file, line, "members",
-             "more than " + std::to_string(kMaxMemberRows) + " members; refused");
-      return {};
-    }
-    MemberRow row;
-    row.at = {file, line, 1};
-    if (fill_row(fields, cols, row, out)) rows.push_back(std::move(row));
-  }
+  bool have_header = false, refused = false;
+  for_each_csv_record(
+      text,
+      [&](int line, const std::vector<std::string>& fields) {
+        if (!have_header) {
+          if (!map_columns(fields, cols, file, line, out)) return refused = true, false;
+          have_header = true;
+          return true;
+        }
+        if (rows.size() >= kMaxMemberRows) {
+          report(out, file, line, "members",
+                 "more than " + std::to_string(kMaxMemberRows) + " members; refused");
+          return refused = true, false;
+        }
+        MemberRow row;
+        row.at = {file, line, 1};
+        if (fill_row(fields, cols, row, out)) rows.push_back(std::move(row));
+        return true;
+      },
+      [&](int line) {
+        report(out, file, line, "members", "malformed CSV line (unbalanced quotes)");
+      });
+  if (refused) return {};
   if (!have_header) report(out, file, 0, "members", "no header line (name,username,password)");
   return rows;
 }

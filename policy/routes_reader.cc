@@ -6,11 +6,18 @@
 #include "policy/section_readers.h"
 
 namespace sbc::policy {
-namespace {
 
-constexpr size_t kMaxPrefixLength = 32;
+std::optional<std::string> prefix_error(const std::string& s) {
+  constexpr size_t kMaxPrefixLength = 32;
+  if (s == "default") return std::nullopt;
+  if (s.empty() || s.size() > kMaxPrefixLength || !std::all_of(s.begin(), s.end(), is_dial_char))
+    return "invalid number prefix '" + s + "' (1-" + std::to_string(kMaxPrefixLength) +
+           " of 0-9 * # +, or 'default' for the default route)";
+  if (s.find('+', 1) != std::string::npos) return "'+' may only lead a prefix";
+  return std::nullopt;
+}
 
-}  // namespace
+namespace {}  // namespace
 
 void read_routes(YamlReader& r, const YAML::Node& list, Policy& p) {
   if (!list.IsDefined() || list.IsNull()) return;
@@ -31,19 +38,11 @@ void read_routes(YamlReader& r, const YAML::Node& list, Policy& p) {
     bool ok = true;
     if (auto v = r.required(n, f, "prefix"); v.IsDefined()) {
       if (auto s = r.string(v, f + ".prefix")) {
-        if (*s == "default") {
-          route.prefix.clear();
-        } else if (s->empty() || s->size() > kMaxPrefixLength ||
-                   !std::all_of(s->begin(), s->end(), is_dial_char)) {
-          r.error(v, f + ".prefix",
-                  "invalid number prefix '" + *s + "' (1-" + std::to_string(kMaxPrefixLength) +
-                      " of 0-9 * # +, or 'default' for the default route)");
-          ok = false;
-        } else if (s->find('+', 1) != std::string::npos) {
-          r.error(v, f + ".prefix", "'+' may only lead a prefix");
+        if (auto why = prefix_error(*s)) {
+          r.error(v, f + ".prefix", *why);
           ok = false;
         } else {
-          route.prefix = *s;
+          route.prefix = *s == "default" ? "" : *s;
         }
       } else {
         ok = false;

@@ -32,6 +32,11 @@ void read_security(YamlReader& r, const YAML::Node& map, Policy& p);
 void read_peers(YamlReader& r, const YAML::Node& templates, const YAML::Node& peers, Policy& p,
                 const LoadOptions& options);
 void read_routes(YamlReader& r, const YAML::Node& list, Policy& p);
+// Route plans too large for YAML (yaml-cpp parses about 40,000 route lines
+// a second here) come from CSV files named in `route_files`; after `routes`.
+void read_route_files(YamlReader& r, const YAML::Node& list, Policy& p, const LoadOptions& options);
+// Why a route prefix is invalid, or nullopt ("default" is valid).
+std::optional<std::string> prefix_error(const std::string& prefix);
 // A `manipulation` map (strip, prepend, caller_strip, caller_prepend, caller_id).
 std::optional<Manipulation> read_manipulation(YamlReader& r, const YAML::Node& n,
                                               const std::string& field);

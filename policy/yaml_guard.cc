@@ -63,11 +63,15 @@ std::pair<int, int> first_bad_utf8(std::string_view s) {
 // nested sequence entries ("- - - x"). It overestimates (indentation of 40
 // columns need not mean 40 levels), so its limits are generous; the exact
 // limit is enforced on parser events below.
-bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out) {
+bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out, bool& has_alias) {
   constexpr int kMaxFlow = kMaxYamlDepth;
   constexpr size_t kMaxIndent = 256;
   constexpr int kMaxCompact = kMaxYamlDepth;
   int flow = 0, line = 1;
+  // Quoted scalars may span lines, so the quote state does too. Should it be
+  // fooled (a quote the scan misreads), the bound is still yaml-cpp's own
+  // recursion guard (2,000 levels, a clean exception).
+  char quote = 0;
   size_t pos = 0;
   while (pos <= s.size()) {
     size_t end = s.find('\n', pos);
@@ -93,7 +97,6 @@ bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out
       out.push_back(at(file, line, static_cast<int>(k) + 1, "nested sequences too deep"));
       return false;
     }
-    char quote = 0;
     for (size_t i = 0; i < l.size(); ++i) {
       const char c = l[i];
       if (quote) {
@@ -112,11 +115,13 @@ bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out
         }
       } else if ((c == ']' || c == '}') && flow > 0) {
         --flow;
+      } else if (c == '*' && i + 1 < l.size() && l[i + 1] != ' ' &&
+                 (i == 0 || std::string_view(" \t[{,").find(l[i - 1]) != std::string_view::npos)) {
+        // Where a node may start, '*' can only be an alias (a plain scalar
+        // may not begin with it).
+        has_alias = true;
       }
     }
-    // A double-quoted scalar may span lines; a single line's unmatched
-    // quote otherwise ends with the line.
-    if (quote == '\'') quote = 0;
     pos = end + 1;
     ++line;
   }
@@ -257,7 +262,13 @@ bool check_yaml_text(std::string_view text, const std::string& file, Diagnostics
     out.push_back(at(file, line, col, "not valid UTF-8 (a policy is a UTF-8 text file)"));
     return false;
   }
-  if (!prescan_depth(text, file, out)) return false;
+  bool has_alias = false;
+  if (!prescan_depth(text, file, out, has_alias)) return false;
+  // Without aliases the tree is no bigger than the text and the prescan has
+  // bounded its depth: the event pass (a second full parse, as slow as the
+  // first) adds nothing the loader's own checks do not. Duplicate keys are
+  // then found where the loader reads each map (YamlReader::expect_map).
+  if (!has_alias) return true;
   bool fatal = false;
   try {
     std::istringstream in{std::string(text)};

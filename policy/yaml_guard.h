@@ -2,10 +2,14 @@
 // or broken input costs bounded time and memory and gets a clear error:
 //  - the text must be UTF-8 (yaml-cpp would pass bad bytes through);
 //  - nesting is bounded before yaml-cpp's recursive descent sees it;
-//  - duplicate keys are reported (yaml-cpp keeps both and returns the first);
 //  - aliases may not expand to more than kMaxExpandedNodes (a "billion
 //    laughs" document is tiny as text and exponential when walked);
+//  - duplicate keys are reported (yaml-cpp keeps both and returns the first);
 //  - one document per file.
+// The last three need a pass over parser events, as costly as the parse
+// itself; it runs only when the text holds an alias. Otherwise duplicate
+// keys are found by YamlReader::expect_map and extra documents by the
+// loader.
 #pragma once
 
 #include <cstddef>

@@ -45,12 +45,24 @@ bool YamlReader::expect_map(const YAML::Node& n, const std::string& field,
     error(n, field, "expected a map");
     return false;
   }
+  // yaml-cpp keeps both entries of a duplicated key and returns the first:
+  // a silent override an operator would never see. Maps are small, so a
+  // quadratic check beats a set.
+  std::vector<const std::string*> seen;
   for (auto it = n.begin(); it != n.end(); ++it) {
     if (!it->first.IsScalar()) {
       error(it->first, field, "keys must be plain strings");
       continue;
     }
     const std::string& key = it->first.Scalar();
+    bool dup = false;
+    for (const std::string* k : seen) dup = dup || *k == key;
+    if (dup) {
+      error(it->first, field.empty() ? key : field + "." + key,
+            "duplicate key '" + key + "' (the first one would silently win)");
+      continue;
+    }
+    seen.push_back(&key);
     bool known = false;
     for (auto a : allowed) known = known || a == key;
     if (!known) {

@@ -217,6 +217,11 @@ TEST_F(MembersFiles, CsvErrorsPointAtTheRow) {
   - {name: agent, kind: phone, leg: access, members: {csv: agents.csv}}
 )");
   EXPECT_NE(find(r.diagnostics, "unknown column 'colour'"), nullptr) << dump(r.diagnostics);
+  write("agents.csv", "name,ha1\nbadhash,xyz\n");
+  r = load_with_members(R"(templates:
+  - {name: agent, kind: phone, leg: access, members: {csv: agents.csv}}
+)");
+  EXPECT_NE(find(r.diagnostics, "expected 32 hex digits"), nullptr) << dump(r.diagnostics);
   write("agents.csv", "name,password\na1,Zq8#vL2m-Tr5pW\n,nameless\na3,\"broken\n");
   r = load_with_members(R"(templates:
   - {name: agent, kind: phone, leg: access, members: {csv: agents.csv}}
