@@ -53,11 +53,6 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   self->policy_ = loaded.policy;
   self->policy_loaded_at_ = std::chrono::system_clock::now();
 
-  if (options.dataplane)
-    return make_error(
-        "the DPDK dataplane is not built into this version yet; run with --no-dataplane "
-        "(control-plane-only mode: SIP on kernel sockets bound to the leg addresses)");
-
   auto loop = EventLoop::create();
   if (!loop) return loop.error();
   self->loop_ = std::move(*loop);
@@ -76,10 +71,24 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     if (auto s = self->metrics_.serve(options.metrics_listen); !s) return s.error();
   }
 
+  // The dataplane first: its exception TAPs hold the leg addresses that the
+  // SIP agents bind to.
+  if (options.dataplane) {
+    auto ms = [](double s) { return std::chrono::milliseconds(static_cast<int64_t>(s * 1000)); };
+    DataplaneServiceOptions dpo;
+    dpo.eal_args = options.eal_args;
+    dpo.media_idle_timeout = ms(options.media_idle_timeout_s);
+    dpo.one_way_timeout = ms(options.media_one_way_timeout_s);
+    auto dp = DataplaneService::start(*self->policy_, dpo, *self->loop_, self->metrics_);
+    if (!dp) return dp.error();
+    self->dataplane_ = std::move(*dp);
+  }
+
   if (auto s = self->start_sip(); !s) return s.error();
 
   self->admin_ = std::make_unique<AdminServer>(*self->loop_);
   self->register_admin_commands();
+  if (self->dataplane_) self->dataplane_->register_admin_commands(*self->admin_);
   if (auto s = self->admin_->listen(options.admin_socket); !s) return s.error();
 
   log::info("started", {{"version", SBC_VERSION},
@@ -94,6 +103,7 @@ Sbcd::~Sbcd() {
   // Agents and the admin socket go before the loop they are registered on.
   agents_.clear();
   admin_.reset();
+  dataplane_.reset();  // after the agents (their sockets sit on its TAPs)
   signals_.reset();
   loop_.reset();
 }

@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "controlplane/admin_server.h"
+#include "controlplane/dataplane_service.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
 #include "controlplane/sbcd_options.h"
@@ -53,6 +54,7 @@ class Sbcd {
   std::unique_ptr<AdminServer> admin_;
   MetricsRegistry metrics_;
   std::vector<std::unique_ptr<sip::SipAgent>> agents_;
+  std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;

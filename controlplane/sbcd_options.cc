@@ -1,5 +1,7 @@
 #include "controlplane/sbcd_options.h"
 
+#include <cstdlib>
+
 namespace sbc::controlplane {
 
 std::string sbcd_usage() {
@@ -10,6 +12,10 @@ std::string sbcd_usage() {
          "  --admin-socket PATH   sbcctl's socket (default /run/sbcd/admin.sock)\n"
          "  --metrics ADDR:PORT   Prometheus endpoint (default 127.0.0.1:9464; 'off' disables)\n"
          "  --no-dataplane        control-plane-only mode: SIP on kernel sockets, no DPDK\n"
+         "  --eal 'ARGS'          DPDK EAL options (default '-l 0-1 --main-lcore 0 --no-huge\n"
+         "                        -m 512 --no-shconf --no-telemetry')\n"
+         "  --media-idle-timeout S     seconds without media before MediaIdle (default 30)\n"
+         "  --media-one-way-timeout S  seconds one side is silent before OneWay (default 10)\n"
          "  --log-level LEVEL     debug, info, warn or error (default info)\n";
 }
 
@@ -42,6 +48,18 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       o.metrics_listen = *v;
     } else if (a == "--no-dataplane") {
       o.dataplane = false;
+    } else if (a == "--eal") {
+      auto v = value("EAL options");
+      if (!v) return v.error();
+      o.eal_args = *v;
+    } else if (a == "--media-idle-timeout" || a == "--media-one-way-timeout") {
+      auto v = value("seconds");
+      if (!v) return v.error();
+      char* end = nullptr;
+      double secs = std::strtod(v->c_str(), &end);
+      if (v->empty() || *end || secs <= 0)
+        return make_error(a + " expects a positive number of seconds, got '" + *v + "'");
+      (a == "--media-idle-timeout" ? o.media_idle_timeout_s : o.media_one_way_timeout_s) = secs;
     } else if (a == "--log-level") {
       auto v = value("a level");
       if (!v) return v.error();

@@ -19,6 +19,10 @@ struct SbcdOptions {
   // false: control-plane-only mode, SIP on kernel sockets bound to the leg
   // addresses, no DPDK (tests, and hosts without a dataplane).
   bool dataplane = true;
+  // EAL options (FACTS.md); the legs' ports add -a/--no-pci themselves.
+  std::string eal_args = "-l 0-1 --main-lcore 0 --no-huge -m 512 --no-shconf --no-telemetry";
+  double media_idle_timeout_s = 30;     // no media either way: MediaIdle
+  double media_one_way_timeout_s = 10;  // one side silent while the other talks: OneWay
   log::Level log_level = log::Level::info;
 };
 

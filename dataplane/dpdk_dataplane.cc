@@ -89,11 +89,18 @@ Status DpdkDataplane::bring_up() {
       l.port_id = static_cast<uint16_t>(lc.port_id);
     } else {
       if (lc.iface.port.empty()) return make_error("leg " + lc.iface.name + ": no port");
+      info.kernel_iface = vdev_kernel_interface(lc.iface.port);
       auto p = probe_port(lc.iface.port);
+      if (!p && lc.iface.port.rfind("net_af_xdp", 0) == 0 && !info.kernel_iface.empty()) {
+        // af_xdp needs a kernel, libbpf and capabilities that not every host
+        // has: fall back to af_packet on the same interface, and say so.
+        info.fallback = "af_xdp failed (" + p.error().message + "); using af_packet";
+        p = probe_port("net_af_packet_" + tag + "_" + std::to_string(i) +
+                       ",iface=" + info.kernel_iface);
+      }
       if (!p) return make_error("leg " + lc.iface.name + ": " + p.error().message);
       l.port_id = *p;
       probed_ports_.push_back(*p);
-      info.kernel_iface = vdev_kernel_interface(lc.iface.port);
     }
     rte_eth_macaddr_get(l.port_id, &l.mac);
     if (lc.exception_port_id >= 0) {
@@ -493,11 +500,16 @@ void DpdkDataplane::housekeeping() {
 // ---- stats ----
 
 DataplaneStats DpdkDataplane::stats() const {
+  DataplaneStats s = packet_stats();
+  s.pinholes = pinholes_->in_use();
+  s.events_lost += control_events_lost_;
+  return s;
+}
+
+DataplaneStats DpdkDataplane::packet_stats() const {
   DataplaneStats s;
   s.workers = static_cast<unsigned>(workers_.size());
-  s.pinholes = pinholes_->in_use();
   s.pinhole_capacity = pinholes_->capacity();
-  s.events_lost = control_events_lost_;
   for (unsigned i = 0; i < n_legs_; ++i) {
     LegStats ls;
     ls.name = port_info_[i].leg;

@@ -64,6 +64,7 @@ struct PortInfo {
   std::string tap_name;
   uint16_t rx_queues = 1;
   bool rss = false;
+  std::string fallback;  // why the port is not what the policy asked for, if it is not
 };
 
 class DpdkDataplane : public Dataplane {
@@ -79,6 +80,9 @@ class DpdkDataplane : public Dataplane {
   size_t drain_events(std::vector<DataplaneEvent>& out, size_t max) override;
   void housekeeping() override;
   DataplaneStats stats() const override;
+  // The per-leg packet counters and link states only: safe from any thread
+  // (a metrics scrape), unlike stats(), which also reads control-thread state.
+  DataplaneStats packet_stats() const;
   std::optional<MediaStreamStats> stream_stats(MediaSessionId id, uint16_t stream) const override;
 
   // Stops and joins launched workers (idempotent; the destructor calls it).

@@ -5,6 +5,8 @@
 
 #include <sstream>
 
+#include "dataplane/port_setup.h"
+
 namespace sbc::dataplane {
 namespace {
 bool g_initialised = false;
@@ -33,6 +35,24 @@ std::vector<std::string> split_eal_args(const std::string& text) {
   std::istringstream in(text);
   std::string w;
   while (in >> w) out.push_back(w);
+  return out;
+}
+
+std::vector<std::string> eal_args_for_ports(const std::vector<std::string>& base,
+                                            const std::vector<std::string>& ports) {
+  std::vector<std::string> out = base;
+  bool pci = false;
+  for (const auto& p : ports) {
+    std::string name = p.substr(0, p.find(','));
+    if (is_pci_address(name)) {
+      out.push_back("-a");
+      out.push_back(p);
+      pci = true;
+    }
+  }
+  bool has_no_pci = false;
+  for (const auto& a : base) has_no_pci |= a == "--no-pci";
+  if (!pci && !has_no_pci) out.push_back("--no-pci");
   return out;
 }
 

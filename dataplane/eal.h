@@ -16,4 +16,10 @@ bool eal_initialised();
 // Splits "--no-huge -m 512 --lcores=0@0" on blanks.
 std::vector<std::string> split_eal_args(const std::string& text);
 
+// The operator's EAL options plus what the legs' ports imply: an allow-list
+// entry (-a) per PCI port, or --no-pci when no leg uses one (nothing to scan,
+// and no NIC is taken by surprise).
+std::vector<std::string> eal_args_for_ports(const std::vector<std::string>& base,
+                                            const std::vector<std::string>& ports);
+
 }  // namespace sbc::dataplane

@@ -25,7 +25,14 @@ bool is_pci_address(const std::string& p) {
          p[o + 6] <= '7';
 }
 
-Result<uint16_t> probe_port(const std::string& devargs) {
+std::string adapt_devargs(const std::string& devargs) {
+  if (devargs.rfind("net_af_packet", 0) == 0 && devargs.find("framesz=") == std::string::npos)
+    return devargs + ",framesz=1600,blocksz=102400";
+  return devargs;
+}
+
+Result<uint16_t> probe_port(const std::string& given) {
+  const std::string devargs = adapt_devargs(given);
   std::string name = devargs.substr(0, devargs.find(','));
   uint16_t id;
   if (rte_eth_dev_get_port_by_name(name.c_str(), &id) == 0) return id;

@@ -14,6 +14,14 @@ namespace sbc::dataplane {
 
 bool is_pci_address(const std::string& port);
 
+// af_packet's default 2048-byte ring frame needs 2016 bytes of mbuf data
+// room, more than the pool's (kMbufDataRoom): ask for 1600-byte frames
+// (a 1514-byte frame plus the TPACKET header) unless the operator set
+// framesz. The block must hold a whole number of frames (the PMD walks the
+// ring as one array): 102400 = 64 x 1600 = 25 pages. Other devargs pass
+// unchanged.
+std::string adapt_devargs(const std::string& devargs);
+
 // Probes `devargs` ("0000:03:00.0" or "net_af_xdp0,iface=access") unless it
 // already is, and returns its ethdev port id.
 Result<uint16_t> probe_port(const std::string& devargs);

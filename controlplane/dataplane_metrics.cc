@@ -1,0 +1,81 @@
+#include "controlplane/dataplane_metrics.h"
+
+#include <string>
+
+namespace sbc::controlplane {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily family(const char* name, const char* help, MetricType type) {
+  MetricFamily f;
+  f.name = name;
+  f.help = help;
+  f.type = type;
+  return f;
+}
+
+void add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double v) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  if (f.type == MetricType::Counter)
+    m.counter.value = v;
+  else
+    m.gauge.value = v;
+  f.metric.push_back(std::move(m));
+}
+
+}  // namespace
+
+std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneStats& s) {
+  auto rx = family("sbc_dataplane_received_packets_total", "Frames received on a leg's port",
+                   MetricType::Counter);
+  auto tx = family("sbc_dataplane_transmitted_packets_total",
+                   "Frames a leg's port accepted for sending (relayed media and the kernel's own)",
+                   MetricType::Counter);
+  auto relayed = family("sbc_dataplane_relayed_packets_total",
+                        "Media packets received on a leg and relayed toward the other side",
+                        MetricType::Counter);
+  auto punted = family("sbc_dataplane_punted_packets_total",
+                       "Frames received on a leg and handed to its exception TAP (ARP, ICMP, "
+                       "signalling, fragments)",
+                       MetricType::Counter);
+  auto exception = family("sbc_dataplane_exception_packets_total",
+                          "Frames the kernel sent on a leg's exception TAP, out through the port",
+                          MetricType::Counter);
+  auto drops = family("sbc_dataplane_dropped_packets_total",
+                      "Frames received on a leg and dropped, by reason (dataplane/drop_reason.h)",
+                      MetricType::Counter);
+  auto link = family("sbc_dataplane_link_up",
+                     "1 when the leg's link is up (for af_packet/af_xdp: the kernel interface)",
+                     MetricType::Gauge);
+  for (const auto& l : s.legs) {
+    add(rx, {{"leg", l.name}}, static_cast<double>(l.rx_packets));
+    add(tx, {{"leg", l.name}}, static_cast<double>(l.tx_packets));
+    add(relayed, {{"leg", l.name}}, static_cast<double>(l.relayed_packets));
+    add(punted, {{"leg", l.name}}, static_cast<double>(l.punted_packets));
+    add(exception, {{"leg", l.name}}, static_cast<double>(l.exception_packets));
+    for (unsigned r = 0; r < dataplane::kDropReasonCount; ++r)
+      add(drops, {{"leg", l.name}, {"reason", dataplane::kDropReasonNames[r]}},
+          static_cast<double>(l.drops[r]));
+    add(link, {{"leg", l.name}}, l.link_up ? 1 : 0);
+  }
+  auto lost = family("sbc_dataplane_events_lost_total",
+                     "Dataplane events (latched, idle, one-way) lost to a full event ring",
+                     MetricType::Counter);
+  add(lost, {}, static_cast<double>(s.events_lost));
+  auto sleeps =
+      family("sbc_dataplane_idle_sleeps_total",
+             "Times a worker lcore slept because its queues were empty", MetricType::Counter);
+  add(sleeps, {}, static_cast<double>(s.worker_sleeps));
+  auto pinholes = family("sbc_dataplane_pinholes",
+                         "Media pinholes installed (including those waiting for their RCU grace "
+                         "period)",
+                         MetricType::Gauge);
+  add(pinholes, {}, static_cast<double>(s.pinholes));
+  return {rx, tx, relayed, punted, exception, drops, link, lost, sleeps, pinholes};
+}
+
+}  // namespace sbc::controlplane
