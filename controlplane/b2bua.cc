@@ -50,10 +50,22 @@ bool B2bua::overloaded() const {
   return facts_.overloaded && facts_.overloaded();
 }
 
-void B2bua::refuse(SipHandle a, const FinalAnswer& answer) {
+void B2bua::refuse(const InboundCall& in, const policy::Peer* source, const FinalAnswer& answer) {
   ++counters_.refused;
-  signalling_.reject_a(a, answer.status, answer.phrase, answer.retry_after);
-  signalling_.release(a);
+  signalling_.reject_a(in.a, answer.status, answer.phrase, answer.retry_after);
+  signalling_.release(in.a);
+  // A refused call is a call that ended: it gets its record (and is counted
+  // by outcome) like one that rang.
+  CallRecord r;
+  r.id = next_id_++;
+  r.source_peer = source ? source->name : "";
+  r.called_in = in.called;
+  r.caller_in = in.caller;
+  r.setup = r.end = ctx_.clock.now();
+  r.final_status = answer.status;
+  r.ended_by = "sbc";
+  ++counters_.ended;
+  if (record_sink_) record_sink_(r);
 }
 
 Call* B2bua::find(CallId id) {
@@ -88,37 +100,37 @@ void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, boo
       return;
     case Id::wrong_leg:
     case Id::unknown_leg:
-      refuse(in.a, {403, "Forbidden", std::nullopt});
+      refuse(in, nullptr, {403, "Forbidden", std::nullopt});
       return;
   }
   const policy::Peer* source = who.peer;
 
   auto decision = policy::route_call(*policy, *this, {source, in.called, in.caller});
   if (decision.outcome != policy::RouteDecision::Outcome::routed) {
-    refuse(in.a, answer_for_route_failure(decision));
+    refuse(in, source, answer_for_route_failure(decision));
     return;
   }
   const bool emergency = decision.route && decision.route->emergency;
   if (!emergency && source) {
     if (!admission_.channel_available(*source) || !admission_.take_cps(*source)) {
-      refuse(in.a, {503, "Service Unavailable", 10});
+      refuse(in, source, {503, "Service Unavailable", 10});
       return;
     }
   }
   if (in.sdp.empty()) {
     // A late offer (INVITE without SDP) is not supported yet: say so plainly.
-    refuse(in.a, {488, "Not Acceptable Here", std::nullopt});
+    refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
     return;
   }
   auto offer = sip::SdpSession::parse(in.sdp);
   if (!offer) {
     log::info("invite_refused", {{"reason", offer.error().message}});
-    refuse(in.a, {488, "Not Acceptable Here", std::nullopt});
+    refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
     return;
   }
   for (const auto& st : offer->streams()) {
     if (st.port != 0 && !st.address) {  // IPv6 or no address: cannot be anchored yet
-      refuse(in.a, {488, "Not Acceptable Here", std::nullopt});
+      refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
       return;
     }
   }

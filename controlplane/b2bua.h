@@ -31,7 +31,7 @@ struct B2buaCounters {
   uint64_t refused = 0;   // answered with a failure before any attempt
   uint64_t attempts = 0;  // calls started toward a candidate
   uint64_t answered = 0;
-  uint64_t ended = 0;
+  uint64_t ended = 0;  // records emitted: calls that ended and calls refused
 };
 
 class B2bua : private policy::LiveState {
@@ -66,7 +66,7 @@ class B2bua : private policy::LiveState {
   bool banned(const policy::Peer& p) const override;
   bool overloaded() const override;
 
-  void refuse(SipHandle a, const FinalAnswer& answer);
+  void refuse(const InboundCall& in, const policy::Peer* source, const FinalAnswer& answer);
   void reap(CallId id);  // if that call has ended: forget it, release its handles
   Call* find(CallId id);
 

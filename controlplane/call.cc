@@ -200,7 +200,7 @@ bool Call::attempt(size_t i) {
   ctx_.admission.take_channel(*c.peer);
   dest_channel_ = true;
   (void)ctx_.admission.take_cps(*c.peer);
-  auto b = ctx_.signalling.invite_b({c.peer, c.called, c.caller, *sdp});
+  auto b = ctx_.signalling.invite_b({c.peer, c.called, c.caller, *sdp, in_.max_forwards - 1});
   if (!b) {
     log::warn(
         "invite_failed",

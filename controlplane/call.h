@@ -41,9 +41,10 @@ struct InboundCall {
   SipHandle a = 0;
   std::string leg;
   Ipv4Address source;
-  std::string called;  // Request-URI user part
-  std::string caller;  // From user part
-  std::string sdp;     // the offer (a late offer, INVITE without SDP, is refused with 488)
+  std::string called;     // Request-URI user part
+  std::string caller;     // From user part
+  std::string sdp;        // the offer (a late offer, INVITE without SDP, is refused with 488)
+  int max_forwards = 70;  // as received; the B side gets one less
 };
 
 struct CallRecord {

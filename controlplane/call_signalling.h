@@ -23,6 +23,7 @@ struct OutgoingInvite {
   std::string called;                  // Request-URI user, as this peer gets it
   std::string caller;                  // From user, as this peer gets it
   std::string sdp;                     // the offer, already anchored and hidden
+  int max_forwards = 70;               // the inbound one less one: loops still end
 };
 
 class CallSignalling {

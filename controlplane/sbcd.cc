@@ -19,8 +19,9 @@
 namespace sbc::controlplane {
 namespace {
 
-constexpr const char* kAllow =
-    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, REFER, REGISTER";
+// What this version handles (REGISTER comes with the registrar; mid-call
+// UPDATE/INFO/REFER are refused inside dialogs).
+constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS";
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
   std::time_t s = std::chrono::system_clock::to_time_t(t);
@@ -86,8 +87,21 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
 
   if (auto s = self->start_sip(); !s) return s.error();
 
+  CallServiceOptions co;
+  co.no_provisional_timeout = options.no_provisional_timeout;
+  co.call_records_path = options.call_records;
+  auto calls = CallService::start(
+      co, *self->loop_, self->metrics_, self->agents_, [raw] { return raw->policy_; },
+      self->dataplane_ ? &self->dataplane_->dataplane() : nullptr);
+  if (!calls) return calls.error();
+  self->calls_ = std::move(*calls);
+  if (self->dataplane_)
+    self->dataplane_->set_event_handler(
+        [raw](const dataplane::DataplaneEvent& e) { raw->calls_->on_dataplane_event(e); });
+
   self->admin_ = std::make_unique<AdminServer>(*self->loop_);
   self->register_admin_commands();
+  self->calls_->register_admin_commands(*self->admin_);
   if (self->dataplane_) self->dataplane_->register_admin_commands(*self->admin_);
   if (auto s = self->admin_->listen(options.admin_socket); !s) return s.error();
 
@@ -100,7 +114,9 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
 }
 
 Sbcd::~Sbcd() {
-  // Agents and the admin socket go before the loop they are registered on.
+  // Calls hold nta legs and transactions of the agents; agents and the admin
+  // socket go before the loop they are registered on.
+  calls_.reset();
   agents_.clear();
   admin_.reset();
   dataplane_.reset();  // after the agents (their sockets sit on its TAPs)
@@ -133,19 +149,37 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
     nta_incoming_treply(irq, v.status, v.phrase.c_str(), TAG_END());
     return v.status;
   }
-  if (sip->sip_request->rq_method == sip_method_options) {
+  const sip_method_t method = sip->sip_request->rq_method;
+  if (method == sip_method_ack) return 200;  // an ACK for no dialog we know: nothing to answer
+  if (sip->sip_to->a_tag) {
+    // In-dialog requests for dialogs that exist go to their legs, never here.
+    nta_incoming_treply(irq, SIP_481_NO_TRANSACTION, TAG_END());
+    return 481;
+  }
+  if (method == sip_method_cancel) {
+    nta_incoming_treply(irq, SIP_481_NO_TRANSACTION, TAG_END());
+    return 481;
+  }
+  if (method == sip_method_invite) return calls_->on_invite(leg, irq, sip);
+  if (method == sip_method_options) {
     nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow),
                         SIPTAG_ACCEPT_STR("application/sdp"), SIPTAG_SUPPORTED_STR("timer"),
                         TAG_END());
     return 200;
   }
-  // Calls and registrations are not handled by this version yet: say so
-  // rather than pretend.
-  nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR("OPTIONS"), TAG_END());
+  // Registrations (and other methods outside a dialog) are not handled by
+  // this version yet: say so rather than pretend.
+  nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(kAllow), TAG_END());
   return 501;
 }
 
 Status Sbcd::reload() {
+  // Whatever the policy file holds: a reload is also how logrotate has the
+  // call records file reopened.
+  if (calls_) {
+    if (auto s = calls_->reopen_records(); !s)
+      log::warn("call_records_reopen_failed", {{"reason", s.error().message}});
+  }
   auto loaded = policy::load_policy_file(options_.policy_file);
   if (!loaded.policy) {
     std::string msg;
@@ -165,6 +199,7 @@ Status Sbcd::reload() {
   policy_ = loaded.policy;
   policy_loaded_at_ = std::chrono::system_clock::now();
   reloads_->Add({{"outcome", "success"}}).Increment();
+
   log::info("reloaded", {{"policy", options_.policy_file}});
   return ok_status();
 }
@@ -221,7 +256,8 @@ admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
   }
   auto uptime =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
-  const char* dataplane = options_.dataplane ? "dpdk" : "off (control-plane-only mode)";
+  const char* dataplane =
+      options_.dataplane ? "dpdk" : "off (control-plane-only mode: media is not relayed)";
   if (json) {
     JsonWriter w;
     w.begin_object();
@@ -233,6 +269,8 @@ admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
     w.key("loaded_at").value(iso_time(policy_loaded_at_));
     w.end_object();
     w.key("dataplane").value(options_.dataplane ? "dpdk" : "off");
+    w.key("media_relayed").value(calls_ && calls_->media_relayed());
+    w.key("active_calls").value(static_cast<uint64_t>(calls_ ? calls_->b2bua().active_calls() : 0));
     w.key("metrics").value(options_.metrics_listen);
     w.key("legs").begin_array();
     for (const auto& leg : policy_->interfaces) {

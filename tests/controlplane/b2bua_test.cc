@@ -46,6 +46,7 @@ struct FakeSignalling : CallSignalling {
   struct Invite {
     SipHandle handle;
     std::string peer, called, caller, sdp;
+    int max_forwards = 0;
   };
   std::vector<std::string> log;
   std::vector<Invite> invites;
@@ -68,7 +69,7 @@ struct FakeSignalling : CallSignalling {
   void challenge_a(SipHandle a) override { log.push_back("challenge_a " + std::to_string(a)); }
   Result<SipHandle> invite_b(const OutgoingInvite& inv) override {
     if (fail_invites) return make_error("transport down");
-    invites.push_back({++next, inv.peer->name, inv.called, inv.caller, inv.sdp});
+    invites.push_back({++next, inv.peer->name, inv.called, inv.caller, inv.sdp, inv.max_forwards});
     log.push_back("invite_b " + inv.peer->name + " " + std::to_string(next));
     return next;
   }
@@ -141,9 +142,9 @@ class B2buaTest : public ::testing::Test {
   ManualClock clock;
   ManualTimers timers{clock};
   FakeSignalling sig;
-  dataplane::FakeDataplane dp{std::vector<dataplane::MediaLeg>{
-      {"access", *Ipv4Address::parse("198.18.1.1"), 20000, 20999},
-      {"core", *Ipv4Address::parse("198.18.2.1"), 30000, 30999}}};
+  dataplane::FakeDataplane dp{
+      std::vector<dataplane::MediaLeg>{{"access", *Ipv4Address::parse("198.18.1.1"), 20000, 20999},
+                                       {"core", *Ipv4Address::parse("198.18.2.1"), 30000, 30999}}};
   Admission admission{clock};
   CallSettings settings;
   LiveFacts facts;
@@ -280,6 +281,22 @@ TEST_F(B2buaTest, UnknownNumberIs404) {
   dial("9999");
   EXPECT_TRUE(sig.saw("reject_a 1 404"));
   EXPECT_TRUE(sig.invites.empty());
+  // A refused call still gets its record (billing and metrics see it).
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].final_status, 404);
+  EXPECT_EQ(records[0].source_peer, "pbx");
+  EXPECT_EQ(records[0].called_in, "9999");
+  EXPECT_FALSE(records[0].answered);
+  EXPECT_TRUE(records[0].attempts.empty());
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+}
+
+TEST_F(B2buaTest, MaxForwardsIsDecrementedTowardTheCallee) {
+  InboundCall in{1, "access", *Ipv4Address::parse("198.18.1.10"), "0301", "6001", offer_sdp()};
+  in.max_forwards = 12;
+  b2bua->on_invite(in, "", false);
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].max_forwards, 11);
 }
 
 TEST_F(B2buaTest, UnregisteredPhoneIs480) {

@@ -1,0 +1,94 @@
+// CallSignalling over Sofia-SIP nta: the B2BUA's two dialogs per call as real
+// SIP. Each side is built from nothing of the other (topology hiding): the B
+// side gets a new Call-ID, From tag, Via and Contact on its own leg's agent,
+// and the A side only ever sees the SBC's Contact on the A leg. What crosses
+// is what Call decides: numbers, the rewritten SDP, statuses, and
+// Max-Forwards (decremented, so loops still end).
+//
+// Lifetime: nta objects are destroyed on the event loop after release(),
+// never inside their own callbacks (release() is usually called from one).
+#pragma once
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "controlplane/call.h"
+#include "controlplane/call_signalling.h"
+#include "controlplane/event_loop.h"
+#include "sip/sip_agent.h"
+
+namespace sbc::controlplane {
+
+class B2bua;
+
+struct NtaCallSignallingCounters {
+  uint64_t dialogs = 0;            // handles created (A and B)
+  uint64_t in_dialog_refused = 0;  // re-INVITE/UPDATE/INFO/REFER answered 488/501
+};
+
+class NtaCallSignalling final : public CallSignalling {
+ public:
+  struct Leg {
+    sip::SipAgent* agent = nullptr;
+    Ipv4Address address;  // the SBC's address on the leg (From host of outbound INVITEs)
+  };
+
+  NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg> legs, std::string realm);
+  ~NtaCallSignalling() override;
+  NtaCallSignalling(const NtaCallSignalling&) = delete;
+  NtaCallSignalling& operator=(const NtaCallSignalling&) = delete;
+
+  // Where events go; set once, before the first INVITE.
+  void attach(B2bua& b2bua) { b2bua_ = &b2bua; }
+
+  // An INVITE outside any dialog, already past sip::check_request, from the
+  // agent of `leg`. Returns what SipAgent's handler returns (0: kept).
+  int on_invite(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
+
+  size_t live_handles() const { return dialogs_.size(); }
+  const NtaCallSignallingCounters& counters() const { return counters_; }
+
+  // CallSignalling.
+  void provisional_a(SipHandle a, int status, std::string_view sdp) override;
+  void answer_a(SipHandle a, std::string_view sdp) override;
+  void reject_a(SipHandle a, int status, std::string_view phrase,
+                std::optional<int> retry_after) override;
+  void challenge_a(SipHandle a) override;
+  Result<SipHandle> invite_b(const OutgoingInvite& invite) override;
+  void cancel_b(SipHandle b) override;
+  void ack_b(SipHandle b) override;
+  void bye(SipHandle dialog) override;
+  void release(SipHandle h) override;
+
+ private:
+  struct Dialog;
+  Dialog* find(SipHandle h) const;
+  Dialog* create(bool a_side, const std::string& leg);
+  void destroy_released();  // on the loop, outside nta callbacks
+
+  static int on_dialog_request(nta_leg_magic_t* magic, nta_leg_t* leg, nta_incoming_t* irq,
+                               const sip_t* sip);
+  static int on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq, const sip_t* sip);
+  static int on_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
+  static int on_other_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
+  int dialog_request(Dialog& d, nta_incoming_t* irq, const sip_t* sip);
+
+  EventLoop& loop_;
+  std::map<std::string, Leg> legs_;
+  std::string realm_;
+  B2bua* b2bua_ = nullptr;
+  SipHandle next_handle_ = 1;
+  std::unordered_map<SipHandle, std::unique_ptr<Dialog>> dialogs_;
+  std::vector<std::unique_ptr<Dialog>> released_;
+  bool flush_armed_ = false;
+  NtaCallSignallingCounters counters_;
+};
+
+}  // namespace sbc::controlplane
