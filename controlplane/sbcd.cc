@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
@@ -19,9 +20,9 @@
 namespace sbc::controlplane {
 namespace {
 
-// What this version handles (REGISTER comes with the registrar; mid-call
-// UPDATE/INFO/REFER are refused inside dialogs).
-constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+// What this version handles (mid-call UPDATE/INFO/REFER are refused inside
+// dialogs).
+constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
   std::time_t s = std::chrono::system_clock::to_time_t(t);
@@ -85,6 +86,20 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     self->dataplane_ = std::move(*dp);
   }
 
+  {
+    std::filesystem::path db(options.registrations_db);
+    std::error_code ec;
+    if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
+    RegistrarServiceConfig rc;
+    rc.realm = options.realm;
+    rc.database = options.registrations_db;
+    rc.offer_sha256 = options.digest_sha256;
+    rc.offer_md5 = options.digest_md5;
+    auto reg = RegistrarService::start(*self->loop_, rc, [raw] { return raw->policy_; });
+    if (!reg) return reg.error();
+    self->registrar_ = std::move(*reg);
+    self->register_registrar_metrics();
+  }
   if (auto s = self->start_sip(); !s) return s.error();
 
   CallServiceOptions co;
@@ -115,9 +130,11 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
 
 Sbcd::~Sbcd() {
   // Calls hold nta legs and transactions of the agents; agents and the admin
-  // socket go before the loop they are registered on.
+  // socket go before the loop they are registered on; the registrar flushes
+  // what is pending on its way out.
   calls_.reset();
   agents_.clear();
+  registrar_.reset();
   admin_.reset();
   dataplane_.reset();  // after the agents (their sockets sit on its TAPs)
   signals_.reset();
@@ -151,6 +168,7 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
   }
   const sip_method_t method = sip->sip_request->rq_method;
   if (method == sip_method_ack) return 200;  // an ACK for no dialog we know: nothing to answer
+  if (method == sip_method_register) return registrar_->handle(irq, sip);
   if (sip->sip_to->a_tag) {
     // In-dialog requests for dialogs that exist go to their legs, never here.
     nta_incoming_treply(irq, SIP_481_NO_TRANSACTION, TAG_END());
@@ -167,8 +185,8 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
                         TAG_END());
     return 200;
   }
-  // Registrations (and other methods outside a dialog) are not handled by
-  // this version yet: say so rather than pretend.
+  // Other methods outside a dialog (MESSAGE, SUBSCRIBE, ...) are not handled
+  // by this version: say so rather than pretend.
   nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(kAllow), TAG_END());
   return 501;
 }
@@ -238,6 +256,8 @@ void Sbcd::register_metrics() {
 void Sbcd::register_admin_commands() {
   admin_->on("status", "version, uptime, policy, legs [--json]",
              [this](const std::vector<std::string>& a) { return status_command(a); });
+  admin_->on("registrations", "phone registrations: AOR, contact, source, expiry [--json] [USER]",
+             [this](const std::vector<std::string>& a) { return registrations_command(a); });
   admin_->on("reload", "reload the policy file (interfaces need a restart)",
              [this](const std::vector<std::string>&) {
                auto s = reload();
@@ -308,6 +328,96 @@ admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
     out += line;
   }
   return {true, out};
+}
+
+}  // namespace sbc::controlplane
+
+namespace sbc::controlplane {
+
+void Sbcd::register_registrar_metrics() {
+  auto& r = metrics_.registry();
+  auto& reqs = prometheus::BuildCounter()
+                   .Name("sbc_register_requests_total")
+                   .Help("REGISTER requests by outcome (ok, challenged, refused, dropped)")
+                   .Register(r);
+  auto& bindings = prometheus::BuildGauge()
+                       .Name("sbc_registrations")
+                       .Help("Live registration bindings (contacts of registered phones)")
+                       .Register(r)
+                       .Add({});
+  // Mirrored on the loop thread as things change; the exposer thread reads
+  // only prometheus-cpp's own atomics.
+  auto seen = std::make_shared<RegistrarCounters>();
+  auto* ok = &reqs.Add({{"outcome", "ok"}});
+  auto* ch = &reqs.Add({{"outcome", "challenged"}});
+  auto* rf = &reqs.Add({{"outcome", "refused"}});
+  auto* dr = &reqs.Add({{"outcome", "dropped"}});
+  registrar_->on_change([this, seen, ok, ch, rf, dr, &bindings] {
+    const auto& c = registrar_->counters();
+    ok->Increment(static_cast<double>(c.ok - seen->ok));
+    ch->Increment(static_cast<double>(c.challenged - seen->challenged));
+    rf->Increment(static_cast<double>(c.refused - seen->refused));
+    dr->Increment(static_cast<double>(c.dropped - seen->dropped));
+    *seen = c;
+    bindings.Set(static_cast<double>(registrar_->store().binding_count()));
+  });
+  bindings.Set(static_cast<double>(registrar_->store().binding_count()));
+}
+
+admin::Reply Sbcd::registrations_command(const std::vector<std::string>& args) const {
+  bool json = false;
+  std::string user;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else if (!a.empty() && a[0] != '-')
+      user = a;
+    else
+      return {false, "registrations: unknown argument '" + a + "'\n"};
+  }
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  JsonWriter w;
+  std::string text;
+  char line[512];
+  snprintf(line, sizeof line, "%-16s %-10s %-44s %-22s %-5s %s\n", "PEER", "STATE", "CONTACT",
+           "SOURCE", "NAT", "EXPIRES");
+  text += line;
+  w.begin_array();
+  for (const auto& peer : policy_->peers) {
+    if (peer.auth.mode != policy::AuthMode::digest) continue;
+    if (!user.empty() && peer.auth.username != user && peer.name != user) continue;
+    auto state = registrar::registration_state_name(registrar_->state_of(peer));
+    auto bindings = registrar_->bindings_of(peer);
+    if (bindings.empty()) {
+      snprintf(line, sizeof line, "%-16s %-10s %-44s %-22s %-5s %s\n", peer.name.c_str(),
+               std::string(state).c_str(), "-", "-", "-", "-");
+      text += line;
+    }
+    for (const auto& b : bindings) {
+      snprintf(line, sizeof line, "%-16s %-10s %-44s %-22s %-5s %llds\n", peer.name.c_str(),
+               std::string(state).c_str(), b.contact.c_str(), b.received.to_string().c_str(),
+               b.behind_nat ? "yes" : "no", static_cast<long long>(b.remaining(now).count()));
+      text += line;
+    }
+    w.begin_object();
+    w.key("peer").value(peer.name);
+    w.key("username").value(peer.auth.username);
+    w.key("state").value(state);
+    w.key("bindings").begin_array();
+    for (const auto& b : bindings) {
+      w.begin_object();
+      w.key("contact").value(b.contact);
+      w.key("source").value(b.received.to_string());
+      w.key("behind_nat").value(b.behind_nat);
+      w.key("expires_in").value(static_cast<int64_t>(b.remaining(now).count()));
+      w.key("user_agent").value(b.user_agent);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  return {true, json ? w.str() + "\n" : text};
 }
 
 }  // namespace sbc::controlplane

@@ -14,6 +14,7 @@
 #include "controlplane/dataplane_service.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
+#include "controlplane/registrar_service.h"
 #include "controlplane/sbcd_options.h"
 #include "controlplane/signal_watcher.h"
 #include "policy/policy.h"
@@ -41,8 +42,10 @@ class Sbcd {
   Status start_sip();
   void register_admin_commands();
   void register_metrics();
+  void register_registrar_metrics();
   int on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
   admin::Reply status_command(const std::vector<std::string>& args) const;
+  admin::Reply registrations_command(const std::vector<std::string>& args) const;
 
   SbcdOptions options_;
   policy::PolicyPtr policy_;
@@ -56,6 +59,7 @@ class Sbcd {
   MetricsRegistry metrics_;
   std::vector<std::unique_ptr<sip::SipAgent>> agents_;
   std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
+  std::unique_ptr<RegistrarService> registrar_;
   std::unique_ptr<CallService> calls_;
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;

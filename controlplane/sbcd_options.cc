@@ -16,10 +16,15 @@ std::string sbcd_usage() {
          "                        -m 512 --no-shconf --no-telemetry')\n"
          "  --media-idle-timeout S     seconds without media before MediaIdle (default 30)\n"
          "  --media-one-way-timeout S  seconds one side is silent before OneWay (default 10)\n"
-         "  --log-level LEVEL     debug, info, warn or error (default info)\n"
          "  --call-records PATH   append one JSON line per ended call (reopened on reload)\n"
          "  --failover-timeout S  seconds without a provisional response before the next\n"
-         "                        route candidate is tried (default 4)\n";
+         "                        route candidate is tried (default 4)\n"
+         "  --log-level LEVEL     debug, info, warn or error (default info)\n"
+         "  --registrations-db F  SQLite file for phone registrations\n"
+         "                        (default /var/lib/sbc/registrations.db)\n"
+         "  --realm REALM         digest realm, and the domain of phones' AORs (default sbc)\n"
+         "  --digest ALGS         digest algorithms to offer: sha256,md5 (default), sha256 or "
+         "md5\n";
 }
 
 Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
@@ -81,6 +86,27 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
         return make_error("--failover-timeout expects seconds between 0.1 and 300, got '" + *v +
                           "'");
       o.no_provisional_timeout = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+    } else if (a == "--registrations-db") {
+      auto v = value("a file");
+      if (!v) return v.error();
+      o.registrations_db = *v;
+    } else if (a == "--realm") {
+      auto v = value("a realm");
+      if (!v) return v.error();
+      if (v->empty() || v->find_first_of("\" \t\r\n") != std::string::npos)
+        return make_error("--realm must be a non-empty token");
+      o.realm = *v;
+    } else if (a == "--digest") {
+      auto v = value("sha256,md5, sha256 or md5");
+      if (!v) return v.error();
+      if (*v == "sha256,md5")
+        o.digest_sha256 = o.digest_md5 = true;
+      else if (*v == "sha256")
+        o.digest_sha256 = true, o.digest_md5 = false;
+      else if (*v == "md5")
+        o.digest_sha256 = false, o.digest_md5 = true;
+      else
+        return make_error("--digest takes sha256,md5, sha256 or md5, not '" + *v + "'");
     } else if (a == "--version") {
       o.mode = SbcdOptions::Mode::version;
     } else if (a == "--help" || a == "-h") {

@@ -29,6 +29,14 @@ struct SbcdOptions {
   std::chrono::milliseconds no_provisional_timeout{4000};
   std::string call_records;  // JSON lines, one per ended call; empty: none
   log::Level log_level = log::Level::info;
+  // Registrations persist here so a restart loses no phone.
+  std::string registrations_db = "/var/lib/sbc/registrations.db";
+  std::string realm = "sbc";  // digest realm and the domain of phones' AORs
+  // Digest algorithms offered in challenges, in this order (RFC 8760: SHA-256
+  // first). Some phones (and sipp) take the first challenge even when they
+  // cannot compute it: offer md5 alone for them.
+  bool digest_sha256 = true;
+  bool digest_md5 = true;
 };
 
 Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args);

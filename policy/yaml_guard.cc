@@ -58,12 +58,18 @@ std::pair<int, int> first_bad_utf8(std::string_view s) {
   return {0, 0};
 }
 
-// A cheap upper bound on nesting, before any recursive parser runs: flow
-// brackets outside quotes and comments, block indentation, and compact
-// nested sequence entries ("- - - x"). It overestimates (indentation of 40
-// columns need not mean 40 levels), so its limits are generous; the exact
-// limit is enforced on parser events below.
-bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out, bool& has_alias) {
+// One linear pass over the text before any recursive parser runs:
+//  - a cheap upper bound on nesting: flow brackets outside quotes and
+//    comments, block indentation, and compact nested sequence entries
+//    ("- - - x"). It overestimates (indentation of 40 columns need not mean
+//    40 levels), so its limits are generous; with aliases present the exact
+//    limit is enforced on parser events below;
+//  - a ',' starting a line outside flow collections: invalid YAML (no plain
+//    scalar starts with ','), and yaml-cpp 0.7 loops forever on it at
+//    document level (found by fuzz_policy_loader);
+//  - whether the text may hold an alias.
+// Block scalars (| and >) are skipped: their lines are text, not structure.
+bool prescan_text(std::string_view s, const std::string& file, Diagnostics& out, bool& has_alias) {
   constexpr int kMaxFlow = kMaxYamlDepth;
   constexpr size_t kMaxIndent = 256;
   constexpr int kMaxCompact = kMaxYamlDepth;
@@ -72,13 +78,24 @@ bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out
   // fooled (a quote the scan misreads), the bound is still yaml-cpp's own
   // recursion guard (2,000 levels, a clean exception).
   char quote = 0;
+  int block_scalar_indent = -1;  // >= 0 while inside a block scalar
   size_t pos = 0;
-  while (pos <= s.size()) {
+  for (; pos <= s.size(); ++line) {
     size_t end = s.find('\n', pos);
     if (end == std::string_view::npos) end = s.size();
     std::string_view l = s.substr(pos, end - pos);
+    pos = end + 1;
     size_t indent = 0;
     while (indent < l.size() && l[indent] == ' ') ++indent;
+    if (block_scalar_indent >= 0) {
+      const bool blank = indent == l.size() || l[indent] == '\r';
+      if (blank || static_cast<int>(indent) > block_scalar_indent) continue;
+      block_scalar_indent = -1;
+    }
+    if (!quote && flow == 0 && indent < l.size() && l[indent] == ',') {
+      out.push_back(at(file, line, static_cast<int>(indent) + 1, "a value may not start with ','"));
+      return false;
+    }
     if (indent > kMaxIndent && indent < l.size() && l[indent] != '#') {
       out.push_back(at(file, line, static_cast<int>(indent) + 1,
                        "indented more than " + std::to_string(kMaxIndent) +
@@ -97,13 +114,17 @@ bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out
       out.push_back(at(file, line, static_cast<int>(k) + 1, "nested sequences too deep"));
       return false;
     }
+    size_t content_end = l.size();  // before a trailing comment
     for (size_t i = 0; i < l.size(); ++i) {
       const char c = l[i];
       if (quote) {
         if (c == quote) quote = 0;
         continue;
       }
-      if (c == '#' && (i == 0 || l[i - 1] == ' ' || l[i - 1] == '\t')) break;
+      if (c == '#' && (i == 0 || l[i - 1] == ' ' || l[i - 1] == '\t')) {
+        content_end = i;
+        break;
+      }
       if ((c == '"' || c == '\'') &&
           (i == 0 || std::string_view(" \t[{,:").find(l[i - 1]) != std::string_view::npos)) {
         quote = c;
@@ -122,8 +143,20 @@ bool prescan_depth(std::string_view s, const std::string& file, Diagnostics& out
         has_alias = true;
       }
     }
-    pos = end + 1;
-    ++line;
+    // "key: |", "- >-", "key: |2": the following, more indented lines are a
+    // block scalar's text.
+    if (!quote && flow == 0) {
+      std::string_view c = l.substr(0, content_end);
+      while (!c.empty() && (c.back() == ' ' || c.back() == '\t' || c.back() == '\r'))
+        c.remove_suffix(1);
+      size_t j = c.size();
+      while (j > 0 && j + 2 > c.size() &&
+             (c[j - 1] == '+' || c[j - 1] == '-' || (c[j - 1] >= '1' && c[j - 1] <= '9')))
+        --j;
+      if (j > 0 && (c[j - 1] == '|' || c[j - 1] == '>') &&
+          (j == 1 || c[j - 2] == ' ' || c[j - 2] == '\t'))
+        block_scalar_indent = static_cast<int>(indent);
+    }
   }
   return true;
 }
@@ -263,7 +296,7 @@ bool check_yaml_text(std::string_view text, const std::string& file, Diagnostics
     return false;
   }
   bool has_alias = false;
-  if (!prescan_depth(text, file, out, has_alias)) return false;
+  if (!prescan_text(text, file, out, has_alias)) return false;
   // Without aliases the tree is no bigger than the text and the prescan has
   // bounded its depth: the event pass (a second full parse, as slow as the
   // first) adds nothing the loader's own checks do not. Duplicate keys are

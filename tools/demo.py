@@ -1,9 +1,10 @@
 """The lab demo (run through tools/demo, which installs and builds first).
 
 What it shows today: sbcd running in the lab between the phone network and
-the carrier network, answering SIP on both legs, with sbcctl and Prometheus
-metrics. Calls, registrations, media, failover and the flood demo arrive with
-the B2BUA, registrar, dataplane and protection work (see the README's status).
+the carrier network, answering SIP on both legs, phones (one behind NAT)
+registering with digest authentication, sbcctl and Prometheus metrics.
+Calls, media, failover and the flood demo arrive with the B2BUA, dataplane
+and protection work (see the README's status).
 """
 
 import argparse
@@ -34,7 +35,11 @@ def main():
     try:
         print(f"lab {lab.name}: phones 198.18.1.11-14, NAT phone 198.19.1.10 behind 198.18.1.254, "
               f"carriers 198.18.2.10 and 198.18.2.20; SBC legs access 198.18.1.1, core 198.18.2.1")
-        sbcd = labkit.Sbcd(lab, labkit.lab_policy(lab)).start()
+        phones = {"2001": "Demo#Phone-2001x", "2002": "Demo#Phone-2002x", "2003": "Demo#Phone-2003x"}
+        policy = labkit.lab_policy(lab) + "peers:\n" + "".join(
+            f'  - {{name: agent-{u}, kind: phone, leg: access, auth: {{username: "{u}", password: "{p}"}}}}\n'
+            for u, p in phones.items())
+        sbcd = labkit.Sbcd(lab, policy).start()
         print(f"sbcd started in namespace {lab.ns('sbc')} (control-plane-only mode: the DPDK "
               "dataplane is not in this version yet)\n")
 
@@ -45,6 +50,23 @@ def main():
         r = labkit.sipp(lab, "carA", "options.xml", "198.18.2.1:5060", "198.18.2.10", calls=5)
         check("carrier A's 5 OPTIONS to the core leg answered 200", r.returncode == 0, r.stdout[-500:])
 
+        def register(host, ip, users):
+            inf = os.path.join(sbcd.dir, f"{host}.csv")
+            with open(inf, "w") as f:
+                f.write("SEQUENTIAL\n" + "".join(
+                    f"{u};[authentication username={u} password={phones[u]}];300\n" for u in users))
+            return labkit.sipp(lab, host, "register.xml", "198.18.1.1:5060", ip, calls=len(users),
+                               extra=["-inf", inf])
+
+        r = register("phones", "198.18.1.11", ["2001", "2002"])
+        check("two agent phones registered with digest authentication", r.returncode == 0, r.stdout[-500:])
+        r = register("natph", "198.19.1.10", ["2003"])
+        check("the phone behind NAT registered", r.returncode == 0, r.stdout[-500:])
+        regs = sbcd.ctl("registrations")
+        check("sbcctl registrations", regs.returncode == 0 and regs.stdout.count(" registered ") == 3,
+              regs.stdout + regs.stderr)
+        print("\n$ sbcctl registrations\n" + regs.stdout)
+
         st = sbcd.ctl("status")
         check("sbcctl status", st.returncode == 0, st.stderr)
         print("\n$ sbcctl status\n" + st.stdout)
@@ -52,10 +74,11 @@ def main():
         text = sbcd.metrics()
         print("$ curl http://127.0.0.1:9464/metrics   (inside the sbc namespace)")
         for line in text.splitlines():
-            if re.match(r"sbc_(sip_requests_total|build_info)", line):
+            if re.match(r"sbc_(sip_requests_total|build_info|registrations|register_requests_total)", line):
                 print("  " + line)
         counted = sum(float(m) for m in re.findall(r'^sbc_sip_requests_total\{.*method="OPTIONS"\} (\S+)$',
                                                     text, re.M))
+        check("metrics show 3 registrations", labkit.metric(text, "sbc_registrations") == 3)
         check("metrics count the 13 OPTIONS", counted == 13, f"counted {counted}")
     except Exception as e:  # a failed step is reported, then the lab is removed
         print(f"  [FAILED] {e}")

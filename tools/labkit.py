@@ -102,6 +102,7 @@ class Sbcd:
         self.policy = os.path.join(self.dir, "policy.yaml")
         self.socket = os.path.join(self.dir, "admin.sock")
         self.log = os.path.join(self.dir, "sbcd.log")
+        self.registrations_db = os.path.join(self.dir, "registrations.db")
         with open(self.policy, "w") as f:
             f.write(policy_text)
         self.dataplane = dataplane
@@ -110,7 +111,10 @@ class Sbcd:
 
     def start(self, timeout=20.0):
         args = [os.path.join(BUILD, "controlplane", "sbcd"), "--policy", self.policy,
-                "--admin-socket", self.socket, "--metrics", "127.0.0.1:9464"]
+                "--admin-socket", self.socket, "--metrics", "127.0.0.1:9464",
+                "--registrations-db", self.registrations_db,
+                # sipp computes MD5 digests only, and takes the first challenge.
+                "--digest", "md5"]
         if not self.dataplane:
             args.append("--no-dataplane")
         args += self.extra_args
@@ -259,3 +263,10 @@ def run_root_tests():
         raise SystemExit(77)
     install_signal_teardown()
     unittest.main(module="__main__", verbosity=2)
+
+
+def metric(text, name, labels=""):
+    """One sample's value from Prometheus exposition text; None if absent."""
+    import re
+    m = re.search(r"^" + re.escape(name + labels) + r" (\S+)$", text, re.M)
+    return float(m.group(1)) if m else None

@@ -16,9 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import labkit  # noqa: E402
 
 
-def metric(text, name, labels=""):
-    m = re.search(r"^" + re.escape(name + labels) + r" (\S+)$", text, re.M)
-    return float(m.group(1)) if m else None
+metric = labkit.metric
 
 
 class SbcdControlPlane(unittest.TestCase):

@@ -1,0 +1,242 @@
+#include "controlplane/registrar/location_store.h"
+
+#include <algorithm>
+
+namespace sbc::registrar {
+namespace {
+
+RegisterOutcome refuse(int status, std::string reason) {
+  RegisterOutcome o;
+  o.status = status;
+  o.reason = std::move(reason);
+  return o;
+}
+
+Binding* find_by_key(std::vector<Binding>& v, const std::string& key) {
+  for (auto& b : v)
+    if (b.key() == key) return &b;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string_view registration_state_name(RegistrationState s) {
+  switch (s) {
+    case RegistrationState::kNever:
+      return "never";
+    case RegistrationState::kRegistered:
+      return "registered";
+    case RegistrationState::kExpired:
+      return "expired";
+  }
+  return "never";
+}
+
+LocationStore::LocationStore(RegistrarConfig config, const Clock& clock, BindingSink* sink)
+    : config_(config), clock_(clock), sink_(sink) {}
+
+void LocationStore::index_remove(const std::string& aor, const AorRecord& rec) {
+  if (rec.next_expiry != Time::max()) expiry_index_.erase({rec.next_expiry, &aor});
+}
+
+void LocationStore::index_add(const std::string& aor, AorRecord& rec) {
+  rec.next_expiry = Time::max();
+  for (const auto& b : rec.bindings) rec.next_expiry = std::min(rec.next_expiry, b.expires_at);
+  if (rec.next_expiry != Time::max()) expiry_index_.insert({rec.next_expiry, &aor});
+}
+
+void LocationStore::count_sources(const std::vector<Binding>& bindings, int delta) {
+  for (const auto& b : bindings) {
+    auto& n = bindings_per_address_[b.received.address.value];
+    n = static_cast<uint32_t>(static_cast<int64_t>(n) + delta);
+    if (n == 0) bindings_per_address_.erase(b.received.address.value);
+  }
+  binding_count_ = static_cast<size_t>(static_cast<int64_t>(binding_count_) +
+                                       delta * static_cast<int64_t>(bindings.size()));
+}
+
+std::vector<Binding> LocationStore::sorted_live(const AorRecord& rec) const {
+  Time now = clock_.now();
+  std::vector<Binding> out;
+  for (const auto& b : rec.bindings)
+    if (b.expires_at > now) out.push_back(b);
+  std::stable_sort(out.begin(), out.end(), [](const Binding& a, const Binding& b) {
+    if (a.q != b.q) return a.q > b.q;
+    return a.registered_at > b.registered_at;
+  });
+  return out;
+}
+
+RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
+  Time now = clock_.now();
+  if (req.aor.empty()) return refuse(400, "missing address-of-record");
+  if (req.call_id.empty()) return refuse(400, "missing Call-ID");
+
+  // Cheap refusals first, before any copying: a hostile Contact list costs
+  // one size check.
+  if (req.contacts.size() > config_.max_contacts_per_aor)
+    return refuse(403, "too many Contacts (" + std::to_string(req.contacts.size()) + " > " +
+                           std::to_string(config_.max_contacts_per_aor) + ")");
+  if (req.star && (!req.contacts.empty() || req.expires_header != 0))
+    // RFC 3261 10.3 step 6: '*' only alone and only with Expires: 0.
+    return refuse(400, "Contact: * requires Expires: 0 and no other Contact");
+
+  auto it = aors_.find(req.aor);
+  if (it == aors_.end() && !req.star && req.contacts.empty()) {
+    RegisterOutcome o;  // query of an unknown AOR: no bindings
+    return o;
+  }
+
+  std::vector<Binding> next = it != aors_.end() ? it->second.bindings : std::vector<Binding>{};
+  // Drop bindings that expired since the last sweep so they neither count
+  // toward the cap nor block a CSeq.
+  std::erase_if(next, [&](const Binding& b) { return b.expires_at <= now; });
+
+  if (req.star) {
+    for (const auto& b : next)
+      if (b.call_id == req.call_id && req.cseq <= b.cseq)
+        return refuse(400, "out-of-order CSeq for Call-ID " + req.call_id);
+    next.clear();
+  }
+
+  std::vector<std::string> touched;  // keys this request added or refreshed
+  for (const auto& c : req.contacts) {
+    if (c.uri.empty()) return refuse(400, "empty Contact URI");
+    uint32_t expires = c.expires
+                           ? *c.expires
+                           : (req.expires_header ? *req.expires_header : config_.default_expires);
+    std::string key = binding_key(c.uri, c.instance_id, c.reg_id);
+    Binding* existing = find_by_key(next, key);
+    // RFC 3261 10.3 step 6: same Call-ID must bring a higher CSeq; another
+    // Call-ID (the phone rebooted) replaces the binding whatever its CSeq.
+    if (existing != nullptr && existing->call_id == req.call_id && req.cseq <= existing->cseq)
+      return refuse(400, "out-of-order CSeq for Call-ID " + req.call_id);
+
+    if (expires == 0) {
+      if (existing != nullptr)
+        std::erase_if(next, [&](const Binding& b) { return b.key() == key; });
+      continue;
+    }
+    if (expires < config_.min_expires) {
+      RegisterOutcome o = refuse(423, "Interval Too Brief");
+      o.min_expires = config_.min_expires;
+      return o;
+    }
+    expires = std::min(expires, config_.max_expires);
+    if (req.behind_nat) expires = std::min(expires, config_.nat_max_expires);
+
+    Binding& b = existing != nullptr ? *existing : next.emplace_back();
+    touched.push_back(key);
+    b.contact = c.uri;
+    b.instance_id = c.instance_id;
+    b.reg_id = c.reg_id;
+    b.call_id = req.call_id;
+    b.cseq = req.cseq;
+    b.q = c.q.value_or(1000);
+    b.expires_at = now + Seconds{expires};
+    b.registered_at = now;
+    b.received = req.received;
+    b.behind_nat = req.behind_nat;
+    b.user_agent = req.user_agent;
+  }
+
+  if (next.size() > config_.max_contacts_per_aor)
+    return refuse(403, "too many registered contacts for " + req.aor);
+  size_t old_count = it != aors_.end() ? it->second.bindings.size() : 0;
+  if (binding_count_ - old_count + next.size() > config_.max_bindings)
+    return refuse(503, "location store full");
+
+  if (!req.star && req.contacts.empty()) {
+    RegisterOutcome o;
+    o.bindings = sorted_live(it->second);
+    return o;
+  }
+
+  if (it == aors_.end() && next.empty()) return RegisterOutcome{};  // nothing to remove
+
+  // Commit.
+  if (it == aors_.end()) it = aors_.emplace(req.aor, AorRecord{}).first;
+  AorRecord& rec = it->second;
+  if (sink_ != nullptr) {
+    for (const auto& old : rec.bindings)
+      if (find_by_key(next, old.key()) == nullptr) sink_->binding_removed(it->first, old.key());
+  }
+  index_remove(it->first, rec);
+  count_sources(rec.bindings, -1);
+  rec.bindings = std::move(next);
+  count_sources(rec.bindings, +1);
+  index_add(it->first, rec);
+  if (sink_ != nullptr) {
+    for (const auto& b : rec.bindings)
+      if (std::find(touched.begin(), touched.end(), b.key()) != touched.end())
+        sink_->binding_upserted(it->first, b);
+  }
+
+  RegisterOutcome o;
+  o.bindings = sorted_live(rec);
+  return o;
+}
+
+std::vector<Binding> LocationStore::lookup(std::string_view aor) const {
+  auto it = aors_.find(std::string(aor));
+  if (it == aors_.end()) return {};
+  return sorted_live(it->second);
+}
+
+RegistrationState LocationStore::state(std::string_view aor) const {
+  auto it = aors_.find(std::string(aor));
+  if (it == aors_.end()) return RegistrationState::kNever;
+  Time now = clock_.now();
+  for (const auto& b : it->second.bindings)
+    if (b.expires_at > now) return RegistrationState::kRegistered;
+  return RegistrationState::kExpired;
+}
+
+std::vector<ExpiredBinding> LocationStore::sweep() {
+  Time now = clock_.now();
+  std::vector<ExpiredBinding> out;
+  while (!expiry_index_.empty() && expiry_index_.begin()->first <= now) {
+    const std::string* aor = expiry_index_.begin()->second;
+    expiry_index_.erase(expiry_index_.begin());
+    AorRecord& rec = aors_.find(*aor)->second;
+    rec.next_expiry = Time::max();
+    std::vector<Binding> keep;
+    for (auto& b : rec.bindings) {
+      if (b.expires_at <= now) {
+        bindings_per_address_[b.received.address.value]--;
+        if (bindings_per_address_[b.received.address.value] == 0)
+          bindings_per_address_.erase(b.received.address.value);
+        --binding_count_;
+        if (sink_ != nullptr) sink_->binding_removed(*aor, b.key());
+        out.push_back({*aor, std::move(b)});
+      } else {
+        keep.push_back(std::move(b));
+      }
+    }
+    // The AOR record stays (empty) so state() can say "expired" not "never".
+    rec.bindings = std::move(keep);
+    index_add(*aor, rec);
+  }
+  return out;
+}
+
+bool LocationStore::restore(std::string_view aor, Binding binding) {
+  if (binding.expires_at <= clock_.now()) return false;
+  if (binding_count_ >= config_.max_bindings) return false;
+  auto it = aors_.try_emplace(std::string(aor)).first;
+  AorRecord& rec = it->second;
+  std::string key = binding.key();
+  if (find_by_key(rec.bindings, key) != nullptr) return false;
+  if (rec.bindings.size() >= config_.max_contacts_per_aor) return false;
+  index_remove(it->first, rec);
+  count_sources({binding}, +1);
+  rec.bindings.push_back(std::move(binding));
+  index_add(it->first, rec);
+  return true;
+}
+
+bool LocationStore::address_in_use(Ipv4Address address) const {
+  return bindings_per_address_.contains(address.value);
+}
+
+}  // namespace sbc::registrar

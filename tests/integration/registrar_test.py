@@ -1,0 +1,122 @@
+"""Phones registering through the real sbcd in the lab: digest authentication
+with sipp, the location store seen through sbcctl, persistence across a
+restart, a wrong password refused and its source banned, a phone behind NAT."""
+
+import json
+import os
+import re
+import socket
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import labkit  # noqa: E402
+
+PHONES = {"1001": "Zq8#vL2m-Tr5pW", "1002": "Yx7#kP3n-Qs4vB", "1003": "Wv6#jN4b-Rt3cD"}
+
+
+metric = labkit.metric
+
+
+class Registrar(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = labkit.Lab("kernel").__enter__()
+        peers = "".join(
+            f'  - {{name: phone-{u}, kind: phone, leg: access, auth: {{username: "{u}", password: "{p}"}}}}\n'
+            for u, p in PHONES.items())
+        cls.policy = (labkit.lab_policy(cls.lab) + "peers:\n" + peers +
+                      "security:\n  failed_auth: {threshold: 3, window: 1m, ban: 10m}\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.down()
+
+    def start_sbcd(self, db=None):
+        sbcd = labkit.Sbcd(self.lab, self.policy)
+        if db:
+            sbcd.registrations_db = db
+        self.addCleanup(sbcd.cleanup)
+        return sbcd.start()
+
+    def register(self, sbcd, host, ip, users, scenario="register.xml", port=None, expires=300):
+        inf = os.path.join(sbcd.dir, f"users-{host}-{len(os.listdir(sbcd.dir))}.csv")
+        with open(inf, "w") as f:
+            f.write("SEQUENTIAL\n")
+            for u, p in users:
+                f.write(f"{u};[authentication username={u} password={p}];{expires}\n")
+        return labkit.sipp(self.lab, host, scenario, "198.18.1.1:5060", ip, calls=len(users),
+                           local_port=port, extra=["-inf", inf])
+
+    def registrations(self, sbcd):
+        r = sbcd.ctl("registrations", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return {e["username"]: e for e in json.loads(r.stdout)}
+
+    def test_phones_register_and_survive_a_restart(self):
+        sbcd = self.start_sbcd()
+        r = self.register(sbcd, "phones", "198.18.1.11", [("1001", PHONES["1001"]), ("1002", PHONES["1002"])],
+                          port=5071)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        regs = self.registrations(sbcd)
+        self.assertEqual(regs["1001"]["state"], "registered")
+        self.assertEqual(regs["1002"]["state"], "registered")
+        self.assertEqual(regs["1003"]["state"], "never")
+        b = regs["1001"]["bindings"][0]
+        self.assertEqual(b["contact"], "sip:1001@198.18.1.11:5071")
+        self.assertEqual(b["source"], "198.18.1.11:5071/udp")
+        self.assertFalse(b["behind_nat"])
+        self.assertGreater(b["expires_in"], 250)
+        table = sbcd.ctl("registrations").stdout
+        self.assertRegex(table, r"phone-1001\s+registered\s+sip:1001@198\.18\.1\.11:5071")
+        text = sbcd.metrics()
+        self.assertEqual(metric(text, "sbc_register_requests_total", '{outcome="ok"}'), 2)
+        self.assertEqual(metric(text, "sbc_registrations"), 2)
+
+        db = sbcd.registrations_db
+        self.assertEqual(sbcd.stop(), 0, sbcd.log_text())
+        again = self.start_sbcd(db)
+        regs = self.registrations(again)
+        self.assertEqual(regs["1001"]["state"], "registered", "a restart must lose no phone")
+        self.assertEqual(regs["1002"]["bindings"][0]["contact"], "sip:1002@198.18.1.11:5071")
+        self.assertIn("bindings=2", again.log_text())
+
+    def test_phone_behind_nat(self):
+        sbcd = self.start_sbcd()
+        r = self.register(sbcd, "natph", "198.19.1.10", [("1003", PHONES["1003"])], port=5072)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        b = self.registrations(sbcd)["1003"]["bindings"][0]
+        self.assertTrue(b["behind_nat"], b)
+        self.assertTrue(b["source"].startswith("198.18.1.254:"), b)  # the router's address
+        self.assertLessEqual(b["expires_in"], 60, "NATed contacts get a short expiry")
+
+    def test_wrong_password_is_refused_then_the_source_is_banned(self):
+        sbcd = self.start_sbcd()
+        for _ in range(3):
+            r = self.register(sbcd, "phones", "198.18.1.12", [("1002", "not-the-password")],
+                              scenario="register_refused.xml", port=5073)
+            self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        self.assertEqual(self.registrations(sbcd)["1002"]["state"], "never")
+        # Banned now: a REGISTER from that address:port gets no answer at all.
+        probe = (
+            "REGISTER sip:198.18.1.1 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 198.18.1.12:5073;branch=z9hG4bK-ban-probe\r\n"
+            "From: <sip:1002@198.18.1.1>;tag=b\r\nTo: <sip:1002@198.18.1.1>\r\n"
+            "Call-ID: ban-probe@198.18.1.12\r\nCSeq: 1 REGISTER\r\n"
+            "Contact: <sip:1002@198.18.1.12:5073>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+        script = ("import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+                  "s.bind(('198.18.1.12',5073));s.settimeout(3);"
+                  f"s.sendto({probe!r}.encode(),('198.18.1.1',5060))\n"
+                  "try:\n  print(s.recv(2000).decode().split('\\r\\n')[0])\n"
+                  "except socket.timeout:\n  print('no answer')\n")
+        r = self.lab.run("phones", ["python3", "-c", script], timeout=20)
+        self.assertEqual(r.stdout.strip(), "no answer", r.stderr)
+        text = sbcd.metrics()
+        self.assertGreaterEqual(metric(text, "sbc_register_requests_total", '{outcome="dropped"}'), 1)
+        # Another phone at another address is not affected.
+        r = self.register(sbcd, "phones", "198.18.1.13", [("1001", PHONES["1001"])], port=5074)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+
+
+if __name__ == "__main__":
+    labkit.run_root_tests()
