@@ -56,9 +56,9 @@ LoadResult load_one(std::string_view text, const std::string& source_name,
   if (!check_yaml_text(text, source_name, result.diagnostics)) return result;
   YAML::Node root;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) return fail(source_name, "the file holds more than one YAML document");
-    if (!docs.empty()) root = docs[0];
+    // Load, not LoadAll: LoadAll never returns on some inputs; the guard
+    // has already refused a second document.
+    root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     // The guard parsed the same text, so this is not expected; it stays a
     // clean error if yaml-cpp disagrees with itself.

@@ -79,6 +79,7 @@ bool prescan_text(std::string_view s, const std::string& file, Diagnostics& out,
   // recursion guard (2,000 levels, a clean exception).
   char quote = 0;
   int block_scalar_indent = -1;  // >= 0 while inside a block scalar
+  bool seen_content = false, ended = false;
   size_t pos = 0;
   for (; pos <= s.size(); ++line) {
     size_t end = s.find('\n', pos);
@@ -91,6 +92,30 @@ bool prescan_text(std::string_view s, const std::string& file, Diagnostics& out,
       const bool blank = indent == l.size() || l[indent] == '\r';
       if (blank || static_cast<int>(indent) > block_scalar_indent) continue;
       block_scalar_indent = -1;
+    }
+    // Document markers at column 0: a second document is refused here,
+    // because asking yaml-cpp for all documents (LoadAll) loops forever on
+    // some inputs (a stray ',' at document level yields endless empty
+    // documents), and the loader only reads the first one.
+    const bool marker = l.size() >= 3 && (l.substr(0, 3) == "---" || l.substr(0, 3) == "...") &&
+                        (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    if (!quote && marker) {
+      if (l[0] == '.') {
+        ended = true;
+      } else if (seen_content || ended) {
+        out.push_back(at(file, line, 1, "the file holds more than one YAML document"));
+        return false;
+      } else {
+        seen_content = true;  // "--- value" or "---" then content: one document
+      }
+      continue;
+    }
+    if (!quote && indent < l.size() && l[indent] != '#' && l[indent] != '\r' && l[0] != '%') {
+      if (ended) {
+        out.push_back(at(file, line, 1, "content after the end of the document ('...')"));
+        return false;
+      }
+      seen_content = true;
     }
     if (!quote && flow == 0 && indent < l.size() && l[indent] == ',') {
       out.push_back(at(file, line, static_cast<int>(indent) + 1, "a value may not start with ','"));

@@ -164,6 +164,22 @@ TEST(YamlGuard, SyntaxErrorHasPosition) {
 TEST(YamlGuard, MoreThanOneDocument) {
   auto r = load_raw("interfaces: []\n---\ninterfaces: []\n");
   EXPECT_NE(find(r.diagnostics, "more than one YAML document"), nullptr) << dump(r.diagnostics);
+  auto end = load_raw("interfaces: []\n...\npeers: []\n");
+  EXPECT_NE(find(end.diagnostics, "after the end of the document"), nullptr)
+      << dump(end.diagnostics);
+  // One document with its markers is fine.
+  auto one = load_raw(std::string("%YAML 1.2\n---\n") + testing::kLegs + "...\n");
+  EXPECT_NE(one.policy, nullptr) << dump(one.diagnostics);
+}
+
+TEST(YamlGuard, StrayCommaAfterATagTerminates) {
+  // yaml-cpp's LoadAll never returns on these (fuzz_policy_loader found
+  // them): the loader must answer, with or without an error.
+  for (const char* text : {"!k:,\n", "!k: ,\n", "!:,\n", "!k:,,,,\n k: j\n:\n interf"}) {
+    auto r = load_raw(text);
+    EXPECT_EQ(r.policy, nullptr) << text;
+    EXPECT_FALSE(r.diagnostics.empty()) << text;
+  }
 }
 
 TEST(YamlGuard, CommaAtLineStartIsRefusedBeforeYamlCppLoopsOnIt) {
