@@ -38,13 +38,8 @@ Result<std::unique_ptr<DataplaneService>> DataplaneService::start(
   self->watch_ = *w;
   self->shared_ = std::make_shared<Shared>();
   self->shared_->dp = self->dp_.get();
-  auto t = loop.every(options.housekeeping_period, [raw] {
-    raw->dp_->housekeeping();
-    std::lock_guard<std::mutex> g(raw->shared_->mu);
-    raw->shared_->pinholes = raw->dp_->pinholes().in_use();
-  });
-  if (!t) return t.error();
-  self->timer_ = *t;
+  self->housekeeping_period_ = options.housekeeping_period;
+  if (auto s = self->arm_housekeeping(); !s) return s.error();
 
   std::shared_ptr<Shared> shared = self->shared_;
   metrics.add_scrape_source([shared] {
@@ -74,6 +69,26 @@ DataplaneService::~DataplaneService() {
   if (watch_ >= 0) loop_.unwatch(watch_);
   if (timer_ >= 0) loop_.cancel(timer_);
   dp_.reset();
+  dataplane::cleanup_eal();
+}
+
+// A one-shot timer re-armed from its own callback: EventLoop::every() fires
+// only once today (it uses su_timer_set_interval, which Sofia documents as
+// one-shot; reported to the lead).
+Status DataplaneService::arm_housekeeping() {
+  auto t = loop_.after(housekeeping_period_, [this] {
+    timer_ = -1;
+    dp_->housekeeping();
+    {
+      std::lock_guard<std::mutex> g(shared_->mu);
+      shared_->pinholes = dp_->pinholes().in_use();
+    }
+    if (auto s = arm_housekeeping(); !s)
+      log::error("dataplane_timer", {{"reason", s.error().message}});
+  });
+  if (!t) return t.error();
+  timer_ = *t;
+  return ok_status();
 }
 
 void DataplaneService::drain_events() {
@@ -99,7 +114,7 @@ std::string DataplaneService::describe() const {
   auto stats = dp_->stats();
   std::string out = "workers " + std::to_string(stats.workers) + "  pinholes " +
                     std::to_string(stats.pinholes) + "/" + std::to_string(stats.pinhole_capacity) +
-                    "\n";
+                    "  neighbours " + std::to_string(dp_->neighbours().entries().size()) + "\n";
   for (size_t i = 0; i < dp_->ports().size(); ++i) {
     const auto& p = dp_->ports()[i];
     const auto& l = stats.legs[i];

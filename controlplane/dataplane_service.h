@@ -47,6 +47,7 @@ class DataplaneService {
  private:
   DataplaneService(EventLoop& loop) : loop_(loop) {}
   void drain_events();
+  Status arm_housekeeping();
 
   EventLoop& loop_;
   std::unique_ptr<dataplane::DpdkDataplane> dp_;
@@ -54,6 +55,7 @@ class DataplaneService {
   EventHandler handler_;
   EventLoop::WatchId watch_ = -1;
   EventLoop::TimerId timer_ = -1;
+  std::chrono::milliseconds housekeeping_period_{200};
   // The scrape source runs on the exposer's thread and may outlive us: it
   // reads through this pointer under the mutex, which the destructor clears.
   struct Shared {

@@ -153,7 +153,21 @@ Status DpdkDataplane::bring_up() {
     l.tap_queues = static_cast<uint16_t>(nworkers);
     PortQueueConfig q{l.rx_queues, static_cast<uint16_t>(nworkers), config_.rx_desc,
                       config_.tx_desc};
-    if (auto s = start_port(l.port_id, q, pool_); !s)
+    rte_mempool* pool = pool_;
+    if (info.driver == "net_af_xdp") {
+      // af_xdp turns the pool into its UMEM, whose chunks must be 2 KiB
+      // (measured: 1792-byte data room fails "Failed to create umem", the
+      // default 2176 works), so its ports get their own pool at one mbuf
+      // per 4 KiB page without hugepages.
+      if (!xdp_pool_) {
+        auto xp = create_mbuf_pool("sbc" + std::to_string(instance_) + "_xdp", config_.mbufs / 2,
+                                   RTE_MBUF_DEFAULT_BUF_SIZE);
+        if (!xp) return xp.error();
+        xdp_pool_ = *xp;
+      }
+      pool = xdp_pool_;
+    }
+    if (auto s = start_port(l.port_id, q, pool); !s)
       return make_error("leg " + info.leg + ": port: " + s.error().message);
     started_ports_.push_back(l.port_id);
     PortQueueConfig tq{l.tap_queues, static_cast<uint16_t>(nworkers), 512, 512};
@@ -245,6 +259,7 @@ DpdkDataplane::~DpdkDataplane() {
   if (event_fd_ >= 0) close(event_fd_);
   if (qsbr_) rte_free(qsbr_);
   if (pool_) rte_mempool_free(pool_);
+  if (xdp_pool_) rte_mempool_free(xdp_pool_);
 }
 
 Status DpdkDataplane::set_neighbour(unsigned leg, Ipv4Address ip,

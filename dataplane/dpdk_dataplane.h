@@ -95,6 +95,7 @@ class DpdkDataplane : public Dataplane {
   const std::vector<PortInfo>& ports() const { return port_info_; }
   rte_mempool* mempool() const { return pool_; }
   PinholeTable& pinholes() { return *pinholes_; }
+  const NeighbourTable& neighbours() const { return *neighbours_; }
   // Publishes a next hop by hand (tests, and static neighbours).
   Status set_neighbour(unsigned leg, Ipv4Address ip, const std::array<uint8_t, 6>& mac);
 
@@ -127,6 +128,7 @@ class DpdkDataplane : public Dataplane {
   std::vector<uint16_t> probed_ports_;  // ports this object created, closed at the end
   std::vector<uint16_t> started_ports_;
   rte_mempool* pool_ = nullptr;
+  rte_mempool* xdp_pool_ = nullptr;  // only with af_xdp ports
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::unique_ptr<PinholeTable> pinholes_;
   std::unique_ptr<NeighbourTable> neighbours_;

@@ -2,6 +2,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -28,6 +29,17 @@ Status init_eal(const std::vector<std::string>& args) {
 
 bool eal_initialised() {
   return g_initialised;
+}
+
+void cleanup_eal() {
+  if (!g_initialised) return;
+  std::string dir = rte_eal_get_runtime_dir();
+  rte_eal_cleanup();
+  g_initialised = false;
+  if (!dir.empty() && rmdir(dir.c_str()) == 0) {
+    auto slash = dir.rfind('/');
+    if (slash != std::string::npos && slash > 0) rmdir(dir.substr(0, slash).c_str());
+  }
 }
 
 std::vector<std::string> split_eal_args(const std::string& text) {

@@ -12,6 +12,11 @@ namespace sbc::dataplane {
 // (rte_eal_init treats argv[0] as the program and would lose the first option).
 Status init_eal(const std::vector<std::string>& args);
 bool eal_initialised();
+// rte_eal_cleanup, then removes the runtime directory EAL made even with
+// --no-shconf (/var/run/dpdk/rte) if it is empty, and its parent if that is
+// empty too: nothing is left behind. Another process's files are never
+// touched (rmdir fails on a non-empty directory).
+void cleanup_eal();
 
 // Splits "--no-huge -m 512 --lcores=0@0" on blanks.
 std::vector<std::string> split_eal_args(const std::string& text);

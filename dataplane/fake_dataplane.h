@@ -25,6 +25,8 @@ class FakeDataplane : public Dataplane {
   // control-plane-only mode runs for days and turns it off.
   explicit FakeDataplane(std::vector<MediaLeg> legs, bool record_calls = true);
   ~FakeDataplane() override;
+  FakeDataplane(const FakeDataplane&) = delete;  // owns an eventfd
+  FakeDataplane& operator=(const FakeDataplane&) = delete;
 
   Result<MediaSession> open_media(const MediaSessionSpec& spec) override;
   Result<MediaSession> update_media(MediaSessionId id, const MediaSessionSpec& spec) override;

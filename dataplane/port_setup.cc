@@ -49,9 +49,8 @@ Result<uint16_t> probe_port(const std::string& given) {
   return id;
 }
 
-Result<rte_mempool*> create_mbuf_pool(const std::string& name, unsigned mbufs) {
-  rte_mempool* mp =
-      rte_pktmbuf_pool_create(name.c_str(), mbufs, 256, 0, kMbufDataRoom, SOCKET_ID_ANY);
+Result<rte_mempool*> create_mbuf_pool(const std::string& name, unsigned mbufs, uint16_t data_room) {
+  rte_mempool* mp = rte_pktmbuf_pool_create(name.c_str(), mbufs, 256, 0, data_room, SOCKET_ID_ANY);
   if (!mp)
     return make_error("mbuf pool of " + std::to_string(mbufs) +
                       " mbufs: " + std::string(rte_strerror(rte_errno)));

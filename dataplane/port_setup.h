@@ -30,7 +30,8 @@ Result<uint16_t> probe_port(const std::string& devargs);
 // two fit one 4 KiB page without hugepages (FACTS.md), and a 1518-byte frame
 // still fits one segment.
 inline constexpr uint16_t kMbufDataRoom = 1792;
-Result<rte_mempool*> create_mbuf_pool(const std::string& name, unsigned mbufs);
+Result<rte_mempool*> create_mbuf_pool(const std::string& name, unsigned mbufs,
+                                      uint16_t data_room = kMbufDataRoom);
 
 struct PortQueueConfig {
   uint16_t rx_queues = 1;

@@ -10,6 +10,11 @@
 // When polls come back empty it backs off: after `idle_spins` empty polls it
 // goes RCU-offline and sleeps `idle_sleep_us`, so sbcd can share a small
 // machine (FACTS.md). Not thread-safe: one thread drives one Worker.
+//
+// Measured cost of one poll_once over 16 net_ring queues, per relayed RTP
+// packet (perf/README.md "Dataplane relay", median of polls): 288 cycles with
+// 4,000 pinholes (cache-hot), 865 cycles with 200,000 pinholes visited at
+// random; the ceiling loop (same rings and header rewrite, no lookup) 61.
 #pragma once
 
 #include <rte_rcu_qsbr.h>

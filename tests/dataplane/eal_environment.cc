@@ -15,6 +15,7 @@ class EalEnvironment : public testing::Environment {
                                        "--log-level=lib.eal:warning"});
     ASSERT_TRUE(s.ok()) << s.error().message;
   }
+  void TearDown() override { sbc::dataplane::cleanup_eal(); }
 };
 
 }  // namespace

@@ -1,0 +1,40 @@
+// sbcd's dataplane options and the EAL arguments they turn into.
+#include <gtest/gtest.h>
+
+#include "controlplane/sbcd_options.h"
+#include "dataplane/eal.h"
+
+namespace sbc {
+namespace {
+
+TEST(SbcdDataplaneOptions, EalAndMediaTimeouts) {
+  auto o = controlplane::parse_sbcd_options({"--policy", "p.yaml", "--eal", "-l 0-2 --no-huge",
+                                             "--media-idle-timeout", "2.5",
+                                             "--media-one-way-timeout", "1"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_TRUE(o->dataplane);
+  EXPECT_EQ(o->eal_args, "-l 0-2 --no-huge");
+  EXPECT_DOUBLE_EQ(o->media_idle_timeout_s, 2.5);
+  EXPECT_DOUBLE_EQ(o->media_one_way_timeout_s, 1);
+  EXPECT_FALSE(
+      controlplane::parse_sbcd_options({"--policy", "p", "--media-idle-timeout", "0"}).ok());
+  EXPECT_FALSE(
+      controlplane::parse_sbcd_options({"--policy", "p", "--media-idle-timeout", "soon"}).ok());
+  EXPECT_FALSE(controlplane::parse_sbcd_options({"--policy", "p", "--eal"}).ok());
+}
+
+TEST(SbcdDataplaneOptions, PciPortsAreAllowListedElseNoPci) {
+  auto base = dataplane::split_eal_args("-l 0-1  --no-huge");
+  ASSERT_EQ(base.size(), 3u);
+  auto vdev = dataplane::eal_args_for_ports(base, {"net_af_xdp0,iface=access"});
+  EXPECT_EQ(vdev.back(), "--no-pci");
+  auto pci = dataplane::eal_args_for_ports(base, {"0000:03:00.0", "net_af_xdp0,iface=core"});
+  ASSERT_EQ(pci.size(), 5u);
+  EXPECT_EQ(pci[3], "-a");
+  EXPECT_EQ(pci[4], "0000:03:00.0");
+  auto twice = dataplane::eal_args_for_ports({"--no-pci"}, {"net_null0"});
+  EXPECT_EQ(twice.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sbc
