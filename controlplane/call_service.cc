@@ -9,6 +9,7 @@
 #include "controlplane/call_record_format.h"
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
+#include "controlplane/registrar/hash.h"
 
 namespace sbc::controlplane {
 
@@ -74,6 +75,22 @@ Result<std::unique_ptr<CallService>> CallService::start(
   self->admission_ = std::make_unique<Admission>(self->clock_);
   self->timers_ = std::make_unique<LoopTimers>(loop);
   self->signalling_ = std::make_unique<NtaCallSignalling>(loop, std::move(legs), options.realm);
+  // Phones calling prove themselves with digest, as when they register, with
+  // nonces of the B2BUA's own (its key, its replay tracking).
+  if (!registrar::random_bytes(self->nonce_key_)) return make_error("no randomness for nonces");
+  self->auth_ = std::make_unique<registrar::DigestAuthenticator>(
+      registrar::AuthConfig{options.realm, {}, options.offer_sha256, options.offer_md5},
+      self->wall_clock_, self->nonce_key_);
+  auto lookup = [raw = self.get()](
+                    std::string_view username,
+                    std::string_view realm) -> std::optional<registrar::StoredCredential> {
+    if (realm != raw->options_.realm) return std::nullopt;
+    policy::PolicyPtr pol = raw->current_policy_();
+    const policy::Peer* peer = pol->find_peer_by_username(std::string(username));
+    if (!peer || peer->auth.mode != policy::AuthMode::digest) return std::nullopt;
+    return registrar::StoredCredential{peer->auth.password, peer->auth.ha1, {}};
+  };
+  self->signalling_->set_invite_auth({self->auth_.get(), lookup});
   CallSettings settings;
   settings.no_provisional_timeout = options.no_provisional_timeout;
   settings.ring_timeout =

@@ -20,6 +20,8 @@
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
 #include "controlplane/nta_call_signalling.h"
+#include "controlplane/registrar/clock.h"
+#include "controlplane/registrar/digest_authenticator.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/fake_dataplane.h"
 
@@ -36,6 +38,8 @@ struct CallServiceOptions {
   std::chrono::milliseconds no_provisional_timeout{4000};
   std::string call_records_path;  // empty: no call records file
   std::string realm = "sbc";      // of the 407 challenges
+  bool offer_sha256 = true;       // digest algorithms offered (sipp knows MD5 only)
+  bool offer_md5 = true;
 };
 
 class CallService {
@@ -72,6 +76,9 @@ class CallService {
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<LoopTimers> timers_;
   std::unique_ptr<dataplane::FakeDataplane> fake_;
+  registrar::SystemClock wall_clock_;  // nonce expiry
+  registrar::NonceKey nonce_key_{};
+  std::unique_ptr<registrar::DigestAuthenticator> auth_;
   std::unique_ptr<NtaCallSignalling> signalling_;
   std::unique_ptr<B2bua> b2bua_;
   CallRecordLog records_;

@@ -15,6 +15,7 @@
 
 #include "controlplane/b2bua.h"
 #include "controlplane/log.h"
+#include "sip/request_source.h"
 
 namespace sbc::controlplane {
 namespace {
@@ -80,6 +81,8 @@ struct NtaCallSignalling::Dialog {
   bool confirmed = false;                 // a 2xx went out (A) or came in (B)
   bool bye_sent = false;
   bool released = false;
+  registrar::Source source;  // A: where the INVITE came from (nonces are bound to it)
+  bool stale = false;        // A: right password, old nonce: the challenge says stale
 };
 
 NtaCallSignalling::NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg> legs,
@@ -147,13 +150,10 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   InboundCall in;
   in.a = d->handle;
   in.leg = leg;
-  if (msg_t* m = nta_incoming_getrequest(irq)) {
-    su_addrinfo_t* ai = msg_addrinfo(m);
-    if (ai && ai->ai_addr && ai->ai_family == AF_INET) {
-      const auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
-      in.source.value = ntohl(sin->sin_addr.s_addr);
-    }
-    msg_destroy(m);
+  if (auto src = sip::request_source(irq)) {
+    in.source = src->address;
+    d->source = {src->address, src->port,
+                 src->transport == "tcp" ? registrar::Transport::kTcp : registrar::Transport::kUdp};
   }
   if (sip->sip_request->rq_url->url_user) in.called = sip->sip_request->rq_url->url_user;
   if (sip->sip_from->a_url->url_user) in.caller = sip->sip_from->a_url->url_user;
@@ -161,13 +161,46 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   in.max_forwards = sip->sip_max_forwards ? static_cast<int>(sip->sip_max_forwards->mf_count) : 70;
 
   std::string auth_username;
-  if (sip->sip_proxy_authorization)
+  bool verified = false;
+  if (sip->sip_proxy_authorization) {
     auth_username = unquote(msg_params_find(sip->sip_proxy_authorization->au_params, "username="));
-  // Digest verification of INVITEs needs the registrar's authenticator and
-  // nonce tracker, which are not on this branch yet: credentials are never
-  // taken as verified, so a phone identified by username is challenged
-  // again (B2bua answers 407), and only IP-trusted peers can call.
-  b2bua_->on_invite(in, auth_username, false);
+    if (auth_.authenticator) {
+      auto* home = static_cast<su_home_t*>(su_home_new(sizeof(su_home_t)));
+      const char* header =
+          home ? sip_header_as_string(
+                     home, reinterpret_cast<const sip_header_t*>(sip->sip_proxy_authorization))
+               : nullptr;
+      const char* ruri = home ? url_as_string(home, sip->sip_request->rq_url) : nullptr;
+      auto r = auth_.authenticator->verify(header ? header : "", "INVITE", d->source, auth_.lookup);
+      // The credentials must name this request's URI (RFC 2617 3.2.2.5), or
+      // the SBC itself without a user part, as some clients (sipp among
+      // them) send. A replayed header fails anyway: the nonce is bound to the
+      // source and its nonce-count is tracked.
+      std::string sbc_uri =
+          "sip:" +
+          std::string(sip->sip_request->rq_url->url_host ? sip->sip_request->rq_url->url_host : "");
+      if (sip->sip_request->rq_url->url_port)
+        sbc_uri += ":" + std::string(sip->sip_request->rq_url->url_port);
+      verified =
+          r.verdict == registrar::AuthVerdict::kOk && ruri && (r.uri == ruri || r.uri == sbc_uri);
+      d->stale = r.verdict == registrar::AuthVerdict::kStale ||
+                 r.verdict == registrar::AuthVerdict::kReplay;
+      auth_username = r.username;
+      if (!verified) {
+        ++counters_.auth_failed;
+        log::info("invite_auth_failed",
+                  {{"username", r.username},
+                   {"source", d->source.to_string()},
+                   {"verdict", std::string(registrar::auth_verdict_name(r.verdict))},
+                   {"detail", r.verdict == registrar::AuthVerdict::kOk
+                                  ? "digest uri '" + r.uri + "' is not the Request-URI '" +
+                                        std::string(ruri ? ruri : "") + "'"
+                                  : r.detail}});
+      }
+      if (home) su_home_unref(home);
+    }
+  }
+  b2bua_->on_invite(in, auth_username, verified);
   return 0;
 }
 
@@ -223,10 +256,15 @@ void NtaCallSignalling::challenge_a(SipHandle a) {
   Dialog* d = find(a);
   if (!d || !d->invite_in || d->final_sent) return;
   d->final_sent = true;
-  std::string challenge = "Digest realm=\"" + realm_ + "\", nonce=\"" + random_hex(16) +
-                          "\", algorithm=MD5, qop=\"auth\"";
-  nta_incoming_treply(d->invite_in, SIP_407_PROXY_AUTH_REQUIRED,
-                      SIPTAG_PROXY_AUTHENTICATE_STR(challenge.c_str()), TAG_END());
+  std::vector<std::string> c;
+  if (auth_.authenticator) c = auth_.authenticator->challenges(d->source, d->stale);
+  if (c.empty())  // no authenticator: an honest challenge nobody can answer yet
+    c.push_back("Digest realm=\"" + realm_ + "\", nonce=\"" + random_hex(16) +
+                "\", algorithm=MD5, qop=\"auth\"");
+  nta_incoming_treply(
+      d->invite_in, SIP_407_PROXY_AUTH_REQUIRED, SIPTAG_PROXY_AUTHENTICATE_STR(c[0].c_str()),
+      TAG_IF(c.size() > 1, SIPTAG_PROXY_AUTHENTICATE_STR(c.size() > 1 ? c[1].c_str() : "")),
+      TAG_END());
 }
 
 // ---------------------------------------------------------------- B side

@@ -22,6 +22,7 @@
 #include "controlplane/call.h"
 #include "controlplane/call_signalling.h"
 #include "controlplane/event_loop.h"
+#include "controlplane/registrar/digest_authenticator.h"
 #include "sip/sip_agent.h"
 
 namespace sbc::controlplane {
@@ -31,6 +32,7 @@ class B2bua;
 struct NtaCallSignallingCounters {
   uint64_t dialogs = 0;            // handles created (A and B)
   uint64_t in_dialog_refused = 0;  // re-INVITE/UPDATE/INFO/REFER answered 488/501
+  uint64_t auth_failed = 0;        // INVITE credentials that did not verify
 };
 
 class NtaCallSignalling final : public CallSignalling {
@@ -47,6 +49,15 @@ class NtaCallSignalling final : public CallSignalling {
 
   // Where events go; set once, before the first INVITE.
   void attach(B2bua& b2bua) { b2bua_ = &b2bua; }
+
+  // Digest for INVITEs from phones (Proxy-Authorization, answered 407): the
+  // registrar's authenticator with its own nonces. Without one, credentials
+  // are never taken as verified and only IP-trusted peers can call.
+  struct InviteAuth {
+    registrar::DigestAuthenticator* authenticator = nullptr;
+    registrar::CredentialLookup lookup;
+  };
+  void set_invite_auth(InviteAuth auth) { auth_ = std::move(auth); }
 
   // An INVITE outside any dialog, already past sip::check_request, from the
   // agent of `leg`. Returns what SipAgent's handler returns (0: kept).
@@ -84,6 +95,7 @@ class NtaCallSignalling final : public CallSignalling {
   std::map<std::string, Leg> legs_;
   std::string realm_;
   B2bua* b2bua_ = nullptr;
+  InviteAuth auth_;
   SipHandle next_handle_ = 1;
   std::unordered_map<SipHandle, std::unique_ptr<Dialog>> dialogs_;
   std::vector<std::unique_ptr<Dialog>> released_;

@@ -105,6 +105,9 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   CallServiceOptions co;
   co.no_provisional_timeout = options.no_provisional_timeout;
   co.call_records_path = options.call_records;
+  co.realm = options.realm;
+  co.offer_sha256 = options.digest_sha256;
+  co.offer_md5 = options.digest_md5;
   auto calls = CallService::start(
       co, *self->loop_, self->metrics_, self->agents_, [raw] { return raw->policy_; },
       self->dataplane_ ? &self->dataplane_->dataplane() : nullptr);

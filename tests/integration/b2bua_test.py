@@ -24,6 +24,8 @@ PBX = "198.18.1.11"
 CAR_A = "198.18.2.10"
 CAR_B = "198.18.2.20"
 CAP_A = 2  # carA's channel cap
+PHONE = "198.18.1.12"  # alice, a phone: digest, not trusted by address
+ALICE_PASSWORD = "Zq8#vL2m-Tr5pW"
 
 
 def policy(lab):
@@ -45,10 +47,15 @@ peers:
     leg: core
     address: {CAR_B}
     auth: {{mode: ip}}
+  - name: alice
+    kind: phone
+    leg: access
+    auth: {{username: alice, password: "{ALICE_PASSWORD}"}}
 routes:
   - {{prefix: "1", from: pbx, to: carA}}
   - {{prefix: "2", from: pbx, to: [carA, carB]}}
   - {{prefix: "5", from: carA, to: pbx}}
+  - {{prefix: "3", from: alice, to: carA}}
 timers:
   timer_b: 4s
 """
@@ -110,12 +117,12 @@ class B2buaCalls(unittest.TestCase):
         return s
 
     def call(self, number, scenario="uac_call.xml", status=None, calls=1, extra=(), cwd=None,
-             host="phones", target=SBC_ACCESS, local_ip=PBX):
+             host="phones", target=SBC_ACCESS, local_ip=PBX, timeout_s=30):
         if status is not None:
             scenario = scenario_with_status(scenario, status, self.tmp)
         return labkit.sipp(self.lab, host, scenario, target, local_ip, calls=calls,
                            local_port=5060, extra=["-s", number, "-d", "200"] + list(extra),
-                           cwd=cwd)
+                           cwd=cwd, timeout_s=timeout_s)
 
     def assert_ok(self, r, what):
         out = getattr(r, "stdout", None) or getattr(r, "output", "")
@@ -283,6 +290,22 @@ class B2buaCalls(unittest.TestCase):
         self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="carA"}'), 1)
         rec = self.records_lines(1)
         self.assertEqual((rec[0]["source_peer"], rec[0]["destination_peer"]), ("carA", "pbx"))
+
+    def test_k_phone_calls_with_digest(self):
+        a = self.uas("carA", CAR_A, "uas_answer.xml")
+        r = self.call("3001", "uac_call_auth.xml", local_ip=PHONE,
+                      extra=["-au", "alice", "-ap", ALICE_PASSWORD])
+        self.assert_ok(r, "alice")
+        self.assert_ok(a.wait(), "carA")
+        rec = self.records_lines(1)
+        self.assertEqual([(x["source_peer"], x["destination_peer"], x["answered"]) for x in rec],
+                         [("alice", "carA", True)])
+        # A wrong password is challenged again, never put through.
+        r = self.call("3002", "uac_call_auth.xml", local_ip=PHONE,
+                      extra=["-au", "alice", "-ap", "wrong-password"], timeout_s=5)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("invite_auth_failed", self.sbcd.log_text())
+        self.assertEqual(len(self.records_lines(1)), 1)
 
     def test_j_malformed_invite_refused_and_no_call(self):
         script = r'''
