@@ -156,6 +156,12 @@ Status Sbcd::start_sip() {
                                          return on_sip_request(name, irq, sip);
                                        });
     if (!agent) return agent.error();
+    const policy::Timers& t = policy_->timers;
+    auto ms = [](policy::Duration d) {
+      return static_cast<unsigned>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+    };
+    (*agent)->set_timers(ms(t.t1), ms(t.t2), ms(t.t4), ms(t.timer_b));
     for (const auto& b : (*agent)->bound()) log::info("sip_listening", {{"leg", name}, {"on", b}});
     agents_.push_back(std::move(*agent));
   }

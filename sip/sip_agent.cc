@@ -47,6 +47,11 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(su_root_t* root, std::string 
   return self;
 }
 
+void SipAgent::set_timers(unsigned t1, unsigned t2, unsigned t4, unsigned timer_b) {
+  nta_agent_set_params(agent_, NTATAG_SIP_T1(t1), NTATAG_SIP_T2(t2), NTATAG_SIP_T4(t4),
+                       NTATAG_SIP_T1X64(timer_b), TAG_END());
+}
+
 SipAgent::~SipAgent() {
   if (default_leg_) nta_leg_destroy(default_leg_);
   if (agent_) nta_agent_destroy(agent_);

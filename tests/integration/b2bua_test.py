@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -211,6 +212,16 @@ class B2buaCalls(unittest.TestCase):
         text = self.settled_metrics()
         self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), 1)
 
+    def test_e2_failover_when_a_carrier_stays_silent(self):
+        a = self.uas("carA", CAR_A, "uas_silent.xml")
+        b = self.uas("carB", CAR_B, "uas_answer.xml")
+        self.assert_ok(self.call("2002"), "caller")
+        self.assert_ok(b.wait(), "carB")
+        a.stop()
+        rec = self.records_lines(1)
+        self.assertEqual(rec[0]["attempts"], ["carA:408", "carB:200"])
+        self.assertTrue(rec[0]["answered"])
+
     def test_f_channel_cap(self):
         a = self.uas("carA", CAR_A, "uas_answer.xml", calls=CAP_A)
         held = [labkit.SippServer(self.lab, "phones", "uac_call.xml", PBX, calls=1,
@@ -306,6 +317,23 @@ class B2buaCalls(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("invite_auth_failed", self.sbcd.log_text())
         self.assertEqual(len(self.records_lines(1)), 1)
+
+    def test_l_call_records_reopen_on_sighup_for_logrotate(self):
+        a = self.uas("carA", CAR_A, "uas_answer.xml", calls=2)
+        self.assert_ok(self.call("1007"), "first call")
+        self.assertEqual(len(self.records_lines(1)), 1)
+        rotated = self.records + ".1"
+        os.rename(self.records, rotated)
+        self.sbcd.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.records):
+            self.assertLess(time.monotonic(), deadline, "records file not reopened on SIGHUP")
+            time.sleep(0.05)
+        self.assert_ok(self.call("1008"), "second call")
+        self.assert_ok(a.wait(), "carA")
+        with open(rotated) as f:
+            self.assertEqual([json.loads(l)["called_in"] for l in f], ["1007"])
+        self.assertEqual([r["called_in"] for r in self.records_lines(1)], ["1008"])
 
     def test_j_malformed_invite_refused_and_no_call(self):
         script = r'''
