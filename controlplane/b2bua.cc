@@ -73,6 +73,22 @@ Call* B2bua::find(CallId id) {
   return it == calls_.end() ? nullptr : it->second.get();
 }
 
+SipHandle B2bua::peer_dialog(SipHandle h) const {
+  auto answered = [](const Call& c) {
+    return c.state() == Call::State::answered || c.state() == Call::State::established;
+  };
+  if (auto it = by_a_.find(h); it != by_a_.end()) {
+    auto c = calls_.find(it->second);
+    if (c != calls_.end() && answered(*c->second)) return c->second->b_handle();
+  }
+  if (auto it = by_b_.find(h); it != by_b_.end()) {
+    auto c = calls_.find(it->second);
+    if (c != calls_.end() && answered(*c->second) && c->second->b_handle() == h)
+      return c->second->a_handle();
+  }
+  return 0;
+}
+
 std::vector<const Call*> B2bua::calls() const {
   std::vector<const Call*> out;
   for (const auto& [id, c] : calls_) out.push_back(c.get());

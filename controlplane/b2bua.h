@@ -53,6 +53,10 @@ class B2bua : private policy::LiveState {
   // Told of every call that ends (call records, metrics).
   void on_call_ended(std::function<void(const CallRecord&)> f) { record_sink_ = std::move(f); }
 
+  // The other side's dialog of an answered call, for what is relayed inside
+  // dialogs (INFO); 0 when h is not one side of an answered call.
+  SipHandle peer_dialog(SipHandle h) const;
+
   size_t active_calls() const { return calls_.size(); }
   const B2buaCounters& counters() const { return counters_; }
   std::vector<const Call*> calls() const;

@@ -133,6 +133,7 @@ Result<std::unique_ptr<CallService>> CallService::start(
 
 CallService::~CallService() {
   if (periodic_ >= 0) loop_.cancel(periodic_);
+  if (refresh_timer_ >= 0) loop_.cancel(refresh_timer_);
   // The B2BUA's calls go with it; then the nta objects.
   b2bua_.reset();
   signalling_.reset();
@@ -170,14 +171,14 @@ void CallService::on_record(const CallRecord& r) {
 }
 
 void CallService::schedule_refresh() {
-  if (refresh_armed_) return;
+  if (refresh_timer_ >= 0) return;
   // After the event has been handled in full (a call is forgotten only after
   // its record is written).
   auto t = loop_.after(std::chrono::milliseconds(0), [this] {
-    refresh_armed_ = false;
+    refresh_timer_ = -1;
     refresh_gauges();
   });
-  refresh_armed_ = t.ok();
+  if (t) refresh_timer_ = *t;
 }
 
 void CallService::refresh_gauges() {

@@ -82,7 +82,7 @@ class CallService {
   std::unique_ptr<NtaCallSignalling> signalling_;
   std::unique_ptr<B2bua> b2bua_;
   CallRecordLog records_;
-  bool refresh_armed_ = false;
+  EventLoop::TimerId refresh_timer_ = -1;  // a pending gauge refresh, -1 if none
   EventLoop::TimerId periodic_ = -1;
 
   prometheus::Family<prometheus::Counter>* calls_total_ = nullptr;

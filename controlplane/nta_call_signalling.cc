@@ -90,6 +90,7 @@ NtaCallSignalling::NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg>
     : loop_(loop), legs_(std::move(legs)), realm_(std::move(realm)) {}
 
 NtaCallSignalling::~NtaCallSignalling() {
+  if (flush_timer_ >= 0) loop_.cancel(flush_timer_);
   for (auto& [h, d] : dialogs_) {
     d->released = true;
     released_.push_back(std::move(d));
@@ -389,6 +390,8 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
       return 200;  // never answered; tells nta the transaction is done
     case sip_method_options:
       return 200;
+    case sip_method_info:
+      return relay_info(d, irq, sip);
     case sip_method_invite:
     case sip_method_update:
       // Mid-call offers (hold, codec change, session refresh) are not relayed
@@ -408,25 +411,80 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
   }
 }
 
+int NtaCallSignalling::relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip) {
+  Dialog* to = find(b2bua_->peer_dialog(from.handle));
+  if (!to || !to->dialog || !to->confirmed) return 481;  // no answered call to pass it to
+  auto r = std::make_unique<Relay>();
+  r->self = this;
+  r->from = from.handle;
+  r->to = to->handle;
+  r->irq = irq;
+  // Only the body and its type cross (DTMF as application/dtmf-relay, ...):
+  // the rest of the request stays on its side like everything else.
+  r->orq = nta_outgoing_tcreate(
+      to->dialog, &NtaCallSignalling::on_relay_response,
+      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), nullptr, SIP_METHOD_INFO, nullptr,
+      TAG_IF(sip->sip_content_type, SIPTAG_CONTENT_TYPE(sip->sip_content_type)),
+      TAG_IF(sip->sip_payload, SIPTAG_PAYLOAD(sip->sip_payload)), TAG_END());
+  if (!r->orq) return 500;
+  ++counters_.info_relayed;
+  relays_.push_back(std::move(r));
+  return 0;  // answered when the other side answers
+}
+
+int NtaCallSignalling::on_relay_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq,
+                                         const sip_t* sip) {
+  auto* r = reinterpret_cast<Relay*>(magic);
+  int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  if (!r || r->done || status < 200) return 0;
+  if (r->irq) {
+    nta_incoming_treply(r->irq, status, phrase_of(status), TAG_END());
+    nta_incoming_destroy(r->irq);  // answered: nta keeps it for retransmissions
+    r->irq = nullptr;
+  }
+  r->done = true;
+  r->self->schedule_flush();  // the orq goes on the loop, not inside its own callback
+  return 0;
+}
+
 void NtaCallSignalling::release(SipHandle h) {
   auto it = dialogs_.find(h);
   if (it == dialogs_.end()) return;
   it->second->released = true;
   released_.push_back(std::move(it->second));
   dialogs_.erase(it);
-  if (flush_armed_) return;
-  // Usually called from inside one of the dialog's nta callbacks: destroying
-  // its objects there would free what nta is still using.
+  schedule_flush();
+}
+
+void NtaCallSignalling::schedule_flush() {
+  if (flush_timer_ >= 0) return;
+  // Usually called from inside an nta callback: destroying its objects there
+  // would free what nta is still using.
   auto t = loop_.after(std::chrono::milliseconds(0), [this] {
-    flush_armed_ = false;
+    flush_timer_ = -1;
     destroy_released();
   });
-  flush_armed_ = t.ok();
+  if (t) flush_timer_ = *t;
 }
 
 void NtaCallSignalling::destroy_released() {
   auto dead = std::move(released_);
   released_.clear();
+  // Relays that are answered, or whose call side has gone (its INFO gets a
+  // final answer: the dialog it was for no longer exists).
+  std::vector<std::unique_ptr<Relay>> keep;
+  for (auto& r : relays_) {
+    if (!r->done && find(r->from) && find(r->to)) {
+      keep.push_back(std::move(r));
+      continue;
+    }
+    if (r->irq) {
+      nta_incoming_treply(r->irq, SIP_481_NO_TRANSACTION, TAG_END());
+      nta_incoming_destroy(r->irq);
+    }
+    nta_outgoing_destroy(r->orq);
+  }
+  relays_ = std::move(keep);
   for (auto& d : dead) {
     for (nta_outgoing_t* orq : d->requests) nta_outgoing_destroy(orq);
     if (d->ack) nta_outgoing_destroy(d->ack);

@@ -33,6 +33,7 @@ struct NtaCallSignallingCounters {
   uint64_t dialogs = 0;            // handles created (A and B)
   uint64_t in_dialog_refused = 0;  // re-INVITE/UPDATE/INFO/REFER answered 488/501
   uint64_t auth_failed = 0;        // INVITE credentials that did not verify
+  uint64_t info_relayed = 0;       // INFO passed to the other dialog
 };
 
 class NtaCallSignalling final : public CallSignalling {
@@ -80,7 +81,18 @@ class NtaCallSignalling final : public CallSignalling {
 
  private:
   struct Dialog;
+  // An INFO relayed from one dialog of a call to the other: the caller's
+  // transaction waits for the other side's final answer, which it gets.
+  struct Relay {
+    NtaCallSignalling* self = nullptr;
+    SipHandle from = 0, to = 0;
+    nta_incoming_t* irq = nullptr;  // null once answered
+    nta_outgoing_t* orq = nullptr;
+    bool done = false;  // answered: orq destroyed on the loop
+  };
   Dialog* find(SipHandle h) const;
+  int relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip);
+  void schedule_flush();
   Dialog* create(bool a_side, const std::string& leg);
   void destroy_released();  // on the loop, outside nta callbacks
 
@@ -89,6 +101,7 @@ class NtaCallSignalling final : public CallSignalling {
   static int on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq, const sip_t* sip);
   static int on_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
   static int on_other_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
+  static int on_relay_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
   int dialog_request(Dialog& d, nta_incoming_t* irq, const sip_t* sip);
 
   EventLoop& loop_;
@@ -99,7 +112,8 @@ class NtaCallSignalling final : public CallSignalling {
   SipHandle next_handle_ = 1;
   std::unordered_map<SipHandle, std::unique_ptr<Dialog>> dialogs_;
   std::vector<std::unique_ptr<Dialog>> released_;
-  bool flush_armed_ = false;
+  std::vector<std::unique_ptr<Relay>> relays_;
+  EventLoop::TimerId flush_timer_ = -1;  // pending destroy_released(), -1 if none
   NtaCallSignallingCounters counters_;
 };
 

@@ -291,6 +291,19 @@ TEST_F(B2buaTest, UnknownNumberIs404) {
   EXPECT_EQ(b2bua->active_calls(), 0u);
 }
 
+TEST_F(B2buaTest, PeerDialogOnlyForAnsweredCalls) {
+  SipHandle a = dial("0301");
+  ASSERT_EQ(sig.invites.size(), 1u);
+  SipHandle b = sig.invites[0].handle;
+  EXPECT_EQ(b2bua->peer_dialog(a), 0u) << "nothing is relayed before the answer";
+  b2bua->on_b_response(b, 200, answer_sdp("198.18.2.10"));
+  EXPECT_EQ(b2bua->peer_dialog(a), b);
+  EXPECT_EQ(b2bua->peer_dialog(b), a);
+  b2bua->on_bye(a);
+  EXPECT_EQ(b2bua->peer_dialog(a), 0u);
+  EXPECT_EQ(b2bua->peer_dialog(b), 0u);
+}
+
 TEST_F(B2buaTest, MaxForwardsIsDecrementedTowardTheCallee) {
   InboundCall in{1, "access", *Ipv4Address::parse("198.18.1.10"), "0301", "6001", offer_sdp()};
   in.max_forwards = 12;

@@ -335,6 +335,12 @@ class B2buaCalls(unittest.TestCase):
             self.assertEqual([json.loads(l)["called_in"] for l in f], ["1007"])
         self.assertEqual([r["called_in"] for r in self.records_lines(1)], ["1008"])
 
+    def test_m_info_is_relayed_inside_the_call(self):
+        a = self.uas("carA", CAR_A, "uas_answer_info.xml")
+        self.assert_ok(self.call("1009", "uac_call_info.xml"), "caller (INFO answered 200)")
+        self.assert_ok(a.wait(), "carA (got the INFO with its digit)")
+        self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
+
     def test_j_malformed_invite_refused_and_no_call(self):
         script = r'''
 import socket
