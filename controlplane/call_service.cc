@@ -44,7 +44,8 @@ const char* kOutcomes[] = {"answered",  "cancelled",   "busy",     "not_found",
 Result<std::unique_ptr<CallService>> CallService::start(
     const CallServiceOptions& options, EventLoop& loop, MetricsRegistry& metrics,
     const std::vector<std::unique_ptr<sip::SipAgent>>& agents,
-    std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane) {
+    std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane,
+    RegistrarService* registrar) {
   std::unique_ptr<CallService> self(new CallService(loop));
   self->options_ = options;
   self->current_policy_ = std::move(current_policy);
@@ -95,9 +96,30 @@ Result<std::unique_ptr<CallService>> CallService::start(
   settings.no_provisional_timeout = options.no_provisional_timeout;
   settings.ring_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(policy->timers.timer_c);
+  LiveFacts facts;
+  if (registrar) {
+    // Phones are routed to only while registered, and reached at the
+    // binding with the highest q (the latest refresh among equals).
+    facts.registered = [registrar](const policy::Peer& p) {
+      return p.address.is_set() ||
+             registrar->state_of(p) == registrar::RegistrationState::kRegistered;
+    };
+    self->signalling_->set_contact_lookup(
+        [registrar](const policy::Peer& p) -> std::optional<NtaCallSignalling::Registered> {
+          auto bindings = registrar->bindings_of(p);
+          const registrar::Binding* best = nullptr;
+          for (const auto& b : bindings)
+            if (!best || b.q > best->q || (b.q == best->q && b.registered_at > best->registered_at))
+              best = &b;
+          if (!best) return std::nullopt;
+          return NtaCallSignalling::Registered{
+              best->contact, best->received.address, best->received.port,
+              best->received.transport == registrar::Transport::kTcp};
+        });
+  }
   self->b2bua_ =
       std::make_unique<B2bua>(*self->signalling_, *dataplane, *self->admission_, *self->timers_,
-                              self->clock_, settings, self->current_policy_, LiveFacts{});
+                              self->clock_, settings, self->current_policy_, std::move(facts));
   self->signalling_->attach(*self->b2bua_);
   CallService* raw = self.get();
   self->b2bua_->on_call_ended([raw](const CallRecord& r) { raw->on_record(r); });

@@ -22,6 +22,7 @@
 #include "controlplane/nta_call_signalling.h"
 #include "controlplane/registrar/clock.h"
 #include "controlplane/registrar/digest_authenticator.h"
+#include "controlplane/registrar_service.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/fake_dataplane.h"
 
@@ -45,11 +46,13 @@ struct CallServiceOptions {
 class CallService {
  public:
   // dataplane: the DPDK one, or null for control-plane-only mode (a
-  // FakeDataplane then hands out ports and nothing is relayed).
+  // FakeDataplane then hands out ports and nothing is relayed). registrar:
+  // where phones are found (null: phones are never reachable).
   static Result<std::unique_ptr<CallService>> start(
       const CallServiceOptions& options, EventLoop& loop, MetricsRegistry& metrics,
       const std::vector<std::unique_ptr<sip::SipAgent>>& agents,
-      std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane);
+      std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane,
+      RegistrarService* registrar);
   ~CallService();
 
   // An INVITE outside a dialog, past sip::check_request.

@@ -275,24 +275,38 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
   if (!peer) return make_error("no destination peer");
   if (!legs_.count(peer->leg))
     return make_error("peer " + peer->name + ": no agent on leg " + peer->leg);
-  if (!peer->address.ip)
-    return make_error("peer " + peer->name +
-                      " has no IPv4 address (registered contacts and DNS names are not "
-                      "resolved by this version)");
+  std::optional<Registered> reg;
+  if (!peer->address.ip) {
+    if (contact_of_) reg = contact_of_(*peer);
+    if (!reg)
+      return make_error("peer " + peer->name +
+                        " has no IPv4 address and no live registration (DNS names are not "
+                        "resolved by this version)");
+  }
   if (!plain_user(inv.called)) return make_error("called number '" + inv.called + "' not usable");
   if (inv.max_forwards < 0) return make_error("Max-Forwards exhausted");
 
   Dialog* d = create(false, peer->leg);
   nta_agent_t* agent = d->leg.agent->agent();
-  std::string peer_host =
-      peer->address.ip->to_string() + ":" + std::to_string(peer->address.port.value_or(5060));
-  std::string transport;
-  if (peer->address.transport != policy::SipTransport::udp)
-    transport = std::string(";transport=") + policy::to_string(peer->address.transport);
   std::string caller = plain_user(inv.caller) ? inv.caller : "anonymous";
   std::string from = "<sip:" + caller + "@" + d->leg.address.to_string() + ">";
-  std::string to = "<sip:" + inv.called + "@" + peer_host + ">";
-  std::string ruri = "sip:" + inv.called + "@" + peer_host + transport;
+  std::string ruri, to, route;
+  if (reg) {
+    // A phone: the Request-URI is its Contact; the INVITE goes where its
+    // REGISTER came from (through the NAT binding that REGISTER opened).
+    ruri = reg->contact;
+    to = "<" + reg->contact + ">";
+    route = "sip:" + reg->address.to_string() + ":" + std::to_string(reg->port) +
+            (reg->tcp ? ";transport=tcp" : "");
+  } else {
+    std::string peer_host =
+        peer->address.ip->to_string() + ":" + std::to_string(peer->address.port.value_or(5060));
+    std::string transport;
+    if (peer->address.transport != policy::SipTransport::udp)
+      transport = std::string(";transport=") + policy::to_string(peer->address.transport);
+    to = "<sip:" + inv.called + "@" + peer_host + ">";
+    ruri = "sip:" + inv.called + "@" + peer_host + transport;
+  }
   std::string call_id = random_hex(16);
   std::string max_forwards = std::to_string(inv.max_forwards);
 
@@ -307,9 +321,10 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
   }
   d->invite_out = nta_outgoing_tcreate(
       d->dialog, &NtaCallSignalling::on_invite_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
-      nullptr, SIP_METHOD_INVITE, URL_STRING_MAKE(ruri.c_str()),
-      SIPTAG_CONTACT(nta_agent_contact(agent)), SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()),
-      SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(inv.sdp.c_str()), TAG_END());
+      route.empty() ? nullptr : URL_STRING_MAKE(route.c_str()), SIP_METHOD_INVITE,
+      URL_STRING_MAKE(ruri.c_str()), SIPTAG_CONTACT(nta_agent_contact(agent)),
+      SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+      SIPTAG_PAYLOAD_STR(inv.sdp.c_str()), TAG_END());
   if (!d->invite_out) {
     SipHandle h = d->handle;
     release(h);

@@ -13,8 +13,10 @@
 #include <sofia-sip/sip.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -59,6 +61,18 @@ class NtaCallSignalling final : public CallSignalling {
     registrar::CredentialLookup lookup;
   };
   void set_invite_auth(InviteAuth auth) { auth_ = std::move(auth); }
+
+  // Where a peer without an address is reached: its live registration's
+  // Contact (the Request-URI) and the address the REGISTER came from (where
+  // the INVITE is sent, through the phone's NAT). nullopt: not registered.
+  struct Registered {
+    std::string contact;  // "sip:alice@198.18.1.12:5060"
+    Ipv4Address address;
+    uint16_t port = 5060;
+    bool tcp = false;
+  };
+  using ContactLookup = std::function<std::optional<Registered>(const policy::Peer&)>;
+  void set_contact_lookup(ContactLookup f) { contact_of_ = std::move(f); }
 
   // An INVITE outside any dialog, already past sip::check_request, from the
   // agent of `leg`. Returns what SipAgent's handler returns (0: kept).
@@ -109,6 +123,7 @@ class NtaCallSignalling final : public CallSignalling {
   std::string realm_;
   B2bua* b2bua_ = nullptr;
   InviteAuth auth_;
+  ContactLookup contact_of_;
   SipHandle next_handle_ = 1;
   std::unordered_map<SipHandle, std::unique_ptr<Dialog>> dialogs_;
   std::vector<std::unique_ptr<Dialog>> released_;

@@ -110,7 +110,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   co.offer_md5 = options.digest_md5;
   auto calls = CallService::start(
       co, *self->loop_, self->metrics_, self->agents_, [raw] { return raw->policy_; },
-      self->dataplane_ ? &self->dataplane_->dataplane() : nullptr);
+      self->dataplane_ ? &self->dataplane_->dataplane() : nullptr, self->registrar_.get());
   if (!calls) return calls.error();
   self->calls_ = std::move(*calls);
   if (self->dataplane_)

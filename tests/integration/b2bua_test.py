@@ -57,6 +57,7 @@ routes:
   - {{prefix: "2", from: pbx, to: [carA, carB]}}
   - {{prefix: "5", from: carA, to: pbx}}
   - {{prefix: "3", from: alice, to: carA}}
+  - {{prefix: "4", from: carA, to: alice}}
 timers:
   timer_b: 4s
 """
@@ -340,6 +341,23 @@ class B2buaCalls(unittest.TestCase):
         self.assert_ok(self.call("1009", "uac_call_info.xml"), "caller (INFO answered 200)")
         self.assert_ok(a.wait(), "carA (got the INFO with its digit)")
         self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
+
+    def test_n_carrier_calls_a_registered_phone(self):
+        # Not registered yet: the route's only candidate is offline (480).
+        self.assert_ok(self.call("4001", "uac_rejected.xml", status=480, host="carA",
+                                 target=SBC_CORE, local_ip=CAR_A), "call before registering")
+        inf = os.path.join(self.tmp, "alice.csv")
+        with open(inf, "w") as f:
+            f.write(f"SEQUENTIAL\nalice;[authentication username=alice password={ALICE_PASSWORD}];300\n")
+        r = labkit.sipp(self.lab, "phones", "register.xml", SBC_ACCESS, PHONE, local_port=5060,
+                        extra=["-inf", inf])
+        self.assert_ok(r, "alice registering")
+        p = self.uas("phones", PHONE, "uas_answer.xml")
+        self.assert_ok(self.call("4002", host="carA", target=SBC_CORE, local_ip=CAR_A), "carA")
+        self.assert_ok(p.wait(), "alice's phone")
+        rec = self.records_lines(2)
+        self.assertEqual([(x["source_peer"], x["destination_peer"], x["final_status"]) for x in rec],
+                         [("carA", "", 480), ("carA", "alice", 200)])
 
     def test_j_malformed_invite_refused_and_no_call(self):
         script = r'''
