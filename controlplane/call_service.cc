@@ -45,7 +45,7 @@ Result<std::unique_ptr<CallService>> CallService::start(
     const CallServiceOptions& options, EventLoop& loop, MetricsRegistry& metrics,
     const std::vector<std::unique_ptr<sip::SipAgent>>& agents,
     std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane,
-    RegistrarService* registrar) {
+    RegistrarService* registrar, const PeerHealth* health) {
   std::unique_ptr<CallService> self(new CallService(loop));
   self->options_ = options;
   self->current_policy_ = std::move(current_policy);
@@ -97,6 +97,7 @@ Result<std::unique_ptr<CallService>> CallService::start(
   settings.ring_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(policy->timers.timer_c);
   LiveFacts facts;
+  if (health) facts.healthy = [health](const policy::Peer& p) { return health->healthy(p); };
   if (registrar) {
     // Phones are routed to only while registered, and reached at the
     // binding with the highest q (the latest refresh among equals).

@@ -20,6 +20,7 @@
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
 #include "controlplane/nta_call_signalling.h"
+#include "controlplane/peer_health.h"
 #include "controlplane/registrar/clock.h"
 #include "controlplane/registrar/digest_authenticator.h"
 #include "controlplane/registrar_service.h"
@@ -47,12 +48,13 @@ class CallService {
  public:
   // dataplane: the DPDK one, or null for control-plane-only mode (a
   // FakeDataplane then hands out ports and nothing is relayed). registrar:
-  // where phones are found (null: phones are never reachable).
+  // where phones are found (null: phones are never reachable). health: OPTIONS
+  // probing verdicts; an unhealthy trunk is skipped (null: all healthy).
   static Result<std::unique_ptr<CallService>> start(
       const CallServiceOptions& options, EventLoop& loop, MetricsRegistry& metrics,
       const std::vector<std::unique_ptr<sip::SipAgent>>& agents,
       std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane,
-      RegistrarService* registrar);
+      RegistrarService* registrar, const PeerHealth* health);
   ~CallService();
 
   // An INVITE outside a dialog, past sip::check_request.

@@ -83,6 +83,13 @@ void EventLoop::on_timer(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg) {
   cb();
 }
 
+namespace {
+// Sofia asserts that a timer's duration is positive: "now" means 1 ms.
+su_duration_t duration_of(std::chrono::milliseconds d) {
+  return static_cast<su_duration_t>(std::max<std::chrono::milliseconds::rep>(1, d.count()));
+}
+}  // namespace
+
 Result<EventLoop::TimerId> EventLoop::every(std::chrono::milliseconds period,
                                             std::function<void()> cb) {
   auto t = std::make_unique<Timer>();
@@ -90,12 +97,13 @@ Result<EventLoop::TimerId> EventLoop::every(std::chrono::milliseconds period,
   t->id = next_id_++;
   t->repeating = true;
   t->cb = std::move(cb);
-  t->timer = su_timer_create(su_root_task(root_), static_cast<su_duration_t>(period.count()));
+  t->timer = su_timer_create(su_root_task(root_), duration_of(period));
   if (!t->timer) return make_error("su_timer_create failed");
-  if (su_timer_set_interval(t->timer, &EventLoop::on_timer,
-                            reinterpret_cast<su_timer_arg_t*>(t.get()),
-                            static_cast<su_duration_t>(period.count())) != 0)
-    return make_error("su_timer_set_interval failed");
+  // su_timer_set_interval() is one-shot despite its name; set_for_ever
+  // repeats every default duration (the one given to su_timer_create).
+  if (su_timer_set_for_ever(t->timer, &EventLoop::on_timer,
+                            reinterpret_cast<su_timer_arg_t*>(t.get())) != 0)
+    return make_error("su_timer_set_for_ever failed");
   TimerId id = t->id;
   timers_.emplace(id, std::move(t));
   return id;
@@ -110,7 +118,7 @@ Result<EventLoop::TimerId> EventLoop::after(std::chrono::milliseconds delay,
   t->id = next_id_++;
   t->repeating = false;
   t->cb = std::move(cb);
-  t->timer = su_timer_create(su_root_task(root_), static_cast<su_duration_t>(delay.count()));
+  t->timer = su_timer_create(su_root_task(root_), duration_of(delay));
   if (!t->timer) return make_error("su_timer_create failed");
   if (su_timer_set(t->timer, &EventLoop::on_timer, reinterpret_cast<su_timer_arg_t*>(t.get())) != 0)
     return make_error("su_timer_set failed");

@@ -7,10 +7,13 @@
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/url.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <limits>
 
 #include "controlplane/log.h"
+#include "controlplane/registrar/auth_params.h"
 #include "controlplane/registrar/hash.h"
 #include "sip/request_source.h"
 
@@ -23,6 +26,12 @@ std::optional<uint16_t> port_of(const char* text) {
   auto [p, ec] = std::from_chars(text, text + std::strlen(text), v);
   if (ec != std::errc() || *p || v == 0 || v > 65535) return std::nullopt;
   return static_cast<uint16_t>(v);
+}
+
+registrar::Transport transport_of(const std::string& proto) {
+  if (proto == "tcp") return registrar::Transport::kTcp;
+  if (proto == "tls") return registrar::Transport::kTls;
+  return registrar::Transport::kUdp;
 }
 
 // A header's value as text (without its name), owned by `home`.
@@ -171,6 +180,16 @@ int RegistrarService::answer(nta_incoming_t* irq, const sip_t* sip) {
 
   registrar::RegisterInput in;
   std::string authorization = header_text(home, sip->sip_authorization);
+  // RFC 2617 3.2.2.5: the digest uri names the Request-URI; credentials
+  // computed for another URI are not for this request. (A malformed header
+  // is left to the registrar, which answers it 400 and counts nothing.)
+  if (!authorization.empty()) {
+    if (auto h = registrar::parse_auth_header(authorization); h) {
+      const char* rq = url_as_string(home, sip->sip_request->rq_url);
+      if (const std::string* uri = h->find("uri"); uri && rq && *uri != rq)
+        return reply(400, "Digest uri does not match the Request-URI");
+    }
+  }
   in.authorization = authorization;
   in.via_host = sip->sip_via && sip->sip_via->v_host ? sip->sip_via->v_host : "";
   in.via_port = sip->sip_via ? port_of(sip->sip_via->v_port) : std::nullopt;
@@ -180,12 +199,14 @@ int RegistrarService::answer(nta_incoming_t* irq, const sip_t* sip) {
   r.aor = aor_of(sip->sip_to->a_url->url_user);
   r.call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
   r.cseq = sip->sip_cseq ? sip->sip_cseq->cs_seq : 0;
-  r.received = registrar::Source{
-      src->address, src->port,
-      src->transport == "tcp" ? registrar::Transport::kTcp : registrar::Transport::kUdp};
+  r.received = registrar::Source{src->address, src->port, transport_of(src->transport)};
   if (sip->sip_user_agent && sip->sip_user_agent->g_string)
     r.user_agent = sip->sip_user_agent->g_string;
-  if (sip->sip_expires) r.expires_header = static_cast<uint32_t>(sip->sip_expires->ex_delta);
+  // Saturate, never wrap: Expires: 4294967296 is "very long" (capped to the
+  // maximum later), not 0 (which would remove the binding).
+  if (sip->sip_expires)
+    r.expires_header = static_cast<uint32_t>(
+        std::min<unsigned long>(sip->sip_expires->ex_delta, std::numeric_limits<uint32_t>::max()));
 
   size_t n = 0;
   for (const sip_contact_t* m = sip->sip_contact; m; m = m->m_next) {
@@ -229,8 +250,13 @@ int RegistrarService::answer(nta_incoming_t* irq, const sip_t* sip) {
                          {"reason", ban.reason}});
   switch (d.status) {
     case 0:
-      ++counters_.dropped;  // banned: a scanner learns nothing
-      return 0;
+      // Banned: a scanner learns nothing. nta answers a transaction destroyed
+      // unanswered with 500, but never sends a 408 to a non-INVITE
+      // (draft-sparks-sip-nit-actions): "replying" 408 completes the
+      // transaction (so retransmissions are absorbed) and sends nothing.
+      ++counters_.dropped;
+      nta_incoming_treply(irq, SIP_408_REQUEST_TIMEOUT, TAG_END());
+      return 408;
     case 200: {
       ++counters_.ok;
       std::string contacts;

@@ -47,7 +47,8 @@ class RegistrarService {
       std::function<policy::PolicyPtr()> current_policy);
   ~RegistrarService();
 
-  // A REGISTER outside a dialog; returns the status answered (0: dropped).
+  // A REGISTER outside a dialog; returns the final status of its transaction
+  // (408 for a silent drop: nta sends no 408 to a non-INVITE).
   int handle(nta_incoming_t* irq, const sip_t* sip);
 
   // Called on the loop thread after anything that may change the bindings

@@ -101,6 +101,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     self->register_registrar_metrics();
   }
   if (auto s = self->start_sip(); !s) return s.error();
+  if (auto s = self->start_health_probing(); !s) return s.error();
 
   CallServiceOptions co;
   co.no_provisional_timeout = options.no_provisional_timeout;
@@ -110,7 +111,8 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   co.offer_md5 = options.digest_md5;
   auto calls = CallService::start(
       co, *self->loop_, self->metrics_, self->agents_, [raw] { return raw->policy_; },
-      self->dataplane_ ? &self->dataplane_->dataplane() : nullptr, self->registrar_.get());
+      self->dataplane_ ? &self->dataplane_->dataplane() : nullptr, self->registrar_.get(),
+      &self->health_);
   if (!calls) return calls.error();
   self->calls_ = std::move(*calls);
   if (self->dataplane_)
@@ -132,10 +134,11 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
 }
 
 Sbcd::~Sbcd() {
-  // Calls hold nta legs and transactions of the agents; agents and the admin
-  // socket go before the loop they are registered on; the registrar flushes
-  // what is pending on its way out.
+  // Calls and the prober hold nta legs and transactions of the agents;
+  // agents and the admin socket go before the loop they are registered on;
+  // the registrar flushes what is pending on its way out.
   calls_.reset();
+  prober_.reset();
   agents_.clear();
   registrar_.reset();
   admin_.reset();
@@ -267,6 +270,8 @@ void Sbcd::register_admin_commands() {
              [this](const std::vector<std::string>& a) { return status_command(a); });
   admin_->on("registrations", "phone registrations: AOR, contact, source, expiry [--json] [USER]",
              [this](const std::vector<std::string>& a) { return registrations_command(a); });
+  admin_->on("peers", "peers: kind, leg, health (probed trunks), registration (phones) [--json]",
+             [this](const std::vector<std::string>& a) { return peers_command(a); });
   admin_->on("reload", "reload the policy file (interfaces need a restart)",
              [this](const std::vector<std::string>&) {
                auto s = reload();
@@ -423,6 +428,93 @@ admin::Reply Sbcd::registrations_command(const std::vector<std::string>& args) c
       w.end_object();
     }
     w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  return {true, json ? w.str() + "\n" : text};
+}
+
+}  // namespace sbc::controlplane
+
+namespace sbc::controlplane {
+
+Status Sbcd::start_health_probing() {
+  auto& r = metrics_.registry();
+  auto& up = prometheus::BuildGauge()
+                 .Name("sbc_peer_up")
+                 .Help("1 while OPTIONS probing says the peer answers, 0 when it is down")
+                 .Register(r);
+  auto& rtt = prometheus::BuildGauge()
+                  .Name("sbc_peer_probe_rtt_seconds")
+                  .Help("Round-trip time of the peer's last answered OPTIONS probe")
+                  .Register(r);
+  auto& failed = prometheus::BuildCounter()
+                     .Name("sbc_peer_probe_failures_total")
+                     .Help("OPTIONS probes the peer did not answer (timeout, 408, 5xx)")
+                     .Register(r);
+  prober_ = std::make_unique<OptionsProber>(
+      *loop_, health_,
+      [this](const std::string& leg) -> nta_agent_t* {
+        for (const auto& a : agents_)
+          if (a->leg_name() == leg) return a->agent();
+        return nullptr;
+      },
+      [this] { return policy_; },
+      [&up, &rtt, &failed](const policy::Peer& peer, const PeerHealthState& h) {
+        up.Add({{"peer", peer.name}}).Set(h.state == PeerHealthState::State::down ? 0 : 1);
+        if (h.last_rtt)
+          rtt.Add({{"peer", peer.name}}).Set(std::chrono::duration<double>(*h.last_rtt).count());
+        auto& f = failed.Add({{"peer", peer.name}});
+        if (static_cast<double>(h.failures) > f.Value())
+          f.Increment(static_cast<double>(h.failures) - f.Value());
+      });
+  return prober_->start();
+}
+
+admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
+  bool json = false;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else
+      return {false, "peers: unknown argument '" + a + "'\n"};
+  }
+  JsonWriter w;
+  w.begin_array();
+  std::string text;
+  char line[512];
+  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %s\n", "PEER", "KIND", "LEG",
+           "ADDRESS", "HEALTH", "RTT", "REGISTRATION");
+  text += line;
+  for (const auto& peer : policy_->peers) {
+    const PeerHealthState* h = health_.find(peer.name);
+    std::string health = peer.probe.interval.count() <= 0 ? "-"
+                         : h                              ? to_string(h->state)
+                                                          : "unknown";
+    std::string rtt =
+        h && h->last_rtt ? std::to_string(h->last_rtt->count() / 1000.0).substr(0, 6) + "ms" : "-";
+    std::string reg =
+        peer.auth.mode == policy::AuthMode::digest
+            ? std::string(registrar::registration_state_name(registrar_->state_of(peer)))
+            : "-";
+    std::string addr = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
+    if (peer.address.is_set() && peer.address.port)
+      addr += ":" + std::to_string(*peer.address.port);
+    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %s\n", peer.name.c_str(),
+             policy::to_string(peer.kind), peer.leg.c_str(), addr.empty() ? "-" : addr.c_str(),
+             health.c_str(), rtt.c_str(), reg.c_str());
+    text += line;
+    w.begin_object();
+    w.key("name").value(peer.name);
+    w.key("kind").value(policy::to_string(peer.kind));
+    w.key("leg").value(peer.leg);
+    w.key("address").value(addr);
+    w.key("health").value(health);
+    if (h && h->last_rtt)
+      w.key("probe_rtt_seconds").value(std::chrono::duration<double>(*h->last_rtt).count());
+    if (h) w.key("probe_failures").value(static_cast<uint64_t>(h->failures));
+    w.key("registration").value(reg);
+    w.key("channels_max").value(static_cast<uint64_t>(peer.channels.max));
     w.end_object();
   }
   w.end_array();

@@ -14,6 +14,8 @@
 #include "controlplane/dataplane_service.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
+#include "controlplane/options_prober.h"
+#include "controlplane/peer_health.h"
 #include "controlplane/registrar_service.h"
 #include "controlplane/sbcd_options.h"
 #include "controlplane/signal_watcher.h"
@@ -46,6 +48,8 @@ class Sbcd {
   int on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
   admin::Reply status_command(const std::vector<std::string>& args) const;
   admin::Reply registrations_command(const std::vector<std::string>& args) const;
+  admin::Reply peers_command(const std::vector<std::string>& args) const;
+  Status start_health_probing();
 
   SbcdOptions options_;
   policy::PolicyPtr policy_;
@@ -58,8 +62,11 @@ class Sbcd {
   std::unique_ptr<AdminServer> admin_;
   MetricsRegistry metrics_;
   std::vector<std::unique_ptr<sip::SipAgent>> agents_;
-  std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
   std::unique_ptr<RegistrarService> registrar_;
+  SteadyClock steady_clock_;
+  PeerHealth health_{steady_clock_};
+  std::unique_ptr<OptionsProber> prober_;
+  std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
   std::unique_ptr<CallService> calls_;
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;

@@ -17,6 +17,8 @@
 namespace sbc::policy {
 
 using PeerId = uint32_t;  // index into Policy::peers; stable within one snapshot only
+inline constexpr PeerId kNoPeer = UINT32_MAX;
+inline constexpr uint32_t kNoGroup = UINT32_MAX;
 
 enum class PeerKind { phone, trunk };
 
@@ -102,6 +104,7 @@ struct Peer {
   std::string leg;
   std::string template_name;  // empty: defined on its own
   std::vector<std::string> groups;
+  std::vector<uint32_t> group_ids;  // the same, as sorted indexes (Policy::build_indexes)
   PeerAuth auth;
   PeerAddress address;
   std::vector<std::string> codecs;  // lower case, preference order; empty: any

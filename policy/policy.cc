@@ -1,5 +1,7 @@
 #include "policy/policy.h"
 
+#include <algorithm>
+
 namespace sbc::policy {
 
 const Interface* Policy::find_interface(const std::string& name) const {
@@ -28,7 +30,16 @@ void Policy::build_indexes() {
   peer_by_name.clear();
   peer_by_username.clear();
   trusted_sources = SourceTrustIndex();
+  group_ids.clear();
   peer_by_name.reserve(peers.size());
+  for (auto& p : peers) {
+    p.group_ids.clear();
+    for (const auto& g : p.groups) {
+      auto it = group_ids.emplace(g, static_cast<uint32_t>(group_ids.size())).first;
+      p.group_ids.push_back(it->second);
+    }
+    std::sort(p.group_ids.begin(), p.group_ids.end());
+  }
   for (const auto& p : peers) {
     peer_by_name.emplace(p.name, p.id);
     if (p.auth.mode == AuthMode::digest && !p.auth.username.empty())
@@ -38,7 +49,25 @@ void Policy::build_indexes() {
         for (const auto& prefix : p.auth.trusted) (void)trusted_sources.add(*leg, prefix, p.id);
     }
   }
+  for (auto& r : routes) {
+    auto peer = peer_by_name.find(r.from_peer);
+    r.from_peer_id = r.from_peer.empty() || peer == peer_by_name.end() ? kNoPeer : peer->second;
+    auto group = group_ids.find(r.from_group);
+    r.from_group_id = r.from_group.empty() || group == group_ids.end() ? kNoGroup : group->second;
+  }
   route_table = RouteTable(routes);
+  routing = RoutingSummary();
+  routing.peers.reserve(peers.size());
+  for (const auto& p : peers)
+    routing.peers.push_back({p.channels.max, p.address.is_set(), p.can_register(), p.cps.rate > 0,
+                             p.outbound.is_identity()});
+  routing.routes.reserve(routes.size());
+  for (const auto& r : routes) {
+    routing.routes.push_back({static_cast<uint32_t>(routing.destinations.size()),
+                              static_cast<uint32_t>(r.to.size()), r.emergency,
+                              r.manipulation.is_identity()});
+    routing.destinations.insert(routing.destinations.end(), r.to.begin(), r.to.end());
+  }
 }
 
 const char* to_string(SipTransport t) {

@@ -17,6 +17,7 @@
 #include "policy/peer.h"
 #include "policy/route.h"
 #include "policy/route_table.h"
+#include "policy/routing_summary.h"
 #include "policy/security.h"
 #include "policy/source_trust_index.h"
 #include "policy/timers.h"
@@ -36,8 +37,10 @@ struct Policy {
   // Indexes over the vectors above, built once by build_indexes().
   std::unordered_map<std::string, PeerId> peer_by_name;
   std::unordered_map<std::string, PeerId> peer_by_username;  // digest peers
+  std::unordered_map<std::string, uint32_t> group_ids;       // group name -> index
   SourceTrustIndex trusted_sources;                          // ip peers
   RouteTable route_table;
+  RoutingSummary routing;
 
   const Interface* find_interface(const std::string& name) const;
   std::optional<uint32_t> interface_index(std::string_view name) const;

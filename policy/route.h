@@ -13,9 +13,13 @@
 namespace sbc::policy {
 
 struct Route {
-  std::string prefix;         // digits, '+', '*', '#'; empty: the default route
-  std::string from_peer;      // empty: any source
-  std::string from_group;     // empty: any source
+  std::string prefix;      // digits, '+', '*', '#'; empty: the default route
+  std::string from_peer;   // empty: any source
+  std::string from_group;  // empty: any source
+  // The same two as indexes (Policy::build_indexes), so a lookup compares
+  // integers held in the route table instead of touching the route.
+  PeerId from_peer_id = kNoPeer;
+  uint32_t from_group_id = kNoGroup;
   std::vector<PeerId> to;     // failover order
   Manipulation manipulation;  // applied after matching, before the destination's outbound
   // Emergency numbers are never refused by caps, bans of the caller's peer or

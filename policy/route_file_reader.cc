@@ -180,6 +180,10 @@ class RouteFile {
 
 }  // namespace
 
+void parse_route_csv(std::string_view text, const std::string& file, Policy& p, Diagnostics& out) {
+  RouteFile(file, out, p).parse(text);
+}
+
 void read_route_files(YamlReader& r, const YAML::Node& list, Policy& p,
                       const LoadOptions& options) {
   if (!list.IsDefined() || list.IsNull()) return;
@@ -214,7 +218,7 @@ void read_route_files(YamlReader& r, const YAML::Node& list, Policy& p,
     std::string text(static_cast<size_t>(st.st_size), '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<size_t>(in.gcount()));
-    RouteFile(file, r.diagnostics(), p).parse(text);
+    parse_route_csv(text, file, p, r.diagnostics());
   }
 }
 

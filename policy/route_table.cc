@@ -47,7 +47,49 @@ RouteTable::RouteTable(const std::vector<Route>& routes) {
     nodes_[n].first_route = static_cast<uint32_t>(by_node_.size());
     nodes_[n].route_count = static_cast<uint32_t>(list.size());
     by_node_.insert(by_node_.end(), list.begin(), list.end());
+    for (uint32_t r : list) {
+      const Route& rt = routes[r];
+      const int rank = rt.source_rank();
+      entries_.push_back({r,
+                          rank == 2   ? rt.from_peer_id
+                          : rank == 1 ? rt.from_group_id
+                                      : 0u,
+                          static_cast<uint32_t>(rank)});
+    }
   }
+}
+
+int32_t RouteTable::lookup(std::string_view number, PeerId source,
+                           const std::vector<uint32_t>& groups) const {
+  if (nodes_.empty()) return -1;
+  auto matches = [&](const Entry& e) {
+    switch (e.rank) {
+      case 2:
+        return e.key == source && source != kNoPeer;
+      case 1:
+        return std::binary_search(groups.begin(), groups.end(), e.key);
+      default:
+        return true;
+    }
+  };
+  int32_t best = -1;
+  uint32_t n = 0;
+  size_t i = 0;
+  while (true) {
+    const Node& node = nodes_[n];
+    for (uint32_t k = 0; k < node.route_count; ++k) {
+      const Entry& e = entries_[node.first_route + k];
+      if (matches(e)) {
+        best = static_cast<int32_t>(e.route);
+        break;
+      }
+    }
+    if (i == number.size()) break;
+    const int s = slot(number[i++]);
+    if (s < 0 || node.child[static_cast<size_t>(s)] == 0) break;
+    n = node.child[static_cast<size_t>(s)];
+  }
+  return best;
 }
 
 }  // namespace sbc::policy

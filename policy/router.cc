@@ -5,18 +5,18 @@
 namespace sbc::policy {
 namespace {
 
-SkipReason skip_reason(const Peer& peer, const Peer* source, bool emergency,
-                       const LiveState& live) {
-  if (source && source->id == peer.id) return SkipReason::is_source;
+// Reads the packed facts, not the Peer record (RoutingSummary).
+SkipReason skip_reason(const Peer& peer, const PeerRoutingFacts& f, const Peer* source,
+                       bool emergency, const LiveState& live) {
+  if (source && source == &peer) return SkipReason::is_source;
   // A peer with an address can always be tried; one without is reachable
   // only at the contact of a live registration.
-  if (!peer.address.is_set() && !(peer.can_register() && live.registered(peer)))
-    return SkipReason::offline;
+  if (!f.has_address && !(f.can_register && live.registered(peer))) return SkipReason::offline;
   if (!live.healthy(peer)) return SkipReason::unhealthy;
   if (emergency) return SkipReason::none;  // caps never refuse an emergency call
-  if (peer.channels.max > 0 && live.channels_in_use(peer) >= peer.channels.max)
+  if (f.channels_max > 0 && live.channels_in_use(peer) >= f.channels_max)
     return SkipReason::at_channel_cap;
-  if (peer.cps.rate > 0 && !live.cps_available(peer)) return SkipReason::at_cps_cap;
+  if (f.cps_capped && !live.cps_available(peer)) return SkipReason::at_cps_cap;
   return SkipReason::none;
 }
 
@@ -38,18 +38,17 @@ RouteDecision route_call(const Policy& policy, const LiveState& live, const Rout
     d.outcome = O::invalid_number;
     return d;
   }
-  const int32_t r = policy.route_table.longest_match(policy.routes, d.called, [&](const Route& rt) {
-    if (!rt.from_peer.empty()) return source != nullptr && source->name == rt.from_peer;
-    if (!rt.from_group.empty()) return source != nullptr && source->in_group(rt.from_group);
-    return true;
-  });
+  static const std::vector<uint32_t> kNoGroups;
+  const int32_t r = policy.route_table.lookup(d.called, source ? source->id : kNoPeer,
+                                              source ? source->group_ids : kNoGroups);
   if (r < 0) {
     d.outcome = O::no_route;
     return d;
   }
   const Route& route = policy.routes[static_cast<size_t>(r)];
+  const RouteRoutingFacts& facts = policy.routing.routes[static_cast<size_t>(r)];
   d.route = &route;
-  if (!route.emergency) {
+  if (!facts.emergency) {
     if (source && live.banned(*source)) {
       d.outcome = O::source_banned;
       return d;
@@ -59,17 +58,21 @@ RouteDecision route_call(const Policy& policy, const LiveState& live, const Rout
       return d;
     }
   }
-  const std::string called = route.manipulation.apply_called(d.called);
-  const std::string caller = route.manipulation.apply_caller(d.caller);
-  d.candidates.reserve(route.to.size());
+  // Touch the Route record only when it has something to apply.
+  const bool rewrite = !facts.manipulation_identity;
+  const std::string called = rewrite ? route.manipulation.apply_called(d.called) : d.called;
+  const std::string caller = rewrite ? route.manipulation.apply_caller(d.caller) : d.caller;
+  d.candidates.reserve(facts.destination_count);
   bool any = false;
-  for (PeerId id : route.to) {
+  for (uint32_t k = 0; k < facts.destination_count; ++k) {
+    const PeerId id = policy.routing.destinations[facts.first_destination + k];
     const Peer& peer = policy.peers[id];
+    const PeerRoutingFacts& pf = policy.routing.peers[id];
     Candidate c;
     c.peer = &peer;
-    c.called = peer.outbound.apply_called(called);
-    c.caller = peer.outbound.apply_caller(caller);
-    c.skipped = skip_reason(peer, source, route.emergency, live);
+    c.called = pf.outbound_identity ? called : peer.outbound.apply_called(called);
+    c.caller = pf.outbound_identity ? caller : peer.outbound.apply_caller(caller);
+    c.skipped = skip_reason(peer, pf, source, facts.emergency, live);
     any = any || c.skipped == SkipReason::none;
     d.candidates.push_back(std::move(c));
   }

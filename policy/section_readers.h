@@ -32,9 +32,13 @@ void read_security(YamlReader& r, const YAML::Node& map, Policy& p);
 void read_peers(YamlReader& r, const YAML::Node& templates, const YAML::Node& peers, Policy& p,
                 const LoadOptions& options);
 void read_routes(YamlReader& r, const YAML::Node& list, Policy& p);
-// Route plans too large for YAML (yaml-cpp parses about 40,000 route lines
-// a second here) come from CSV files named in `route_files`; after `routes`.
+// Route plans too large for YAML (100,000 YAML routes take seconds to parse
+// with yaml-cpp, perf/README.md "Policy") come from CSV files named in
+// `route_files`; read after `routes`.
 void read_route_files(YamlReader& r, const YAML::Node& list, Policy& p, const LoadOptions& options);
+// Route CSV text as read_route_files parses it, adding to p.routes (exposed
+// for tests and fuzzing; p's peer indexes must be built).
+void parse_route_csv(std::string_view text, const std::string& file, Policy& p, Diagnostics& out);
 // Why a route prefix is invalid, or nullopt ("default" is valid).
 std::optional<std::string> prefix_error(const std::string& prefix);
 // A `manipulation` map (strip, prepend, caller_strip, caller_prepend, caller_id).

@@ -75,15 +75,17 @@ class Lab:
         return self.run(host, ["ping", "-c", str(count), "-W", "2", address]).returncode == 0
 
 
-def lab_policy(lab, udp_port=5060, tcp=True):
-    """A policy for the lab's SBC host: legs access and core."""
+def lab_policy(lab, udp_port=5060, tcp=True, driver="af_xdp"):
+    """A policy for the lab's SBC host: legs access and core, each on a DPDK
+    port of `driver` (af_xdp or af_packet) over the SBC's veth (used in
+    dataplane mode; ignored with --no-dataplane)."""
     legs = []
     for i, name in enumerate(("access", "core")):
         leg = lab.info["sbc"][name]
         sip = [f"{{ transport: udp, port: {udp_port} }}"]
         if tcp:
             sip.append(f"{{ transport: tcp, port: {udp_port} }}")
-        port = f"net_af_packet{i},iface={leg['if']}"
+        port = f"net_{driver}{i},iface={leg['if']}"
         legs.append(
             f"  - name: {name}\n"
             f"    port: \"{port}\"\n"

@@ -62,7 +62,10 @@ std::vector<Binding> LocationStore::sorted_live(const AorRecord& rec) const {
     if (b.expires_at > now) out.push_back(b);
   std::stable_sort(out.begin(), out.end(), [](const Binding& a, const Binding& b) {
     if (a.q != b.q) return a.q > b.q;
-    return a.registered_at > b.registered_at;
+    if (a.registered_at != b.registered_at) return a.registered_at > b.registered_at;
+    // A total order, so the answer is the same after a restart reloads the
+    // bindings in another order.
+    return a.key() < b.key();
   });
   return out;
 }
@@ -109,10 +112,14 @@ RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
     Binding* existing = find_by_key(next, key);
     // RFC 3261 10.3 step 6: same Call-ID must bring a higher CSeq; another
     // Call-ID (the phone rebooted) replaces the binding whatever its CSeq.
-    if (existing != nullptr && existing->call_id == req.call_id && req.cseq <= existing->cseq)
+    // (A Contact listed twice in one request is not a replay of itself.)
+    bool seen_here = std::find(touched.begin(), touched.end(), key) != touched.end();
+    if (existing != nullptr && !seen_here && existing->call_id == req.call_id &&
+        req.cseq <= existing->cseq)
       return refuse(400, "out-of-order CSeq for Call-ID " + req.call_id);
 
     if (expires == 0) {
+      touched.push_back(key);
       if (existing != nullptr)
         std::erase_if(next, [&](const Binding& b) { return b.key() == key; });
       continue;
@@ -126,7 +133,7 @@ RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
     if (req.behind_nat) expires = std::min(expires, config_.nat_max_expires);
 
     Binding& b = existing != nullptr ? *existing : next.emplace_back();
-    touched.push_back(key);
+    if (!seen_here) touched.push_back(key);
     b.contact = c.uri;
     b.instance_id = c.instance_id;
     b.reg_id = c.reg_id;

@@ -49,7 +49,8 @@ class LocationStore {
 
   RegisterOutcome apply(const RegisterRequest& request);
 
-  // Live bindings, highest q first, then most recently refreshed first.
+  // Live bindings, highest q first, then most recently refreshed first, then
+  // by binding key (a total order: stable across restarts).
   std::vector<Binding> lookup(std::string_view aor) const;
   RegistrationState state(std::string_view aor) const;
 

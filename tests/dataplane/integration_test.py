@@ -19,23 +19,12 @@ import labkit  # noqa: E402
 ACTOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "udp_actor.py")
 
 
-def metric(text, name, labels):
-    m = re.search(r"^" + re.escape(name + labels) + r" (\S+)$", text, re.M)
-    return float(m.group(1)) if m else None
+metric = labkit.metric
+
 
 
 def dataplane_policy(lab, driver):
-    legs = []
-    for i, name in enumerate(("access", "core")):
-        leg = lab.info["sbc"][name]
-        legs.append(
-            f"  - name: {name}\n"
-            f"    port: \"net_{driver}{i},iface={leg['if']}\"\n"
-            f"    address: {leg['address']}/{leg['prefix']}\n"
-            f"    sip:\n      - {{ transport: udp, port: 5060 }}\n"
-            f"      - {{ transport: tcp, port: 5060 }}\n"
-            f"    media_ports: {20000 + i * 10000}-{29999 + i * 10000}\n")
-    return "interfaces:\n" + "".join(legs)
+    return labkit.lab_policy(lab, driver=driver)
 
 
 class DataplaneInLab:

@@ -37,17 +37,20 @@ peers:
     leg: access
     address: {PBX}
     auth: {{mode: ip}}
+    probe: {{interval: 0s}}  # sipp plays the peers and answers no OPTIONS
   - name: carA
     kind: trunk
     leg: core
     address: {CAR_A}
     auth: {{mode: ip}}
+    probe: {{interval: 0s}}
     channels: {{max: {CAP_A}, alert_at: {CAP_A}}}
   - name: carB
     kind: trunk
     leg: core
     address: {CAR_B}
     auth: {{mode: ip}}
+    probe: {{interval: 0s}}
   - name: alice
     kind: phone
     leg: access

@@ -72,3 +72,26 @@ TEST(RouteTable, SpecialDialCharacters) {
 
 }  // namespace
 }  // namespace sbc::policy
+
+namespace sbc::policy {
+namespace {
+
+TEST(RouteTable, LookupByIdsMatchesLongestMatch) {
+  std::vector<Route> routes = {route("1"), route("1", "", "agents"), route("1", "a1"),
+                               route("12", "", "other"), route("")};
+  routes[1].from_group_id = 7;
+  routes[2].from_peer_id = 3;
+  routes[3].from_group_id = 9;
+  RouteTable t(routes);
+  EXPECT_EQ(t.lookup("123", 3, {7}), 2);     // the named peer
+  EXPECT_EQ(t.lookup("123", 4, {7}), 1);     // its group
+  EXPECT_EQ(t.lookup("123", 4, {}), 0);      // any source
+  EXPECT_EQ(t.lookup("123", 4, {5, 9}), 3);  // longer prefix for group 9
+  EXPECT_EQ(t.lookup("9", kNoPeer, {}), 4);  // default, unidentified caller
+  EXPECT_EQ(t.lookup("1", kNoPeer, {}), 0);
+  RouteTable empty;
+  EXPECT_EQ(empty.lookup("1", 3, {}), -1);
+}
+
+}  // namespace
+}  // namespace sbc::policy

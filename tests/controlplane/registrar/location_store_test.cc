@@ -164,6 +164,22 @@ TEST_F(LocationStoreTest, OlderCseqForSameCallIdIsRefused) {
   EXPECT_EQ(store.lookup(kAor)[0].call_id, "call-2");
 }
 
+TEST_F(LocationStoreTest, ContactListedTwiceInOneRequestIsNotAReplay) {
+  ContactSpec again = contact("sip:a@198.18.0.1");
+  again.expires = 900;
+  auto o = store.apply(req({contact("sip:a@198.18.0.1"), again}, 300, 1));
+  ASSERT_TRUE(o.ok()) << o.reason;
+  ASSERT_EQ(o.bindings.size(), 1u);
+  EXPECT_EQ(o.bindings[0].remaining(clock.now()).count(), 900);  // the last one wins
+  // Listed, then removed in the same request.
+  ContactSpec gone = contact("sip:a@198.18.0.1");
+  gone.expires = 0;
+  o = store.apply(req({contact("sip:a@198.18.0.1"), gone}, 300, 2));
+  ASSERT_TRUE(o.ok()) << o.reason;
+  EXPECT_TRUE(o.bindings.empty());
+  EXPECT_EQ(store.binding_count(), 0u);
+}
+
 TEST_F(LocationStoreTest, QValueOrderingThenMostRecent) {
   ContactSpec low = contact("sip:low@198.18.0.1");
   low.q = 100;

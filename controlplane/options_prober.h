@@ -1,0 +1,56 @@
+// OPTIONS probing of peers (issue: trunk health): each peer whose policy sets
+// a probe interval and has an address is sent an OPTIONS from its leg's agent
+// every interval; the answer (or its absence within the policy's
+// probe_timeout) goes to PeerHealth.
+#pragma once
+
+#include <sofia-sip/nta.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "controlplane/event_loop.h"
+#include "controlplane/peer_health.h"
+#include "policy/policy.h"
+
+namespace sbc::controlplane {
+
+class OptionsProber {
+ public:
+  using AgentForLeg = std::function<nta_agent_t*(const std::string& leg)>;
+  using ChangeHook = std::function<void(const policy::Peer&, const PeerHealthState&)>;
+
+  OptionsProber(EventLoop& loop, PeerHealth& health, AgentForLeg agents,
+                std::function<policy::PolicyPtr()> current_policy, ChangeHook on_change);
+  ~OptionsProber();
+  Status start(std::chrono::milliseconds tick = std::chrono::milliseconds(100));
+
+ private:
+  struct Probe {
+    OptionsProber* self;
+    std::string peer;
+    nta_leg_t* leg = nullptr;
+    nta_outgoing_t* orq = nullptr;
+    MonoTime sent;
+    EventLoop::TimerId timeout = -1;
+  };
+  void tick();
+  void send(const policy::Peer& peer);
+  void finish(Probe* p, int status);
+  static int on_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
+
+  EventLoop& loop_;
+  PeerHealth& health_;
+  AgentForLeg agents_;
+  std::function<policy::PolicyPtr()> current_policy_;
+  ChangeHook on_change_;
+  SteadyClock clock_;
+  EventLoop::TimerId tick_timer_ = -1;
+  std::map<std::string, MonoTime> next_due_;
+  std::map<Probe*, std::unique_ptr<Probe>> in_flight_;
+};
+
+}  // namespace sbc::controlplane
