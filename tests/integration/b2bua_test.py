@@ -1,4 +1,5 @@
-"""Calls through the real sbcd (control-plane-only mode, --no-dataplane) in a lab:
+"""Calls through the real sbcd (control-plane-only mode, --no-dataplane; one call
+also with the DPDK dataplane) in a lab:
 a PBX on the phones network (198.18.1.11, trusted by address on leg access)
 calls through the SBC to two carriers on leg core (carA 198.18.2.10, carB
 198.18.2.20), each played by sipp. Every check is on what the callers and
@@ -397,6 +398,55 @@ for m in (invite(""), invite("CSeq: 1 INVITE\r\n", "hello", "text/plain"),
         self.assertEqual(metric(text, "sbc_channels_active", '{peer="carA"}'), 0)
         # Nothing reached a carrier: the only record is the late offer's 488.
         self.assertEqual([x["final_status"] for x in self.records_lines(1)], [488])
+
+
+class B2buaCallsOnTheDpdkDataplane(unittest.TestCase):
+    """The same sbcd with its DPDK dataplane (af_xdp ports in the lab): the
+    call's SDP ports become pinholes while it lasts and go when it ends."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = labkit.Lab("dataplane").__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.down()
+
+    def test_call_opens_and_closes_media_pinholes(self):
+        tmp = tempfile.mkdtemp(prefix="b2bua-dp-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        text = labkit.lab_policy(self.lab, tcp=False, driver="af_xdp")
+        text += policy(self.lab)[len(labkit.lab_policy(self.lab, tcp=False)):]
+        sbcd = labkit.Sbcd(self.lab, text, dataplane=True)
+        self.addCleanup(sbcd.cleanup)
+        sbcd.start(timeout=60)
+        uas = labkit.SippServer(self.lab, "carA", "uas_answer.xml", CAR_A, timeout_s=30)
+        self.addCleanup(uas.__exit__)
+        wait_udp_listening(self.lab, "carA", CAR_A, 5060)
+        uac = labkit.SippServer(self.lab, "phones", "uac_call.xml", PBX, target=SBC_ACCESS,
+                                timeout_s=30, extra=["-s", "1010", "-d", "3000"])
+        self.addCleanup(uac.__exit__)
+        deadline = time.monotonic() + 15
+        while True:
+            r = sbcd.ctl("calls", "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            st = json.loads(r.stdout)
+            if [c["state"] for c in st["calls"]] == ["established"]:
+                break
+            self.assertLess(time.monotonic(), deadline, f"{st}\n{sbcd.log_text()[-3000:]}")
+            time.sleep(0.1)
+        self.assertTrue(st["media_relayed"])
+        # The pinhole count is mirrored into metrics by the dataplane's housekeeping.
+        deadline = time.monotonic() + 2.5
+        while metric(sbcd.metrics(), "sbc_dataplane_pinholes") == 0:
+            self.assertLess(time.monotonic(), deadline, "no pinhole during the call")
+            time.sleep(0.1)
+        self.assertEqual(uac.wait().returncode, 0, uac.output)
+        self.assertEqual(uas.wait().returncode, 0, uas.output)
+        deadline = time.monotonic() + 10
+        while metric(sbcd.metrics(), "sbc_dataplane_pinholes") != 0:
+            self.assertLess(time.monotonic(), deadline, "pinholes left after the call")
+            time.sleep(0.1)
 
 
 if __name__ == "__main__":
