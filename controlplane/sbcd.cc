@@ -229,7 +229,7 @@ Status Sbcd::reload() {
   policy_ = loaded.policy;
   policy_loaded_at_ = std::chrono::system_clock::now();
   reloads_->Add({{"outcome", "success"}}).Increment();
-
+  last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
   log::info("reloaded", {{"policy", options_.policy_file}});
   return ok_status();
 }
@@ -263,6 +263,12 @@ void Sbcd::register_metrics() {
                   .Help("Policy reloads by outcome (success, invalid, needs_restart)")
                   .Register(r);
   for (const char* o : {"success", "invalid", "needs_restart"}) reloads_->Add({{"outcome", o}});
+  last_reload_ = &prometheus::BuildGauge()
+                      .Name("sbc_policy_loaded_timestamp_seconds")
+                      .Help("Unix time at which the policy in force was loaded (start or reload)")
+                      .Register(r)
+                      .Add({});
+  last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
 }
 
 void Sbcd::register_admin_commands() {

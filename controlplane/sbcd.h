@@ -24,6 +24,7 @@
 
 namespace prometheus {
 class Counter;
+class Gauge;
 template <typename T>
 class Family;
 }  // namespace prometheus
@@ -72,6 +73,7 @@ class Sbcd {
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;
   prometheus::Family<prometheus::Counter>* reloads_ = nullptr;
+  prometheus::Gauge* last_reload_ = nullptr;
 };
 
 }  // namespace sbc::controlplane

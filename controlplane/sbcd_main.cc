@@ -8,27 +8,10 @@
 #include "controlplane/sbcd_options.h"
 #include "controlplane/signal_watcher.h"
 #include "controlplane/version.h"
-#include "policy/loader.h"
+#include "policy/policy_check.h"
 
 using namespace sbc;
 using namespace sbc::controlplane;
-
-namespace {
-int check_policy(const SbcdOptions& o) {
-  auto loaded = policy::load_policy_file(o.policy_file);
-  int errors = 0, warnings = 0;
-  for (const auto& d : loaded.diagnostics) {
-    fprintf(stderr, "%s\n", d.to_string().c_str());
-    (d.severity == policy::Diagnostic::Severity::error ? errors : warnings)++;
-  }
-  if (errors || (o.strict && warnings)) {
-    fprintf(stderr, "%s: %d error(s), %d warning(s)\n", o.policy_file.c_str(), errors, warnings);
-    return 1;
-  }
-  printf("%s: ok (%d warning(s))\n", o.policy_file.c_str(), warnings);
-  return 0;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked mask and
@@ -48,7 +31,7 @@ int main(int argc, char** argv) {
       puts("sbcd " SBC_VERSION);
       return 0;
     case SbcdOptions::Mode::check:
-      return check_policy(*options);
+      return policy::check_policy_file(options->policy_file, options->strict, stdout, stderr);
     case SbcdOptions::Mode::run:
       break;
   }

@@ -108,8 +108,11 @@ for m in (req("INVITE", "INVITE", 0), req("INFO", "BYE", 70)):
     def test_reload_keeps_running_policy_on_errors(self):
         sbcd = self.start_sbcd()
         good = open(sbcd.policy).read()
+        loaded = metric(sbcd.metrics(), "sbc_policy_loaded_timestamp_seconds")
+        time.sleep(0.01)
         r = sbcd.ctl("reload")
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreater(metric(sbcd.metrics(), "sbc_policy_loaded_timestamp_seconds"), loaded)
 
         with open(sbcd.policy, "w") as f:
             f.write(good.replace("address: 198.18.1.1/24", "address: 198.18.1.300/24")

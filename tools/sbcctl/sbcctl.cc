@@ -13,15 +13,20 @@
 #include <vector>
 
 #include "controlplane/admin_protocol.h"
+#include "policy/policy_check.h"
 
 namespace {
 
 void usage() {
   fputs(
       "usage: sbcctl [--socket PATH] COMMAND [ARGS...]\n"
-      "  status [--json]    version, uptime, policy, legs\n"
-      "  reload             reload sbcd's policy file\n"
-      "  help               the commands this sbcd knows\n"
+      "  status [--json]               version, uptime, policy, legs\n"
+      "  peers [--json]                kind, leg, health, registration per peer\n"
+      "  registrations [--json] [USER] phone registrations\n"
+      "  dataplane                     ports, queues, counters per leg\n"
+      "  reload                        reload sbcd's policy file\n"
+      "  policy check FILE [--strict]  validate a policy here (sbcd need not run)\n"
+      "  help                          every command this sbcd knows\n"
       "The socket defaults to $SBC_ADMIN_SOCKET, else /run/sbcd/admin.sock.\n",
       stderr);
 }
@@ -50,6 +55,15 @@ int main(int argc, char** argv) {
   if (words.empty()) {
     usage();
     return 2;
+  }
+  // Checking a file needs no daemon: the same loader and linter as sbcd's.
+  if (words.size() >= 3 && words[0] == "policy" && words[1] == "check") {
+    bool strict = words.size() == 4 && words[3] == "--strict";
+    if (words.size() > 4 || (words.size() == 4 && !strict)) {
+      fprintf(stderr, "usage: sbcctl policy check FILE [--strict]\n");
+      return 2;
+    }
+    return sbc::policy::check_policy_file(words[2], strict, stdout, stderr);
   }
 
   sockaddr_un addr{};
