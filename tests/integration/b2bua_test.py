@@ -248,6 +248,11 @@ class B2buaCalls(unittest.TestCase):
         self.assertEqual({c["destination_peer"] for c in calls}, {"carA"})
         self.assertEqual({c["source_peer"] for c in calls}, {"pbx"})
         self.assertFalse(json.loads(r.stdout)["media_relayed"])
+        table = self.sbcd.ctl("calls").stdout
+        self.assertRegex(table, r"(?m)^\d+\s+established\s+pbx\s+carA\s+100\s+\d+s$")
+        self.assertIn("2 active call(s); media not relayed", table)
+        st = json.loads(self.sbcd.ctl("status", "--json").stdout)
+        self.assertEqual((st["active_calls"], st["media_relayed"]), (CAP_A, False))
         text = self.sbcd.metrics()
         self.assertEqual(metric(text, "sbc_channels_active", '{peer="carA"}'), CAP_A)
         self.assertEqual(metric(text, "sbc_calls_active"), CAP_A)
