@@ -91,7 +91,14 @@ Result<std::unique_ptr<CallService>> CallService::start(
     if (!peer || peer->auth.mode != policy::AuthMode::digest) return std::nullopt;
     return registrar::StoredCredential{peer->auth.password, peer->auth.ha1, {}};
   };
-  self->signalling_->set_invite_auth({self->auth_.get(), lookup});
+  NtaCallSignalling::InviteAuth invite_auth{self->auth_.get(), lookup, nullptr, nullptr};
+  if (registrar) {
+    invite_auth.failures = &registrar->failures();
+    invite_auth.address_in_use = [registrar](Ipv4Address a) {
+      return registrar->store().address_in_use(a);
+    };
+  }
+  self->signalling_->set_invite_auth(std::move(invite_auth));
   CallSettings settings;
   settings.no_provisional_timeout = options.no_provisional_timeout;
   settings.ring_timeout =

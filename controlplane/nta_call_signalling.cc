@@ -130,6 +130,17 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
     return 415;
   }
 
+  auto src = sip::request_source(irq);
+  auto refuse_banned = [&](const registrar::Ban& ban) {
+    ++counters_.banned;
+    log::info("invite_refused", {{"source", src->address.to_string()}, {"reason", ban.reason}});
+    nta_incoming_treply(irq, SIP_403_FORBIDDEN, TAG_END());
+    return 403;
+  };
+  // A banned scanner costs no dialog and no parsing of its credentials.
+  if (auth_.failures && src)
+    if (auto ban = auth_.failures->banned(src->address, src->port)) return refuse_banned(*ban);
+
   Dialog* d = create(true, leg);
   nta_agent_t* agent = d->leg.agent->agent();
   // The A dialog as the UAS sees it: local is the request's To, remote its From.
@@ -151,7 +162,7 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   InboundCall in;
   in.a = d->handle;
   in.leg = leg;
-  if (auto src = sip::request_source(irq)) {
+  if (src) {
     in.source = src->address;
     d->source = {src->address, src->port,
                  src->transport == "tcp" ? registrar::Transport::kTcp : registrar::Transport::kUdp};
@@ -187,6 +198,20 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
       d->stale = r.verdict == registrar::AuthVerdict::kStale ||
                  r.verdict == registrar::AuthVerdict::kReplay;
       auth_username = r.username;
+      if (auth_.failures && !r.username.empty()) {
+        if (auto ban = auth_.failures->banned(d->source.address, d->source.port, r.username)) {
+          d->final_sent = true;
+          release(d->handle);
+          if (home) su_home_unref(home);
+          return refuse_banned(*ban);
+        }
+        if (verified)
+          auth_.failures->record_success(d->source.address, d->source.port, r.username);
+        else if (r.verdict == registrar::AuthVerdict::kFailed)
+          auth_.failures->record_failure(
+              d->source.address, d->source.port, r.username,
+              auth_.address_in_use && auth_.address_in_use(d->source.address));
+      }
       if (!verified) {
         ++counters_.auth_failed;
         log::info("invite_auth_failed",

@@ -24,6 +24,7 @@
 #include "controlplane/call.h"
 #include "controlplane/call_signalling.h"
 #include "controlplane/event_loop.h"
+#include "controlplane/registrar/auth_failure_tracker.h"
 #include "controlplane/registrar/digest_authenticator.h"
 #include "sip/sip_agent.h"
 
@@ -35,6 +36,7 @@ struct NtaCallSignallingCounters {
   uint64_t dialogs = 0;            // handles created (A and B)
   uint64_t in_dialog_refused = 0;  // re-INVITE/UPDATE/INFO/REFER answered 488/501
   uint64_t auth_failed = 0;        // INVITE credentials that did not verify
+  uint64_t banned = 0;             // INVITEs refused 403 from a banned source or user
   uint64_t info_relayed = 0;       // INFO passed to the other dialog
 };
 
@@ -59,6 +61,10 @@ class NtaCallSignalling final : public CallSignalling {
   struct InviteAuth {
     registrar::DigestAuthenticator* authenticator = nullptr;
     registrar::CredentialLookup lookup;
+    // The registrar's failure counting and bans, shared with REGISTER: a
+    // password guesser is banned whichever method it guesses with.
+    registrar::AuthFailureTracker* failures = nullptr;
+    std::function<bool(Ipv4Address)> address_in_use;  // a registered phone sits there
   };
   void set_invite_auth(InviteAuth auth) { auth_ = std::move(auth); }
 

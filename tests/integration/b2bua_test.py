@@ -62,6 +62,8 @@ routes:
   - {{prefix: "5", from: carA, to: pbx}}
   - {{prefix: "3", from: alice, to: carA}}
   - {{prefix: "4", from: carA, to: alice}}
+security:
+  failed_auth: {{threshold: 2, window: 1m, ban: 1m}}
 timers:
   timer_b: 4s
 """
@@ -367,6 +369,17 @@ class B2buaCalls(unittest.TestCase):
         rec = self.records_lines(2)
         self.assertEqual([(x["source_peer"], x["destination_peer"], x["final_status"]) for x in rec],
                          [("carA", "", 480), ("carA", "alice", 200)])
+
+    def test_o_password_guessing_by_invite_is_banned(self):
+        for _ in range(2):
+            r = self.call("3003", "uac_call_auth.xml", local_ip=PHONE,
+                          extra=["-au", "alice", "-ap", "guess"], timeout_s=5)
+            self.assertNotEqual(r.returncode, 0)
+        # Banned now: even the right password gets 403 before any challenge.
+        self.assert_ok(self.call("3004", "uac_rejected.xml", status=403, local_ip=PHONE,
+                                 extra=["-au", "alice", "-ap", ALICE_PASSWORD]), "banned phone")
+        self.assertIn("invite_refused", self.sbcd.log_text())
+        self.assertEqual(self.records_lines(0, timeout=0.5), [])
 
     def test_j_malformed_invite_refused_and_no_call(self):
         script = r'''
