@@ -10,9 +10,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "controlplane/event_loop.h"
+#include "controlplane/options_ping.h"
 #include "controlplane/peer_health.h"
 #include "policy/policy.h"
 
@@ -29,18 +31,8 @@ class OptionsProber {
   Status start(std::chrono::milliseconds tick = std::chrono::milliseconds(100));
 
  private:
-  struct Probe {
-    OptionsProber* self;
-    std::string peer;
-    nta_leg_t* leg = nullptr;
-    nta_outgoing_t* orq = nullptr;
-    MonoTime sent;
-    EventLoop::TimerId timeout = -1;
-  };
   void tick();
   void send(const policy::Peer& peer);
-  void finish(Probe* p, int status);
-  static int on_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
 
   EventLoop& loop_;
   PeerHealth& health_;
@@ -48,9 +40,10 @@ class OptionsProber {
   std::function<policy::PolicyPtr()> current_policy_;
   ChangeHook on_change_;
   SteadyClock clock_;
+  OptionsPing ping_;
   EventLoop::TimerId tick_timer_ = -1;
   std::map<std::string, MonoTime> next_due_;
-  std::map<Probe*, std::unique_ptr<Probe>> in_flight_;
+  std::set<std::string> in_flight_;  // peers with a probe under way
 };
 
 }  // namespace sbc::controlplane

@@ -102,6 +102,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   }
   if (auto s = self->start_sip(); !s) return s.error();
   if (auto s = self->start_health_probing(); !s) return s.error();
+  if (auto s = self->start_nat_keepalive(); !s) return s.error();
 
   CallServiceOptions co;
   co.no_provisional_timeout = options.no_provisional_timeout;
@@ -139,6 +140,7 @@ Sbcd::~Sbcd() {
   // the registrar flushes what is pending on its way out.
   calls_.reset();
   prober_.reset();
+  keepalive_.reset();
   agents_.clear();
   registrar_.reset();
   admin_.reset();
@@ -459,12 +461,7 @@ Status Sbcd::start_health_probing() {
                      .Help("OPTIONS probes the peer did not answer (timeout, 408, 5xx)")
                      .Register(r);
   prober_ = std::make_unique<OptionsProber>(
-      *loop_, health_,
-      [this](const std::string& leg) -> nta_agent_t* {
-        for (const auto& a : agents_)
-          if (a->leg_name() == leg) return a->agent();
-        return nullptr;
-      },
+      *loop_, health_, [this](const std::string& leg) { return agent_for_leg(leg); },
       [this] { return policy_; },
       [&up, &rtt, &failed](const policy::Peer& peer, const PeerHealthState& h) {
         up.Add({{"peer", peer.name}}).Set(h.state == PeerHealthState::State::down ? 0 : 1);
@@ -525,6 +522,36 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
   }
   w.end_array();
   return {true, json ? w.str() + "\n" : text};
+}
+
+}  // namespace sbc::controlplane
+
+namespace sbc::controlplane {
+
+nta_agent_t* Sbcd::agent_for_leg(const std::string& leg) const {
+  for (const auto& a : agents_)
+    if (a->leg_name() == leg) return a->agent();
+  return nullptr;
+}
+
+Status Sbcd::start_nat_keepalive() {
+  auto& fam = prometheus::BuildCounter()
+                  .Name("sbc_nat_keepalives_total")
+                  .Help("OPTIONS keepalives sent to phones behind NAT, by outcome")
+                  .Register(metrics_.registry());
+  auto* answered = &fam.Add({{"outcome", "answered"}});
+  auto* unanswered = &fam.Add({{"outcome", "unanswered"}});
+  keepalive_ = std::make_unique<NatKeepalive>(
+      *loop_, registrar_->store(), [this](const std::string& leg) { return agent_for_leg(leg); },
+      [this] { return policy_; }, options_.realm);
+  auto seen = std::make_shared<NatKeepaliveCounters>();
+  keepalive_->on_result([this, seen, answered, unanswered] {
+    const auto& c = keepalive_->counters();
+    answered->Increment(static_cast<double>(c.answered - seen->answered));
+    unanswered->Increment(static_cast<double>(c.unanswered - seen->unanswered));
+    *seen = c;
+  });
+  return keepalive_->start();
 }
 
 }  // namespace sbc::controlplane

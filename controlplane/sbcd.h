@@ -14,6 +14,7 @@
 #include "controlplane/dataplane_service.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
+#include "controlplane/nat_keepalive.h"
 #include "controlplane/options_prober.h"
 #include "controlplane/peer_health.h"
 #include "controlplane/registrar_service.h"
@@ -51,6 +52,8 @@ class Sbcd {
   admin::Reply registrations_command(const std::vector<std::string>& args) const;
   admin::Reply peers_command(const std::vector<std::string>& args) const;
   Status start_health_probing();
+  Status start_nat_keepalive();
+  nta_agent_t* agent_for_leg(const std::string& leg) const;
 
   SbcdOptions options_;
   policy::PolicyPtr policy_;
@@ -67,6 +70,7 @@ class Sbcd {
   SteadyClock steady_clock_;
   PeerHealth health_{steady_clock_};
   std::unique_ptr<OptionsProber> prober_;
+  std::unique_ptr<NatKeepalive> keepalive_;
   std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
   std::unique_ptr<CallService> calls_;
 

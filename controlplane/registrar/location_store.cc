@@ -246,4 +246,12 @@ bool LocationStore::address_in_use(Ipv4Address address) const {
   return bindings_per_address_.contains(address.value);
 }
 
+void LocationStore::for_each_binding(
+    const std::function<void(std::string_view aor, const Binding& b)>& f) const {
+  const Time now = clock_.now();
+  for (const auto& [aor, rec] : aors_)
+    for (const auto& b : rec.bindings)
+      if (b.expires_at > now) f(aor, b);
+}
+
 }  // namespace sbc::registrar

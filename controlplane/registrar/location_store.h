@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -65,6 +66,10 @@ class LocationStore {
   // Is any live binding registered from this IP address? The ban logic asks
   // before banning a whole address shared by many phones behind one NAT.
   bool address_in_use(Ipv4Address address) const;
+
+  // Every live binding (expired ones not yet swept are skipped), in no
+  // particular order. For periodic work such as NAT keepalives.
+  void for_each_binding(const std::function<void(std::string_view aor, const Binding& b)>& f) const;
 
   size_t binding_count() const { return binding_count_; }
   size_t aor_count() const { return aors_.size(); }

@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
@@ -26,7 +27,8 @@ class Registrar(unittest.TestCase):
             f'  - {{name: phone-{u}, kind: phone, leg: access, auth: {{username: "{u}", password: "{p}"}}}}\n'
             for u, p in PHONES.items())
         cls.policy = (labkit.lab_policy(cls.lab) + "peers:\n" + peers +
-                      "security:\n  failed_auth: {threshold: 3, window: 1m, ban: 10m}\n")
+                      "security:\n  failed_auth: {threshold: 3, window: 1m, ban: 10m}\n"
+                      "timers: {nat_keepalive: 1s, probe_timeout: 500ms}\n")
 
     @classmethod
     def tearDownClass(cls):
@@ -89,6 +91,20 @@ class Registrar(unittest.TestCase):
         self.assertTrue(b["behind_nat"], b)
         self.assertTrue(b["source"].startswith("198.18.1.254:"), b)  # the router's address
         self.assertLessEqual(b["expires_in"], 60, "NATed contacts get a short expiry")
+
+    def test_nat_keepalives_reach_the_phone_through_its_router(self):
+        sbcd = self.start_sbcd()
+        r = self.register(sbcd, "natph", "198.19.1.10", [("1003", PHONES["1003"])], port=5077)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        # The phone now listens where it registered from; the router's UDP
+        # mapping (made by the REGISTER) is the only way in.
+        r = labkit.sipp(self.lab, "natph", "options_uas.xml", "", "198.19.1.10", calls=1,
+                        local_port=5077, timeout_s=15)
+        self.assertEqual(r.returncode, 0, "no keepalive reached the phone:\n" + r.stdout[-1500:])
+        deadline = time.monotonic() + 10
+        while (labkit.metric(sbcd.metrics(), "sbc_nat_keepalives_total", '{outcome="answered"}') or 0) < 1:
+            self.assertLess(time.monotonic(), deadline, "the keepalive's answer was not counted")
+            time.sleep(0.1)
 
     def test_wrong_password_is_refused_then_the_source_is_banned(self):
         sbcd = self.start_sbcd()

@@ -1,0 +1,49 @@
+"""deploy/prometheus: the rule files pass promtool (check and unit tests),
+and every metric they name is one a running sbcd (on its DPDK dataplane, in
+the lab) actually exports: an alert on a metric that does not exist would
+never fire."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import labkit  # noqa: E402
+
+RULES_DIR = os.path.join(labkit.REPO, "deploy", "prometheus")
+
+
+class PrometheusRules(unittest.TestCase):
+    def test_promtool_checks_and_unit_tests(self):
+        for args in (["check", "rules", "sbc-rules.yml"], ["test", "rules", "sbc-rules.test.yml"],
+                     ["check", "config", "prometheus.yml"]):
+            r = subprocess.run(["promtool"] + args, cwd=RULES_DIR, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_every_metric_in_the_rules_is_exported(self):
+        text = open(os.path.join(RULES_DIR, "sbc-rules.yml")).read()
+        exprs = " ".join(re.findall(r"expr:\s*(.*)", text))
+        wanted = set(re.findall(r"\bsbc_[a-z0-9_]+", exprs))
+        self.assertTrue(wanted)
+        with labkit.Lab("dataplane") as lab:
+            policy = labkit.lab_policy(lab) + """peers:
+  - {name: carrier-a, kind: trunk, leg: core, address: 198.18.2.10, auth: {mode: ip},
+     probe: {interval: 300ms, failures: 1, recovery: 1}}
+timers: {probe_timeout: 200ms}
+"""
+            with labkit.Sbcd(lab, policy, dataplane=True) as sbcd:
+                deadline = time.monotonic() + 20
+                while True:
+                    exported = set(re.findall(r"^(sbc_[a-z0-9_]+)", sbcd.metrics(), re.M))
+                    missing = wanted - exported
+                    if not missing or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.2)  # per-peer series appear after the first probe
+        self.assertEqual(missing, set(), f"rules name metrics sbcd does not export: {missing}")
+
+
+if __name__ == "__main__":
+    labkit.run_root_tests()
