@@ -176,6 +176,15 @@ int CallService::on_invite(const std::string& leg, nta_incoming_t* irq, const si
 }
 
 void CallService::on_dataplane_event(const dataplane::DataplaneEvent& e) {
+  // The same line DataplaneService logs without a B2BUA: one per event
+  // (latched, idle, one-way, abuse), never per packet.
+  log::info("media_event",
+            {{"type", dataplane::to_string(e.type)},
+             {"session", std::to_string(e.session)},
+             {"stream", std::to_string(e.stream)},
+             {"side", e.side ? "b" : "a"},
+             {"rtcp", e.rtcp ? "yes" : "no"},
+             {"remote", e.remote.to_string() + ":" + std::to_string(e.remote_port)}});
   b2bua_->on_dataplane_event(e);
   schedule_refresh();
 }
