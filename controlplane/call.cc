@@ -64,6 +64,7 @@ Call::Call(CallId id, CallContext& ctx, policy::PolicyPtr policy, const policy::
 Call::~Call() {
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
+  disarm(ack_timer_);
 }
 
 Ipv4Address Call::leg_address(const std::string& leg) const {
@@ -293,6 +294,14 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
     record_.answer = ctx_.clock.now();
     record_.attempts.push_back(dest_->name + ":" + std::to_string(status));
     ctx_.signalling.answer_a(in_.a, *ans);
+    arm(ack_timer_, ctx_.settings.ack_timeout, [this] {
+      ack_timer_ = 0;
+      if (state_ != State::answered) return;
+      log::info("call_ended_no_ack", {{"call", std::to_string(id_)}});
+      ctx_.signalling.bye(in_.a);
+      if (b_) ctx_.signalling.bye(b_);
+      end("no_ack", 200);
+    });
     return;
   }
   // A final failure of this attempt.
@@ -320,6 +329,7 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
 
 void Call::on_a_ack() {
   if (state_ == State::answered) state_ = State::established;
+  disarm(ack_timer_);
 }
 
 void Call::on_a_cancel() {
@@ -366,6 +376,7 @@ void Call::end(const char* by, int status) {
   state_ = State::ended;
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
+  disarm(ack_timer_);
   if (media_) {
     ctx_.dataplane.close_media(*media_);
     media_.reset();

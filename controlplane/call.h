@@ -34,6 +34,9 @@ struct CallSettings {
   std::chrono::milliseconds no_provisional_timeout{4000};
   // A call that rings this long without an answer ends with 480 (timer C).
   std::chrono::milliseconds ring_timeout{180000};
+  // The caller must ACK our 2xx within this (64*T1, RFC 3261 13.3.1.4), or
+  // the call is hung up on both sides.
+  std::chrono::milliseconds ack_timeout{32000};
 };
 
 // What the caller sent, as the signalling layer parsed it.
@@ -55,7 +58,7 @@ struct CallRecord {
   MonoTime setup{}, answer{}, end{};
   bool answered = false;
   int final_status = 0;
-  std::string ended_by;               // "caller", "callee", "media_idle", "one_way", "sbc"
+  std::string ended_by;  // "caller", "callee", "media_idle", "one_way", "no_ack", "sbc"
   std::vector<std::string> attempts;  // "peer:status" per candidate tried
 };
 
@@ -136,7 +139,7 @@ class Call {
   std::optional<dataplane::MediaSessionId> media_;
   dataplane::MediaSession ports_;
   std::vector<int> failures_;
-  CallTimers::Id no_provisional_timer_ = 0, ring_timer_ = 0;
+  CallTimers::Id no_provisional_timer_ = 0, ring_timer_ = 0, ack_timer_ = 0;
   uint64_t sdp_version_ = 1;
   CallRecord record_;
 };

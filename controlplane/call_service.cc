@@ -103,6 +103,8 @@ Result<std::unique_ptr<CallService>> CallService::start(
   settings.no_provisional_timeout = options.no_provisional_timeout;
   settings.ring_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(policy->timers.timer_c);
+  settings.ack_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(policy->timers.timer_b);
   LiveFacts facts;
   if (health) facts.healthy = [health](const policy::Peer& p) { return health->healthy(p); };
   if (registrar) {

@@ -304,6 +304,29 @@ TEST_F(B2buaTest, PeerDialogOnlyForAnsweredCalls) {
   EXPECT_EQ(b2bua->peer_dialog(b), 0u);
 }
 
+TEST_F(B2buaTest, AnAnswerNeverAckedIsHungUpOnBothSides) {
+  SipHandle a = dial("0301");
+  SipHandle b = sig.invites[0].handle;
+  b2bua->on_b_response(b, 200, answer_sdp("198.18.2.10"));
+  timers.advance(settings.ack_timeout - std::chrono::milliseconds(1));
+  EXPECT_FALSE(sig.saw("bye " + std::to_string(a)));
+  timers.advance(std::chrono::milliseconds(1));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].ended_by, "no_ack");
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+}
+
+TEST_F(B2buaTest, AnAckedAnswerKeepsTheCall) {
+  SipHandle a = dial("0301");
+  b2bua->on_b_response(sig.invites[0].handle, 200, answer_sdp("198.18.2.10"));
+  b2bua->on_a_ack(a);
+  timers.advance(settings.ack_timeout * 2);
+  EXPECT_FALSE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+}
+
 TEST_F(B2buaTest, MaxForwardsIsDecrementedTowardTheCallee) {
   InboundCall in{1, "access", *Ipv4Address::parse("198.18.1.10"), "0301", "6001", offer_sdp()};
   in.max_forwards = 12;
