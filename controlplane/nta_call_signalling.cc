@@ -133,7 +133,8 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   auto src = sip::request_source(irq);
   auto refuse_banned = [&](const registrar::Ban& ban) {
     ++counters_.banned;
-    log::info("invite_refused", {{"source", src->address.to_string()}, {"reason", ban.reason}});
+    log::info("invite_refused",
+              {{"source", src ? src->address.to_string() : "?"}, {"reason", ban.reason}});
     nta_incoming_treply(irq, SIP_403_FORBIDDEN, TAG_END());
     return 403;
   };
@@ -200,7 +201,9 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
       auth_username = r.username;
       if (auth_.failures && !r.username.empty()) {
         if (auto ban = auth_.failures->banned(d->source.address, d->source.port, r.username)) {
-          d->final_sent = true;
+          // nta destroys the transaction after the 403 we return: the
+          // dialog must not destroy it again.
+          d->invite_in = nullptr;
           release(d->handle);
           if (home) su_home_unref(home);
           return refuse_banned(*ban);
