@@ -111,6 +111,8 @@ Result<EventLoop::TimerId> EventLoop::every(std::chrono::milliseconds period,
 
 Result<EventLoop::TimerId> EventLoop::after(std::chrono::milliseconds delay,
                                             std::function<void()> cb) {
+  // su_timer asserts a positive duration: "as soon as possible" is 1 ms.
+  delay = std::max(delay, std::chrono::milliseconds(1));
   auto t = std::make_unique<Timer>();
   t->loop = this;
   t->id = next_id_++;

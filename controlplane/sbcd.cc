@@ -20,8 +20,9 @@
 namespace sbc::controlplane {
 namespace {
 
-constexpr const char* kAllow =
-    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, REFER, REGISTER";
+// What this version handles (mid-call UPDATE/INFO/REFER are refused inside
+// dialogs).
+constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
   std::time_t s = std::chrono::system_clock::to_time_t(t);
@@ -103,8 +104,25 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   if (auto s = self->start_health_probing(); !s) return s.error();
   if (auto s = self->start_nat_keepalive(); !s) return s.error();
 
+  CallServiceOptions co;
+  co.no_provisional_timeout = options.no_provisional_timeout;
+  co.call_records_path = options.call_records;
+  co.realm = options.realm;
+  co.offer_sha256 = options.digest_sha256;
+  co.offer_md5 = options.digest_md5;
+  auto calls = CallService::start(
+      co, *self->loop_, self->metrics_, self->agents_, [raw] { return raw->policy_; },
+      self->dataplane_ ? &self->dataplane_->dataplane() : nullptr, self->registrar_.get(),
+      &self->health_);
+  if (!calls) return calls.error();
+  self->calls_ = std::move(*calls);
+  if (self->dataplane_)
+    self->dataplane_->set_event_handler(
+        [raw](const dataplane::DataplaneEvent& e) { raw->calls_->on_dataplane_event(e); });
+
   self->admin_ = std::make_unique<AdminServer>(*self->loop_);
   self->register_admin_commands();
+  self->calls_->register_admin_commands(*self->admin_);
   if (self->dataplane_) self->dataplane_->register_admin_commands(*self->admin_);
   if (auto s = self->admin_->listen(options.admin_socket); !s) return s.error();
 
@@ -117,8 +135,10 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
 }
 
 Sbcd::~Sbcd() {
-  // Agents and the admin socket go before the loop they are registered on;
+  // Calls and the prober hold nta legs and transactions of the agents;
+  // agents and the admin socket go before the loop they are registered on;
   // the registrar flushes what is pending on its way out.
+  calls_.reset();
   prober_.reset();
   keepalive_.reset();
   agents_.clear();
@@ -141,6 +161,12 @@ Status Sbcd::start_sip() {
                                          return on_sip_request(name, irq, sip);
                                        });
     if (!agent) return agent.error();
+    const policy::Timers& t = policy_->timers;
+    auto ms = [](policy::Duration d) {
+      return static_cast<unsigned>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+    };
+    (*agent)->set_timers(ms(t.t1), ms(t.t2), ms(t.t4), ms(t.timer_b));
     for (const auto& b : (*agent)->bound()) log::info("sip_listening", {{"leg", name}, {"on", b}});
     agents_.push_back(std::move(*agent));
   }
@@ -154,20 +180,38 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
     nta_incoming_treply(irq, v.status, v.phrase.c_str(), TAG_END());
     return v.status;
   }
-  if (sip->sip_request->rq_method == sip_method_register) return registrar_->handle(irq, sip);
-  if (sip->sip_request->rq_method == sip_method_options) {
+  const sip_method_t method = sip->sip_request->rq_method;
+  if (method == sip_method_ack) return 200;  // an ACK for no dialog we know: nothing to answer
+  if (method == sip_method_register) return registrar_->handle(irq, sip);
+  if (sip->sip_to->a_tag) {
+    // In-dialog requests for dialogs that exist go to their legs, never here.
+    nta_incoming_treply(irq, SIP_481_NO_TRANSACTION, TAG_END());
+    return 481;
+  }
+  if (method == sip_method_cancel) {
+    nta_incoming_treply(irq, SIP_481_NO_TRANSACTION, TAG_END());
+    return 481;
+  }
+  if (method == sip_method_invite) return calls_->on_invite(leg, irq, sip);
+  if (method == sip_method_options) {
     nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow),
                         SIPTAG_ACCEPT_STR("application/sdp"), SIPTAG_SUPPORTED_STR("timer"),
                         TAG_END());
     return 200;
   }
-  // Calls and registrations are not handled by this version yet: say so
-  // rather than pretend.
-  nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR("OPTIONS"), TAG_END());
+  // Other methods outside a dialog (MESSAGE, SUBSCRIBE, ...) are not handled
+  // by this version: say so rather than pretend.
+  nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(kAllow), TAG_END());
   return 501;
 }
 
 Status Sbcd::reload() {
+  // Whatever the policy file holds: a reload is also how logrotate has the
+  // call records file reopened.
+  if (calls_) {
+    if (auto s = calls_->reopen_records(); !s)
+      log::warn("call_records_reopen_failed", {{"reason", s.error().message}});
+  }
   auto loaded = policy::load_policy_file(options_.policy_file);
   if (!loaded.policy) {
     std::string msg;
@@ -254,7 +298,8 @@ admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
   }
   auto uptime =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
-  const char* dataplane = options_.dataplane ? "dpdk" : "off (control-plane-only mode)";
+  const char* dataplane =
+      options_.dataplane ? "dpdk" : "off (control-plane-only mode: media is not relayed)";
   if (json) {
     JsonWriter w;
     w.begin_object();
@@ -266,6 +311,8 @@ admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
     w.key("loaded_at").value(iso_time(policy_loaded_at_));
     w.end_object();
     w.key("dataplane").value(options_.dataplane ? "dpdk" : "off");
+    w.key("media_relayed").value(calls_ && calls_->media_relayed());
+    w.key("active_calls").value(static_cast<uint64_t>(calls_ ? calls_->b2bua().active_calls() : 0));
     w.key("metrics").value(options_.metrics_listen);
     w.key("legs").begin_array();
     for (const auto& leg : policy_->interfaces) {

@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "controlplane/admin_server.h"
+#include "controlplane/call_service.h"
 #include "controlplane/dataplane_service.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/metrics_registry.h"
@@ -71,6 +72,7 @@ class Sbcd {
   std::unique_ptr<OptionsProber> prober_;
   std::unique_ptr<NatKeepalive> keepalive_;
   std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
+  std::unique_ptr<CallService> calls_;
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;

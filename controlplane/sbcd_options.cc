@@ -16,6 +16,9 @@ std::string sbcd_usage() {
          "                        -m 512 --no-shconf --no-telemetry')\n"
          "  --media-idle-timeout S     seconds without media before MediaIdle (default 30)\n"
          "  --media-one-way-timeout S  seconds one side is silent before OneWay (default 10)\n"
+         "  --call-records PATH   append one JSON line per ended call (reopened on reload)\n"
+         "  --failover-timeout S  seconds without a provisional response before the next\n"
+         "                        route candidate is tried (default 4)\n"
          "  --log-level LEVEL     debug, info, warn or error (default info)\n"
          "  --registrations-db F  SQLite file for phone registrations\n"
          "                        (default /var/lib/sbc/registrations.db)\n"
@@ -70,6 +73,19 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       if (!v) return v.error();
       if (!log::parse_level(*v, o.log_level))
         return make_error("unknown log level '" + *v + "' (debug, info, warn, error)");
+    } else if (a == "--call-records") {
+      auto v = value("a path");
+      if (!v) return v.error();
+      o.call_records = *v;
+    } else if (a == "--failover-timeout") {
+      auto v = value("seconds");
+      if (!v) return v.error();
+      char* end = nullptr;
+      double s = strtod(v->c_str(), &end);
+      if (v->empty() || *end != '\0' || !(s >= 0.1 && s <= 300))
+        return make_error("--failover-timeout expects seconds between 0.1 and 300, got '" + *v +
+                          "'");
+      o.no_provisional_timeout = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
     } else if (a == "--registrations-db") {
       auto v = value("a file");
       if (!v) return v.error();

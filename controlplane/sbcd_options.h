@@ -1,6 +1,7 @@
 // sbcd's command line.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct SbcdOptions {
   std::string eal_args = "-l 0-1 --main-lcore 0 --no-huge -m 512 --no-shconf --no-telemetry";
   double media_idle_timeout_s = 30;     // no media either way: MediaIdle
   double media_one_way_timeout_s = 10;  // one side silent while the other talks: OneWay
+  // A call attempt with no provisional response in this time fails over to
+  // the next candidate (not a policy timer yet: policy::Timers has none).
+  std::chrono::milliseconds no_provisional_timeout{4000};
+  std::string call_records;  // JSON lines, one per ended call; empty: none
   log::Level log_level = log::Level::info;
   // Registrations persist here so a restart loses no phone.
   std::string registrations_db = "/var/lib/sbc/registrations.db";

@@ -5,8 +5,10 @@
 
 namespace sbc::dataplane {
 
-FakeDataplane::FakeDataplane(std::vector<MediaLeg> legs)
-    : book_(std::move(legs)), event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+FakeDataplane::FakeDataplane(std::vector<MediaLeg> legs, bool record_calls)
+    : book_(std::move(legs)),
+      record_calls_(record_calls),
+      event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 FakeDataplane::~FakeDataplane() {
   if (event_fd_ >= 0) close(event_fd_);
@@ -17,7 +19,7 @@ Result<MediaSession> FakeDataplane::open_media(const MediaSessionSpec& spec) {
   if (!streams) return streams.error();
   MediaSessionId id = book_.next_id();
   sessions_[id] = *streams;
-  calls_.push_back({Call::Kind::open, id, spec});
+  if (record_calls_) calls_.push_back({Call::Kind::open, id, spec});
   return describe(id, *streams);
 }
 
@@ -39,7 +41,7 @@ Result<MediaSession> FakeDataplane::update_media(MediaSessionId id, const MediaS
   }
   for (size_t i = 0; i < cur.size(); ++i) cur[i].spec = spec.streams[i];
   for (auto& s : *fresh) cur.push_back(s);
-  calls_.push_back({Call::Kind::update, id, spec});
+  if (record_calls_) calls_.push_back({Call::Kind::update, id, spec});
   return describe(id, cur);
 }
 
@@ -48,7 +50,7 @@ void FakeDataplane::close_media(MediaSessionId id) {
   if (it == sessions_.end()) return;
   for (const auto& s : it->second) book_.release(s);
   sessions_.erase(it);
-  calls_.push_back({Call::Kind::close, id, {}});
+  if (record_calls_) calls_.push_back({Call::Kind::close, id, {}});
 }
 
 size_t FakeDataplane::drain_events(std::vector<DataplaneEvent>& out, size_t max) {

@@ -21,7 +21,9 @@ class FakeDataplane : public Dataplane {
     MediaSessionSpec spec;
   };
 
-  explicit FakeDataplane(std::vector<MediaLeg> legs);
+  // record_calls: keep the history calls() returns (tests). sbcd's
+  // control-plane-only mode runs for days and turns it off.
+  explicit FakeDataplane(std::vector<MediaLeg> legs, bool record_calls = true);
   ~FakeDataplane() override;
   FakeDataplane(const FakeDataplane&) = delete;  // owns an eventfd
   FakeDataplane& operator=(const FakeDataplane&) = delete;
@@ -46,6 +48,7 @@ class FakeDataplane : public Dataplane {
   MediaSessionBook book_;
   std::map<MediaSessionId, std::vector<MediaSessionBook::Stream>> sessions_;
   std::vector<Call> calls_;
+  bool record_calls_ = true;
   std::deque<DataplaneEvent> events_;
   int event_fd_ = -1;
   int housekeeping_runs_ = 0;

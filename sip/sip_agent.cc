@@ -26,8 +26,12 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(su_root_t* root, std::string 
       return make_error("leg " + self->leg_name_ + ": unknown SIP transport '" + l.transport + "'");
     std::string url = listen_url(address, l);
     if (!self->agent_) {
+      // NTATAG_UA(1): the SBC is a user agent on every leg (a B2BUA): nta
+      // retransmits our 2xx until the ACK, hands the ACK of a 2xx to the
+      // INVITE's transaction, re-ACKs retransmitted 2xx and ACK+BYEs 2xx
+      // from other forks.
       self->agent_ = nta_agent_create(root, URL_STRING_MAKE(url.c_str()), nullptr, nullptr,
-                                      NTATAG_UA(0), NTATAG_SERVER_RPORT(1), TAG_END());
+                                      NTATAG_UA(1), NTATAG_SERVER_RPORT(1), TAG_END());
       if (!self->agent_)
         return make_error("leg " + self->leg_name_ + ": cannot listen on " + url +
                           " (address not on this host, or port in use)");
@@ -41,6 +45,11 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(su_root_t* root, std::string 
                                        NTATAG_NO_DIALOG(1), TAG_END());
   if (!self->default_leg_) return make_error("leg " + self->leg_name_ + ": nta_leg_tcreate failed");
   return self;
+}
+
+void SipAgent::set_timers(unsigned t1, unsigned t2, unsigned t4, unsigned timer_b) {
+  nta_agent_set_params(agent_, NTATAG_SIP_T1(t1), NTATAG_SIP_T2(t2), NTATAG_SIP_T4(t4),
+                       NTATAG_SIP_T1X64(timer_b), TAG_END());
 }
 
 SipAgent::~SipAgent() {

@@ -37,6 +37,10 @@ class SipAgent {
   SipAgent(const SipAgent&) = delete;
   SipAgent& operator=(const SipAgent&) = delete;
 
+  // Transaction timers (RFC 3261 table 4) in milliseconds: T1, T2, T4 and
+  // timer B/F (64*T1 by default). From the policy's `timers`.
+  void set_timers(unsigned t1, unsigned t2, unsigned t4, unsigned timer_b);
+
   const std::string& leg_name() const { return leg_name_; }
   nta_agent_t* agent() const { return agent_; }
   // "udp:198.18.1.1:5060" for each bound transport.

@@ -188,17 +188,72 @@ class Sbcd:
         return False
 
 
-def sipp(lab, host, scenario, target, local_ip, calls=1, rate=10, local_port=None,
-         timeout_s=30, extra=()):
-    """Runs a sipp scenario from tools/sipp/ in a lab host; bounded by count and time."""
+def _sipp_args(scenario, target, local_ip, calls, rate, local_port, timeout_s, extra):
     scen = scenario if os.path.isabs(scenario) else os.path.join(SIPP_DIR, scenario)
-    args = ["sipp", "-sf", scen] + ([target] if target else []) + ["-i", local_ip, "-m", str(calls), "-r", str(rate),
-            "-timeout", f"{timeout_s}s", "-timeout_error", "-nostdin"]
+    args = ["sipp", "-sf", scen]
+    if target:
+        args.append(target)
+    args += ["-i", local_ip, "-m", str(calls), "-r", str(rate),
+             "-timeout", f"{timeout_s}s", "-timeout_error", "-nostdin"]
     if local_port:
         args += ["-p", str(local_port)]
-    args += list(extra)
+    return args + list(extra)
+
+
+def sipp(lab, host, scenario, target, local_ip, calls=1, rate=10, local_port=None,
+         timeout_s=30, extra=(), cwd=None):
+    """Runs a sipp scenario from tools/sipp/ in a lab host; bounded by count and time.
+    cwd: where sipp writes its traces (-trace_msg ...); a temporary directory if None."""
+    args = _sipp_args(scenario, target, local_ip, calls, rate, local_port, timeout_s, extra)
+    if cwd:
+        return lab.run(host, args, cwd=cwd, timeout=timeout_s + 15)
     with tempfile.TemporaryDirectory(prefix="sipp-") as d:
         return lab.run(host, args, cwd=d, timeout=timeout_s + 15)
+
+
+class SippServer:
+    """A sipp UAS (target None) or UAC running in the background in a lab host,
+    bounded by its call count and -timeout; stopped by its PID if still running.
+    Use as a context manager; wait() returns the CompletedProcess-like result."""
+
+    def __init__(self, lab, host, scenario, local_ip, calls=1, local_port=5060, timeout_s=30,
+                 extra=(), target=None, rate=10, cwd=None):
+        self.args = _sipp_args(scenario, target, local_ip, calls, rate, local_port, timeout_s,
+                               extra)
+        self.timeout_s = timeout_s
+        self._tmp = None if cwd else tempfile.mkdtemp(prefix="sipp-")
+        self.cwd = cwd or self._tmp
+        self.proc = lab.popen(host, self.args, cwd=self.cwd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        self.returncode = None
+        self.output = ""
+
+    def wait(self, timeout=None):
+        try:
+            self.output, _ = self.proc.communicate(timeout=timeout or self.timeout_s + 15)
+        except subprocess.TimeoutExpired:
+            self.stop()
+        self.returncode = self.proc.returncode
+        return self
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()  # by PID: ip netns exec execs sipp in place
+            try:
+                self.output, _ = self.proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.output, _ = self.proc.communicate()
+        self.returncode = self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        return False
 
 
 def run_root_tests():

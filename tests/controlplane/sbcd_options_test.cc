@@ -31,3 +31,18 @@ TEST(SbcdOptions, Errors) {
   EXPECT_TRUE(parse_sbcd_options({"--policy", "p", "--metrics", "off", "--no-dataplane"}).ok());
   EXPECT_TRUE(parse_sbcd_options({"--version"}).ok());
 }
+
+TEST(SbcdOptions, CallRecordsAndFailoverTimeout) {
+  auto d = parse_sbcd_options({"--policy", "p.yaml"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->call_records, "");
+  EXPECT_EQ(d->no_provisional_timeout, std::chrono::milliseconds(4000));
+  auto o = parse_sbcd_options({"--policy", "p.yaml", "--call-records", "/var/log/sbc/calls.jsonl",
+                               "--failover-timeout", "2.5"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->call_records, "/var/log/sbc/calls.jsonl");
+  EXPECT_EQ(o->no_provisional_timeout, std::chrono::milliseconds(2500));
+  for (const char* bad : {"0", "0.05", "301", "abc", "2s", ""})
+    EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--failover-timeout", bad}).ok()) << bad;
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--call-records"}).ok());
+}

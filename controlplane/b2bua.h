@@ -1,0 +1,93 @@
+// The B2BUA: owns every call, decides on new INVITEs (identify the peer,
+// route, admit), and dispatches what SIP and the dataplane report to the call
+// it belongs to. Pure logic like Call: the nta adapter and sbcd feed it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "controlplane/call.h"
+#include "policy/live_state.h"
+
+namespace sbc::controlplane {
+
+// Live facts the B2BUA does not own (registrar, health probing, bans), asked
+// through functions so the B2BUA is testable before those parts exist. An
+// unset function means: registered, healthy, not banned, not overloaded.
+struct LiveFacts {
+  std::function<bool(const policy::Peer&)> registered;
+  std::function<bool(const policy::Peer&)> healthy;
+  std::function<bool(const policy::Peer&)> banned;
+  std::function<bool()> overloaded;
+};
+
+struct B2buaCounters {
+  uint64_t invites = 0;
+  uint64_t challenged = 0;
+  uint64_t refused = 0;   // answered with a failure before any attempt
+  uint64_t attempts = 0;  // calls started toward a candidate
+  uint64_t answered = 0;
+  uint64_t ended = 0;  // records emitted: calls that ended and calls refused
+};
+
+class B2bua : private policy::LiveState {
+ public:
+  B2bua(CallSignalling& signalling, dataplane::Dataplane& dataplane, Admission& admission,
+        CallTimers& timers, const MonotonicClock& clock, CallSettings settings,
+        std::function<policy::PolicyPtr()> current_policy, LiveFacts facts);
+  ~B2bua() override;
+
+  // A new INVITE outside any dialog. auth_username: from the Authorization
+  // header if any; digest_verified: the signalling layer checked it.
+  void on_invite(const InboundCall& in, std::string_view auth_username, bool digest_verified);
+  void on_b_response(SipHandle b, int status, std::string_view sdp);
+  void on_a_ack(SipHandle a);
+  void on_a_cancel(SipHandle a);
+  void on_bye(SipHandle dialog);  // either side; the signalling layer has answered it
+  void on_dataplane_event(const dataplane::DataplaneEvent& e);
+
+  // Told of every call that ends (call records, metrics).
+  void on_call_ended(std::function<void(const CallRecord&)> f) { record_sink_ = std::move(f); }
+
+  // The other side's dialog of an answered call, for what is relayed inside
+  // dialogs (INFO); 0 when h is not one side of an answered call.
+  SipHandle peer_dialog(SipHandle h) const;
+
+  size_t active_calls() const { return calls_.size(); }
+  const B2buaCounters& counters() const { return counters_; }
+  std::vector<const Call*> calls() const;
+
+ private:
+  // policy::LiveState, for routing.
+  bool registered(const policy::Peer& p) const override;
+  bool healthy(const policy::Peer& p) const override;
+  uint32_t channels_in_use(const policy::Peer& p) const override;
+  bool cps_available(const policy::Peer& p) const override;
+  bool banned(const policy::Peer& p) const override;
+  bool overloaded() const override;
+
+  void refuse(const InboundCall& in, const policy::Peer* source, const FinalAnswer& answer);
+  void reap(CallId id);  // if that call has ended: forget it, release its handles
+  Call* find(CallId id);
+
+  CallSignalling& signalling_;
+  Admission& admission_;
+  std::function<policy::PolicyPtr()> current_policy_;
+  LiveFacts facts_;
+  CallContext ctx_;
+  std::function<void(const CallRecord&)> record_sink_;
+
+  CallId next_id_ = 1;
+  std::map<CallId, std::unique_ptr<Call>> calls_;
+  std::unordered_map<SipHandle, CallId> by_a_;
+  std::unordered_map<SipHandle, CallId> by_b_;  // every B handle until its final response
+  std::unordered_map<dataplane::MediaSessionId, CallId> by_media_;
+  std::unordered_map<CallId, std::vector<dataplane::MediaSessionId>> media_of_;
+  B2buaCounters counters_;
+};
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,392 @@
+#include "controlplane/call.h"
+
+#include "controlplane/log.h"
+#include "policy/codec_filter.h"
+
+namespace sbc::controlplane {
+namespace {
+
+dataplane::LatchMode latch_for(const policy::Peer* p) {
+  switch (p ? p->media.latching : policy::LatchingMode::strict) {
+    case policy::LatchingMode::off:
+      return dataplane::LatchMode::strict;
+    case policy::LatchingMode::strict:
+      return dataplane::LatchMode::ip;
+    case policy::LatchingMode::any:
+      return dataplane::LatchMode::any;
+  }
+  return dataplane::LatchMode::ip;
+}
+
+}  // namespace
+
+void handle_orphan_response(CallSignalling& signalling, SipHandle b, int status) {
+  if (status < 200) return;
+  if (status < 300) {
+    signalling.ack_b(b);
+    signalling.bye(b);
+  }
+  signalling.release(b);
+}
+
+const char* to_string(Call::State s) {
+  switch (s) {
+    case Call::State::calling:
+      return "calling";
+    case Call::State::early:
+      return "early";
+    case Call::State::answered:
+      return "answered";
+    case Call::State::established:
+      return "established";
+    case Call::State::ended:
+      return "ended";
+  }
+  return "?";
+}
+
+Call::Call(CallId id, CallContext& ctx, policy::PolicyPtr policy, const policy::Peer* source,
+           InboundCall in, policy::RouteDecision decision, sip::SdpSession offer)
+    : id_(id),
+      ctx_(ctx),
+      policy_(std::move(policy)),
+      source_(source),
+      in_(std::move(in)),
+      decision_(std::move(decision)),
+      offer_(std::move(offer)) {
+  record_.id = id_;
+  record_.source_peer = source_ ? source_->name : "";
+  record_.called_in = in_.called;
+  record_.caller_in = in_.caller;
+  record_.setup = ctx_.clock.now();
+}
+
+Call::~Call() {
+  disarm(no_provisional_timer_);
+  disarm(ring_timer_);
+  disarm(ack_timer_);
+}
+
+Ipv4Address Call::leg_address(const std::string& leg) const {
+  const policy::Interface* i = policy_->find_interface(leg);
+  return i ? i->address.address : Ipv4Address{};
+}
+
+void Call::arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb) {
+  disarm(slot);
+  slot = ctx_.timers.after(d, [this, cb = std::move(cb)] {
+    cb();
+    // Last: this may destroy the call.
+    if (ctx_.after_timer) ctx_.after_timer(id_);
+  });
+}
+
+void Call::disarm(CallTimers::Id& slot) {
+  if (slot) ctx_.timers.cancel(slot);
+  slot = 0;
+}
+
+void Call::start() {
+  if (source_) ctx_.admission.take_channel(*source_);
+  try_next();
+}
+
+void Call::try_next() {
+  while (next_candidate_ < decision_.candidates.size()) {
+    size_t i = next_candidate_++;
+    if (decision_.candidates[i].skipped != policy::SkipReason::none) continue;
+    if (attempt(i)) return;
+  }
+  fail(failures_.empty() ? answer_for_route_failure(decision_) : best_final_answer(failures_));
+}
+
+Result<std::string> Call::b_offer(const policy::Candidate& c) {
+  // The caller's offer, anchored on the callee's leg, codecs filtered per both peers.
+  auto copy = sip::SdpSession::parse(in_.sdp);
+  if (!copy) return copy.error();
+  Ipv4Address sbc = leg_address(c.peer->leg);
+  copy->set_origin("sbc", id_, sdp_version_++, sbc);
+  copy->strip_ice();
+  for (size_t i = 0; i < copy->streams().size(); ++i) {
+    const auto& st = copy->streams()[i];
+    const auto& p = ports_.streams[i];
+    if (auto s = copy->set_endpoint(i, sbc, p.b_port, p.rtcp_mux ? p.b_port : p.b_port + 1); !s)
+      return s.error();
+    if (st.port == 0) {
+      copy->reject(i);
+      continue;
+    }
+    if (st.codecs.empty()) continue;  // not RTP (e.g. T.38 over udptl): formats pass as they are
+    std::vector<policy::OfferedCodec> offered;
+    for (const auto& codec : st.codecs)
+      offered.push_back({codec.name, codec.clock_rate, codec.payload_type});
+    auto kept = policy::filter_codecs(
+        offered, source_ ? source_->codecs : std::vector<std::string>{}, c.peer->codecs);
+    std::vector<uint8_t> pts;
+    for (const auto& k : kept) pts.push_back(static_cast<uint8_t>(k.payload_type));
+    if (auto s = copy->keep_codecs(i, pts); !s) return s.error();
+  }
+  return copy->print();
+}
+
+Result<std::string> Call::a_answer(std::string_view b_sdp) {
+  auto ans = sip::SdpSession::parse(b_sdp);
+  if (!ans) return ans.error();
+  if (ans->streams().size() != ports_.streams.size())
+    return make_error("the answer has " + std::to_string(ans->streams().size()) +
+                      " streams for an offer of " + std::to_string(ports_.streams.size()));
+  // The callee's real addresses go to the dataplane, the SBC's to the caller.
+  dataplane::MediaSessionSpec spec;
+  for (size_t i = 0; i < ans->streams().size(); ++i) {
+    const auto& o = offer_.streams()[i];
+    const auto& st = ans->streams()[i];
+    dataplane::MediaStreamSpec m;
+    m.a = {in_.leg, o.address.value_or(Ipv4Address{}), o.port, latch_for(source_)};
+    m.b = {dest_->leg, st.address.value_or(Ipv4Address{}), st.port, latch_for(dest_)};
+    m.rtcp_mux = o.rtcp_mux && st.rtcp_mux;
+    spec.streams.push_back(m);
+  }
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return updated.error();
+  ports_ = *updated;
+  Ipv4Address sbc = leg_address(in_.leg);
+  ans->set_origin("sbc", id_, sdp_version_++, sbc);
+  ans->strip_ice();
+  for (size_t i = 0; i < ans->streams().size(); ++i) {
+    const auto& p = ports_.streams[i];
+    bool rejected = ans->streams()[i].port == 0;
+    if (auto s = ans->set_endpoint(i, sbc, p.a_port, p.rtcp_mux ? p.a_port : p.a_port + 1); !s)
+      return s.error();
+    if (rejected) ans->reject(i);
+  }
+  return ans->print();
+}
+
+bool Call::attempt(size_t i) {
+  const policy::Candidate& c = decision_.candidates[i];
+  dest_ = c.peer;
+  b_provisional_ = false;
+  // Media first: the offer to B carries the SBC's ports on B's leg.
+  dataplane::MediaSessionSpec spec;
+  for (const auto& st : offer_.streams()) {
+    dataplane::MediaStreamSpec m;
+    m.a = {in_.leg, st.address.value_or(Ipv4Address{}), st.port, latch_for(source_)};
+    m.b = {c.peer->leg, Ipv4Address{}, 0, latch_for(c.peer)};
+    m.rtcp_mux = st.rtcp_mux;
+    spec.streams.push_back(m);
+  }
+  auto opened = ctx_.dataplane.open_media(spec);
+  if (!opened) {
+    log::warn("media_open_failed", {{"call", std::to_string(id_)},
+                                    {"peer", c.peer->name},
+                                    {"reason", opened.error().message}});
+    failures_.push_back(503);
+    record_.attempts.push_back(c.peer->name + ":503");
+    return false;
+  }
+  media_ = opened->id;
+  ports_ = *opened;
+  if (ctx_.on_media_session) ctx_.on_media_session(id_, opened->id);
+
+  auto sdp = b_offer(c);
+  if (!sdp) {
+    // This candidate shares no codec with the caller: not a failure of the
+    // callee, so no failover penalty beyond trying the next one.
+    ctx_.dataplane.close_media(*media_);
+    media_.reset();
+    failures_.push_back(488);
+    record_.attempts.push_back(c.peer->name + ":488");
+    return false;
+  }
+  ctx_.admission.take_channel(*c.peer);
+  dest_channel_ = true;
+  (void)ctx_.admission.take_cps(*c.peer);
+  auto b = ctx_.signalling.invite_b({c.peer, c.called, c.caller, *sdp, in_.max_forwards - 1});
+  if (!b) {
+    log::warn(
+        "invite_failed",
+        {{"call", std::to_string(id_)}, {"peer", c.peer->name}, {"reason", b.error().message}});
+    give_up_attempt(503);
+    return false;
+  }
+  b_ = *b;
+  if (ctx_.on_b_handle) ctx_.on_b_handle(id_, b_);
+  record_.destination_peer = c.peer->name;
+  record_.called_out = c.called;
+  record_.caller_out = c.caller;
+  arm(no_provisional_timer_, ctx_.settings.no_provisional_timeout, [this] {
+    no_provisional_timer_ = 0;
+    log::info("failover", {{"call", std::to_string(id_)},
+                           {"peer", dest_->name},
+                           {"reason", "no provisional response"}});
+    give_up_attempt(408);
+    try_next();
+  });
+  return true;
+}
+
+void Call::release_destination_channel() {
+  if (dest_ && dest_channel_) ctx_.admission.release_channel(dest_->name);
+  dest_channel_ = false;
+}
+
+void Call::give_up_attempt(int status) {
+  disarm(no_provisional_timer_);
+  disarm(ring_timer_);
+  if (b_) {
+    // The handle stays mapped until its final response (handle_orphan_response).
+    ctx_.signalling.cancel_b(b_);
+    b_ = 0;
+  }
+  if (media_) {
+    ctx_.dataplane.close_media(*media_);
+    media_.reset();
+  }
+  release_destination_channel();
+  if (dest_) record_.attempts.push_back(dest_->name + ":" + std::to_string(status));
+  failures_.push_back(status);
+}
+
+void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
+  if (b != b_ || b == 0 || state_ == State::ended) {
+    handle_orphan_response(ctx_.signalling, b, status);
+    return;
+  }
+  if (status < 200) {
+    if (status == 100) return;
+    disarm(no_provisional_timer_);
+    if (!b_provisional_) {
+      b_provisional_ = true;
+      arm(ring_timer_, ctx_.settings.ring_timeout, [this] {
+        ring_timer_ = 0;
+        // Rang and nobody answered: the caller hears 480, no failover.
+        give_up_attempt(480);
+        fail({480, default_phrase(480), std::nullopt});
+      });
+    }
+    std::string a_sdp;
+    if (!sdp.empty()) {
+      auto ans = a_answer(sdp);
+      if (ans)
+        a_sdp = *ans;
+      else
+        log::warn("early_media_sdp_refused",
+                  {{"call", std::to_string(id_)}, {"reason", ans.error().message}});
+    }
+    state_ = State::early;
+    ctx_.signalling.provisional_a(in_.a, status, a_sdp);
+    return;
+  }
+  if (status < 300) {
+    disarm(no_provisional_timer_);
+    disarm(ring_timer_);
+    ctx_.signalling.ack_b(b_);
+    auto ans = a_answer(sdp);
+    if (!ans) {
+      log::warn("answer_sdp_refused",
+                {{"call", std::to_string(id_)}, {"reason", ans.error().message}});
+      ctx_.signalling.bye(b_);
+      fail({502, "Bad Gateway", std::nullopt});
+      return;
+    }
+    state_ = State::answered;
+    record_.answered = true;
+    record_.answer = ctx_.clock.now();
+    record_.attempts.push_back(dest_->name + ":" + std::to_string(status));
+    ctx_.signalling.answer_a(in_.a, *ans);
+    arm(ack_timer_, ctx_.settings.ack_timeout, [this] {
+      ack_timer_ = 0;
+      if (state_ != State::answered) return;
+      log::info("call_ended_no_ack", {{"call", std::to_string(id_)}});
+      ctx_.signalling.bye(in_.a);
+      if (b_) ctx_.signalling.bye(b_);
+      end("no_ack", 200);
+    });
+    return;
+  }
+  // A final failure of this attempt.
+  bool failover = fails_over(status);
+  disarm(no_provisional_timer_);
+  disarm(ring_timer_);
+  ctx_.signalling.release(b_);
+  b_ = 0;
+  if (media_) {
+    ctx_.dataplane.close_media(*media_);
+    media_.reset();
+  }
+  release_destination_channel();
+  record_.attempts.push_back(dest_->name + ":" + std::to_string(status));
+  failures_.push_back(status);
+  if (failover) {
+    log::info(
+        "failover",
+        {{"call", std::to_string(id_)}, {"peer", dest_->name}, {"status", std::to_string(status)}});
+    try_next();
+  } else {
+    fail({status, default_phrase(status), std::nullopt});
+  }
+}
+
+void Call::on_a_ack() {
+  if (state_ == State::answered) state_ = State::established;
+  disarm(ack_timer_);
+}
+
+void Call::on_a_cancel() {
+  if (state_ != State::calling && state_ != State::early) return;  // too late: answered already
+  disarm(no_provisional_timer_);
+  disarm(ring_timer_);
+  // The B handle stays mapped until its final answer: a 2xx racing the CANCEL
+  // is acknowledged and hung up (handle_orphan_response).
+  if (b_) ctx_.signalling.cancel_b(b_);
+  b_ = 0;
+  ctx_.signalling.reject_a(in_.a, 487, default_phrase(487), std::nullopt);
+  end("caller", 487);
+}
+
+void Call::on_bye(Side from, SipHandle dialog) {
+  if (state_ == State::ended) return;
+  if (from == Side::b && dialog != b_) return;  // a BYE for an attempt given up
+  if (from == Side::a) {
+    if (b_) ctx_.signalling.bye(b_);
+    end("caller", 200);
+  } else {
+    ctx_.signalling.bye(in_.a);
+    end("callee", 200);
+  }
+}
+
+void Call::on_media_event(const dataplane::DataplaneEvent& e) {
+  if (state_ != State::established && state_ != State::answered) return;
+  if (e.type == dataplane::EventType::latched) return;
+  const char* why = e.type == dataplane::EventType::media_idle ? "media_idle" : "one_way";
+  log::info("call_ended_by_media", {{"call", std::to_string(id_)}, {"reason", why}});
+  ctx_.signalling.bye(in_.a);
+  if (b_) ctx_.signalling.bye(b_);
+  end(why, 200);
+}
+
+void Call::fail(const FinalAnswer& a) {
+  ctx_.signalling.reject_a(in_.a, a.status, a.phrase, a.retry_after);
+  end("sbc", a.status);
+}
+
+void Call::end(const char* by, int status) {
+  if (state_ == State::ended) return;
+  state_ = State::ended;
+  disarm(no_provisional_timer_);
+  disarm(ring_timer_);
+  disarm(ack_timer_);
+  if (media_) {
+    ctx_.dataplane.close_media(*media_);
+    media_.reset();
+  }
+  release_destination_channel();
+  if (source_) ctx_.admission.release_channel(source_->name);
+  record_.final_status = record_.answered && status == 200 ? 200 : status;
+  record_.ended_by = by;
+  record_.end = ctx_.clock.now();
+  if (ctx_.on_ended) ctx_.on_ended(record_);
+}
+
+}  // namespace sbc::controlplane

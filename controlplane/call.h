@@ -1,0 +1,154 @@
+// One call through the B2BUA: an A dialog (the caller's INVITE) and a B dialog
+// per attempt (each candidate in failover order), with its media anchored on
+// the dataplane for the whole call. Pure logic: SIP through CallSignalling,
+// media through dataplane::Dataplane, time through CallTimers, so every flow
+// is unit-tested with fakes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controlplane/admission.h"
+#include "controlplane/call_outcome.h"
+#include "controlplane/call_signalling.h"
+#include "controlplane/call_timers.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/dataplane_event.h"
+#include "policy/policy.h"
+#include "policy/router.h"
+#include "sip/sdp_session.h"
+
+namespace sbc::controlplane {
+
+using CallId = uint64_t;
+enum class Side : uint8_t { a, b };
+
+struct CallSettings {
+  // A candidate that sends no provisional response in this time is given up
+  // (CANCEL) and the next one tried.
+  std::chrono::milliseconds no_provisional_timeout{4000};
+  // A call that rings this long without an answer ends with 480 (timer C).
+  std::chrono::milliseconds ring_timeout{180000};
+  // The caller must ACK our 2xx within this (64*T1, RFC 3261 13.3.1.4), or
+  // the call is hung up on both sides.
+  std::chrono::milliseconds ack_timeout{32000};
+};
+
+// What the caller sent, as the signalling layer parsed it.
+struct InboundCall {
+  SipHandle a = 0;
+  std::string leg;
+  Ipv4Address source;
+  std::string called;     // Request-URI user part
+  std::string caller;     // From user part
+  std::string sdp;        // the offer (a late offer, INVITE without SDP, is refused with 488)
+  int max_forwards = 70;  // as received; the B side gets one less
+};
+
+struct CallRecord {
+  CallId id = 0;
+  std::string source_peer, destination_peer;
+  std::string called_in, caller_in;    // as received
+  std::string called_out, caller_out;  // as sent to the peer that answered (or last tried)
+  MonoTime setup{}, answer{}, end{};
+  bool answered = false;
+  int final_status = 0;
+  std::string ended_by;  // "caller", "callee", "media_idle", "one_way", "no_ack", "sbc"
+  std::vector<std::string> attempts;  // "peer:status" per candidate tried
+};
+
+struct CallContext {
+  CallSignalling& signalling;
+  dataplane::Dataplane& dataplane;
+  Admission& admission;
+  CallTimers& timers;
+  const MonotonicClock& clock;
+  CallSettings settings;
+  // Told when the call has ended and released everything (the B2BUA forgets it).
+  std::function<void(const CallRecord&)> on_ended;
+  // Told when a call takes or gives up a B handle or media session (the B2BUA indexes them).
+  // A B handle stays mapped to its call until its final response: a handle
+  // given up (CANCEL, failover) may still bring a 2xx to acknowledge and end.
+  std::function<void(CallId, SipHandle)> on_b_handle;
+  std::function<void(CallId, dataplane::MediaSessionId)> on_media_session;
+  // Called after a call's timer callback has run (the call may have ended in
+  // it, and is only forgotten outside its own code).
+  std::function<void(CallId)> after_timer;
+};
+
+class Call {
+ public:
+  enum class State { calling, early, answered, established, ended };
+
+  Call(CallId id, CallContext& ctx, policy::PolicyPtr policy, const policy::Peer* source,
+       InboundCall in, policy::RouteDecision decision, sip::SdpSession offer);
+  ~Call();
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  void start();  // tries the first usable candidate
+
+  void on_b_response(SipHandle b, int status, std::string_view sdp);
+  void on_a_ack();
+  void on_a_cancel();
+  void on_bye(Side from, SipHandle dialog);
+  void on_media_event(const dataplane::DataplaneEvent& e);
+
+  CallId id() const { return id_; }
+  State state() const { return state_; }
+  SipHandle a_handle() const { return in_.a; }
+  SipHandle b_handle() const { return b_; }
+  std::optional<dataplane::MediaSessionId> media() const { return media_; }
+  const CallRecord& record() const { return record_; }
+  const policy::Peer* destination() const { return dest_; }
+
+ private:
+  void try_next();
+  // Starts the attempt at candidate i; false (with its status recorded) when
+  // the candidate cannot take this offer.
+  bool attempt(size_t i);
+  void give_up_attempt(int status);  // CANCEL the current B side, close its media and channel
+  void release_destination_channel();
+  void fail(const FinalAnswer& a);  // final answer to A, then end
+  void end(const char* by, int status);
+  Result<std::string> b_offer(const policy::Candidate& c);
+  Result<std::string> a_answer(std::string_view b_sdp);
+  void arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb);
+  void disarm(CallTimers::Id& slot);
+  Ipv4Address leg_address(const std::string& leg) const;
+
+  CallId id_;
+  CallContext& ctx_;
+  policy::PolicyPtr policy_;  // the snapshot the call started with, for its whole life
+  const policy::Peer* source_;
+  InboundCall in_;
+  policy::RouteDecision decision_;
+  sip::SdpSession offer_;
+  State state_ = State::calling;
+
+  size_t next_candidate_ = 0;
+  const policy::Peer* dest_ = nullptr;
+  SipHandle b_ = 0;
+  bool b_provisional_ = false;  // the current attempt sent a 1xx other than 100
+  bool dest_channel_ = false;   // the current destination's channel is held
+  std::optional<dataplane::MediaSessionId> media_;
+  dataplane::MediaSession ports_;
+  std::vector<int> failures_;
+  CallTimers::Id no_provisional_timer_ = 0, ring_timer_ = 0, ack_timer_ = 0;
+  uint64_t sdp_version_ = 1;
+  CallRecord record_;
+};
+
+const char* to_string(Call::State s);
+
+// A final response on a B handle no live attempt owns (a CANCEL raced by a
+// 2xx, a failover, a call that has ended): a 2xx is acknowledged and hung up
+// so the callee stops, then the handle is released.
+void handle_orphan_response(CallSignalling& signalling, SipHandle b, int status);
+
+}  // namespace sbc::controlplane

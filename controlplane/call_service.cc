@@ -1,0 +1,299 @@
+#include "controlplane/call_service.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+
+#include <set>
+
+#include "controlplane/call_record_format.h"
+#include "controlplane/json_writer.h"
+#include "controlplane/log.h"
+#include "controlplane/registrar/hash.h"
+
+namespace sbc::controlplane {
+
+// CallTimers over the event loop's one-shot timers (ids are never reused, so
+// cancelling a timer that has fired is harmless).
+class CallService::LoopTimers final : public CallTimers {
+ public:
+  explicit LoopTimers(EventLoop& loop) : loop_(loop) {}
+  Id after(std::chrono::milliseconds delay, std::function<void()> cb) override {
+    auto t = loop_.after(delay, std::move(cb));
+    if (!t) {
+      log::error("timer_failed", {{"reason", t.error().message}});
+      return 0;
+    }
+    return static_cast<Id>(*t);
+  }
+  void cancel(Id id) override {
+    if (id) loop_.cancel(static_cast<EventLoop::TimerId>(id));
+  }
+
+ private:
+  EventLoop& loop_;
+};
+
+CallService::CallService(EventLoop& loop) : loop_(loop) {}
+
+namespace {
+const char* kOutcomes[] = {"answered",  "cancelled",   "busy",     "not_found",
+                           "no_answer", "unavailable", "rejected", "forbidden"};
+}
+
+Result<std::unique_ptr<CallService>> CallService::start(
+    const CallServiceOptions& options, EventLoop& loop, MetricsRegistry& metrics,
+    const std::vector<std::unique_ptr<sip::SipAgent>>& agents,
+    std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane,
+    RegistrarService* registrar, const PeerHealth* health) {
+  std::unique_ptr<CallService> self(new CallService(loop));
+  self->options_ = options;
+  self->current_policy_ = std::move(current_policy);
+  policy::PolicyPtr policy = self->current_policy_();
+
+  if (!options.call_records_path.empty()) {
+    if (auto s = self->records_.open(options.call_records_path); !s) return s.error();
+  }
+
+  std::map<std::string, NtaCallSignalling::Leg> legs;
+  for (const auto& a : agents) {
+    const policy::Interface* i = policy->find_interface(a->leg_name());
+    if (!i) continue;
+    legs[a->leg_name()] = {a.get(), i->address.address};
+  }
+  if (!dataplane) {
+    std::vector<dataplane::MediaLeg> media;
+    for (const auto& i : policy->interfaces)
+      media.push_back({i.name, i.address.address, i.media_ports.first, i.media_ports.last});
+    self->fake_ = std::make_unique<dataplane::FakeDataplane>(std::move(media), false);
+    dataplane = self->fake_.get();
+    log::warn("media_not_relayed",
+              {{"reason",
+                "control-plane-only mode (--no-dataplane): SDP is anchored on the "
+                "SBC's ports but no RTP is forwarded"}});
+  }
+
+  self->admission_ = std::make_unique<Admission>(self->clock_);
+  self->timers_ = std::make_unique<LoopTimers>(loop);
+  self->signalling_ = std::make_unique<NtaCallSignalling>(loop, std::move(legs), options.realm);
+  // Phones calling prove themselves with digest, as when they register, with
+  // nonces of the B2BUA's own (its key, its replay tracking).
+  if (!registrar::random_bytes(self->nonce_key_)) return make_error("no randomness for nonces");
+  self->auth_ = std::make_unique<registrar::DigestAuthenticator>(
+      registrar::AuthConfig{options.realm, {}, options.offer_sha256, options.offer_md5},
+      self->wall_clock_, self->nonce_key_);
+  auto lookup = [raw = self.get()](
+                    std::string_view username,
+                    std::string_view realm) -> std::optional<registrar::StoredCredential> {
+    if (realm != raw->options_.realm) return std::nullopt;
+    policy::PolicyPtr pol = raw->current_policy_();
+    const policy::Peer* peer = pol->find_peer_by_username(std::string(username));
+    if (!peer || peer->auth.mode != policy::AuthMode::digest) return std::nullopt;
+    return registrar::StoredCredential{peer->auth.password, peer->auth.ha1, {}};
+  };
+  NtaCallSignalling::InviteAuth invite_auth{self->auth_.get(), lookup, nullptr, nullptr};
+  if (registrar) {
+    invite_auth.failures = &registrar->failures();
+    invite_auth.address_in_use = [registrar](Ipv4Address a) {
+      return registrar->store().address_in_use(a);
+    };
+  }
+  self->signalling_->set_invite_auth(std::move(invite_auth));
+  CallSettings settings;
+  settings.no_provisional_timeout = options.no_provisional_timeout;
+  settings.ring_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(policy->timers.timer_c);
+  settings.ack_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(policy->timers.timer_b);
+  LiveFacts facts;
+  if (health) facts.healthy = [health](const policy::Peer& p) { return health->healthy(p); };
+  if (registrar) {
+    // Phones are routed to only while registered, and reached at the
+    // binding with the highest q (the latest refresh among equals).
+    facts.registered = [registrar](const policy::Peer& p) {
+      return p.address.is_set() ||
+             registrar->state_of(p) == registrar::RegistrationState::kRegistered;
+    };
+    self->signalling_->set_contact_lookup(
+        [registrar](const policy::Peer& p) -> std::optional<NtaCallSignalling::Registered> {
+          auto bindings = registrar->bindings_of(p);
+          const registrar::Binding* best = nullptr;
+          for (const auto& b : bindings)
+            if (!best || b.q > best->q || (b.q == best->q && b.registered_at > best->registered_at))
+              best = &b;
+          if (!best) return std::nullopt;
+          return NtaCallSignalling::Registered{
+              best->contact, best->received.address, best->received.port,
+              best->received.transport == registrar::Transport::kTcp};
+        });
+  }
+  self->b2bua_ =
+      std::make_unique<B2bua>(*self->signalling_, *dataplane, *self->admission_, *self->timers_,
+                              self->clock_, settings, self->current_policy_, std::move(facts));
+  self->signalling_->attach(*self->b2bua_);
+  CallService* raw = self.get();
+  self->b2bua_->on_call_ended([raw](const CallRecord& r) { raw->on_record(r); });
+
+  auto& reg = metrics.registry();
+  self->calls_total_ = &prometheus::BuildCounter()
+                            .Name("sbc_calls_total")
+                            .Help(
+                                "Calls that ended (refused ones included), by the peer they "
+                                "came from and their outcome")
+                            .Register(reg);
+  for (const auto& p : policy->peers)
+    if (p.kind == policy::PeerKind::trunk)
+      for (const char* o : kOutcomes) self->calls_total_->Add({{"peer", p.name}, {"outcome", o}});
+  self->calls_active_ = &prometheus::BuildGauge()
+                             .Name("sbc_calls_active")
+                             .Help("Calls in progress (ringing or talking)")
+                             .Register(reg)
+                             .Add({});
+  self->channels_active_ = &prometheus::BuildGauge()
+                                .Name("sbc_channels_active")
+                                .Help("Channels (concurrent calls) held per peer, both directions")
+                                .Register(reg);
+  for (const auto& p : policy->peers)
+    if (p.kind == policy::PeerKind::trunk)
+      self->channel_gauges_[p.name] = &self->channels_active_->Add({{"peer", p.name}});
+  // Failover and timeouts change channel use between SIP events.
+  auto periodic = loop.every(std::chrono::milliseconds(1000), [raw] { raw->refresh_gauges(); });
+  if (!periodic) return periodic.error();
+  self->periodic_ = *periodic;
+  return self;
+}
+
+CallService::~CallService() {
+  if (periodic_ >= 0) loop_.cancel(periodic_);
+  if (refresh_timer_ >= 0) loop_.cancel(refresh_timer_);
+  // The B2BUA's calls go with it; then the nta objects.
+  b2bua_.reset();
+  signalling_.reset();
+}
+
+int CallService::on_invite(const std::string& leg, nta_incoming_t* irq, const sip_t* sip) {
+  int r = signalling_->on_invite(leg, irq, sip);
+  schedule_refresh();
+  return r;
+}
+
+void CallService::on_dataplane_event(const dataplane::DataplaneEvent& e) {
+  // The same line DataplaneService logs without a B2BUA: one per event
+  // (latched, idle, one-way, abuse), never per packet.
+  log::info("media_event",
+            {{"type", dataplane::to_string(e.type)},
+             {"session", std::to_string(e.session)},
+             {"stream", std::to_string(e.stream)},
+             {"side", e.side ? "b" : "a"},
+             {"rtcp", e.rtcp ? "yes" : "no"},
+             {"remote", e.remote.to_string() + ":" + std::to_string(e.remote_port)}});
+  b2bua_->on_dataplane_event(e);
+  schedule_refresh();
+}
+
+Status CallService::reopen_records() {
+  return records_.reopen();
+}
+
+void CallService::on_record(const CallRecord& r) {
+  std::string peer = r.source_peer.empty() ? "unidentified" : r.source_peer;
+  calls_total_->Add({{"peer", peer}, {"outcome", call_outcome_label(r)}}).Increment();
+  if (records_.is_open()) {
+    auto s = records_.append(call_record_json(r, clock_.now(), std::chrono::system_clock::now()));
+    if (!s) log::warn("call_record_failed", {{"reason", s.error().message}});
+  }
+  log::info("call_ended", {{"call", std::to_string(r.id)},
+                           {"from", r.source_peer},
+                           {"to", r.destination_peer},
+                           {"status", std::to_string(r.final_status)},
+                           {"outcome", call_outcome_label(r)},
+                           {"ended_by", r.ended_by}});
+  schedule_refresh();
+}
+
+void CallService::schedule_refresh() {
+  if (refresh_timer_ >= 0) return;
+  // After the event has been handled in full (a call is forgotten only after
+  // its record is written).
+  auto t = loop_.after(std::chrono::milliseconds(0), [this] {
+    refresh_timer_ = -1;
+    refresh_gauges();
+  });
+  if (t) refresh_timer_ = *t;
+}
+
+void CallService::refresh_gauges() {
+  calls_active_->Set(static_cast<double>(b2bua_->active_calls()));
+  std::set<std::string> names;
+  for (const auto& [name, g] : channel_gauges_) names.insert(name);
+  for (const Call* c : b2bua_->calls()) {
+    if (!c->record().source_peer.empty()) names.insert(c->record().source_peer);
+    if (c->destination()) names.insert(c->destination()->name);
+  }
+  for (const auto& name : names) {
+    policy::Peer p;
+    p.name = name;
+    auto it = channel_gauges_.find(name);
+    if (it == channel_gauges_.end())
+      it = channel_gauges_.emplace(name, &channels_active_->Add({{"peer", name}})).first;
+    it->second->Set(admission_->channels_in_use(p));
+  }
+}
+
+void CallService::register_admin_commands(AdminServer& admin) {
+  admin.on("calls", "active calls: id, state, peers, called number, duration [--json]",
+           [this](const std::vector<std::string>& a) { return calls_command(a); });
+}
+
+admin::Reply CallService::calls_command(const std::vector<std::string>& args) const {
+  bool json = false;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else
+      return {false, "calls: unknown argument '" + a + "'\n"};
+  }
+  auto now = clock_.now();
+  auto seconds = [&](const Call* c) {
+    return std::chrono::duration_cast<std::chrono::seconds>(now - c->record().setup).count();
+  };
+  auto calls = b2bua_->calls();
+  if (json) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("media_relayed").value(media_relayed());
+    w.key("calls").begin_array();
+    for (const Call* c : calls) {
+      w.begin_object();
+      w.key("id").value(static_cast<uint64_t>(c->id()));
+      w.key("state").value(to_string(c->state()));
+      w.key("source_peer").value(c->record().source_peer);
+      w.key("destination_peer").value(c->destination() ? c->destination()->name : "");
+      w.key("called").value(c->record().called_in);
+      w.key("duration_seconds").value(static_cast<int64_t>(seconds(c)));
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    return {true, w.str() + "\n"};
+  }
+  std::string out;
+  char line[256];
+  snprintf(line, sizeof line, "%-8s %-12s %-16s %-16s %-20s %s\n", "ID", "STATE", "FROM", "TO",
+           "CALLED", "DURATION");
+  out += line;
+  for (const Call* c : calls) {
+    snprintf(line, sizeof line, "%-8llu %-12s %-16s %-16s %-20s %llds\n",
+             static_cast<unsigned long long>(c->id()), to_string(c->state()),
+             c->record().source_peer.c_str(),
+             c->destination() ? c->destination()->name.c_str() : "-", c->record().called_in.c_str(),
+             static_cast<long long>(seconds(c)));
+    out += line;
+  }
+  out += std::to_string(calls.size()) + " active call(s)";
+  if (!media_relayed()) out += "; media not relayed (control-plane-only mode)";
+  out += "\n";
+  return {true, out};
+}
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,52 @@
+// What a call asks of SIP, and nothing else: the B2BUA's call logic speaks to
+// both legs through this interface. The nta implementation builds real
+// messages (new Call-ID, tags, Via and Contact per leg: topology hiding);
+// unit tests use a fake that records what was asked.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "policy/peer.h"
+
+namespace sbc::controlplane {
+
+// An inbound INVITE transaction and its dialog (A side), or an outbound INVITE
+// and its dialog (B side). Owned by the signalling layer.
+using SipHandle = uint64_t;
+
+struct OutgoingInvite {
+  const policy::Peer* peer = nullptr;  // where to (address from the peer or its registration)
+  std::string called;                  // Request-URI user, as this peer gets it
+  std::string caller;                  // From user, as this peer gets it
+  std::string sdp;                     // the offer, already anchored and hidden
+  int max_forwards = 70;               // the inbound one less one: loops still end
+};
+
+class CallSignalling {
+ public:
+  virtual ~CallSignalling() = default;
+
+  // A side.
+  virtual void provisional_a(SipHandle a, int status, std::string_view sdp) = 0;
+  virtual void answer_a(SipHandle a, std::string_view sdp) = 0;  // 200 OK
+  virtual void reject_a(SipHandle a, int status, std::string_view phrase,
+                        std::optional<int> retry_after) = 0;
+  // 407 with a fresh digest challenge (a phone that sent no or stale credentials).
+  virtual void challenge_a(SipHandle a) = 0;
+
+  // B side. Responses come back through B2bua::on_b_response.
+  virtual Result<SipHandle> invite_b(const OutgoingInvite& invite) = 0;
+  virtual void cancel_b(SipHandle b) = 0;
+  virtual void ack_b(SipHandle b) = 0;  // the ACK of a 2xx (the B2BUA's own)
+
+  // Either established dialog.
+  virtual void bye(SipHandle dialog) = 0;
+  // The call is done with this handle: release what the layer holds for it.
+  virtual void release(SipHandle h) = 0;
+};
+
+}  // namespace sbc::controlplane

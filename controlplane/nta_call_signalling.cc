@@ -1,0 +1,546 @@
+#include "controlplane/nta_call_signalling.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_addrinfo.h>
+#include <sofia-sip/url.h>
+#include <sys/random.h>
+
+#include <cstring>
+
+#include "controlplane/b2bua.h"
+#include "controlplane/log.h"
+#include "sip/request_source.h"
+
+namespace sbc::controlplane {
+namespace {
+
+// Unpredictable tokens for Call-IDs and nonces: nothing in them says where
+// or when they were made.
+std::string random_hex(size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  size_t got = 0;
+  while (got < bytes) {
+    ssize_t n = getrandom(buf.data() + got, bytes - got, 0);
+    if (n <= 0) break;  // only EINTR in practice; the rest stays zero-filled
+    got += static_cast<size_t>(n);
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : buf) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::string body_of(const sip_t* sip) {
+  if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return {};
+  return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+// A user part as it may be put in a URI we build: characters RFC 3261 allows
+// unescaped in a user part; anything else is not carried over.
+bool plain_user(const std::string& u) {
+  if (u.empty() || u.size() > 64) return false;
+  for (char c : u)
+    if (!(isalnum(static_cast<unsigned char>(c)) || strchr("-_.!~*'()&=+$,;?/", c))) return false;
+  return true;
+}
+
+std::string unquote(const char* v) {
+  std::string s = v ? v : "";
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+const char* phrase_of(int status) {
+  const char* p = sip_status_phrase(status);
+  return p ? p : "";
+}
+
+}  // namespace
+
+struct NtaCallSignalling::Dialog {
+  NtaCallSignalling* self = nullptr;
+  SipHandle handle = 0;
+  bool a_side = false;
+  std::string leg_name;
+  Leg leg;
+  nta_leg_t* dialog = nullptr;
+  nta_incoming_t* invite_in = nullptr;   // A: the caller's INVITE
+  nta_outgoing_t* invite_out = nullptr;  // B: our INVITE
+  nta_outgoing_t* ack = nullptr;         // B: kept so nta re-sends it when the 2xx is retransmitted
+  std::vector<nta_outgoing_t*> requests;  // BYEs we sent
+  bool final_sent = false;                // A: a final response went out
+  bool confirmed = false;                 // a 2xx went out (A) or came in (B)
+  bool bye_sent = false;
+  bool released = false;
+  registrar::Source source;  // A: where the INVITE came from (nonces are bound to it)
+  bool stale = false;        // A: right password, old nonce: the challenge says stale
+};
+
+NtaCallSignalling::NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg> legs,
+                                     std::string realm)
+    : loop_(loop), legs_(std::move(legs)), realm_(std::move(realm)) {}
+
+NtaCallSignalling::~NtaCallSignalling() {
+  if (flush_timer_ >= 0) loop_.cancel(flush_timer_);
+  for (auto& [h, d] : dialogs_) {
+    d->released = true;
+    released_.push_back(std::move(d));
+  }
+  dialogs_.clear();
+  destroy_released();
+}
+
+NtaCallSignalling::Dialog* NtaCallSignalling::find(SipHandle h) const {
+  auto it = dialogs_.find(h);
+  return it == dialogs_.end() ? nullptr : it->second.get();
+}
+
+NtaCallSignalling::Dialog* NtaCallSignalling::create(bool a_side, const std::string& leg) {
+  auto d = std::make_unique<Dialog>();
+  d->self = this;
+  d->handle = next_handle_++;
+  d->a_side = a_side;
+  d->leg_name = leg;
+  d->leg = legs_.at(leg);
+  Dialog* raw = d.get();
+  dialogs_.emplace(raw->handle, std::move(d));
+  ++counters_.dialogs;
+  return raw;
+}
+
+// ---------------------------------------------------------------- A side
+
+int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, const sip_t* sip) {
+  if (!b2bua_ || !legs_.count(leg)) return 500;
+  // Only SDP is understood; anything else would be relayed blind.
+  if (sip->sip_payload && sip->sip_payload->pl_len &&
+      (!sip->sip_content_type || !sip->sip_content_type->c_type ||
+       strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)) {
+    nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"),
+                        TAG_END());
+    return 415;
+  }
+
+  auto src = sip::request_source(irq);
+  auto refuse_banned = [&](const registrar::Ban& ban) {
+    ++counters_.banned;
+    log::info("invite_refused",
+              {{"source", src ? src->address.to_string() : "?"}, {"reason", ban.reason}});
+    nta_incoming_treply(irq, SIP_403_FORBIDDEN, TAG_END());
+    return 403;
+  };
+  // A banned scanner costs no dialog and no parsing of its credentials.
+  if (auth_.failures && src)
+    if (auto ban = auth_.failures->banned(src->address, src->port)) return refuse_banned(*ban);
+
+  Dialog* d = create(true, leg);
+  nta_agent_t* agent = d->leg.agent->agent();
+  // The A dialog as the UAS sees it: local is the request's To, remote its From.
+  d->dialog =
+      nta_leg_tcreate(agent, &NtaCallSignalling::on_dialog_request,
+                      reinterpret_cast<nta_leg_magic_t*>(d), SIPTAG_CALL_ID(sip->sip_call_id),
+                      SIPTAG_FROM(sip->sip_to), SIPTAG_TO(sip->sip_from), TAG_END());
+  if (!d->dialog || !nta_leg_tag(d->dialog, nullptr)) {
+    release(d->handle);
+    return 500;
+  }
+  nta_incoming_tag(irq, nta_leg_get_tag(d->dialog));
+  nta_leg_server_route(d->dialog, sip->sip_record_route, sip->sip_contact);
+  d->invite_in = irq;
+  nta_incoming_bind(irq, &NtaCallSignalling::on_ack_or_cancel,
+                    reinterpret_cast<nta_incoming_magic_t*>(d));
+  nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
+
+  InboundCall in;
+  in.a = d->handle;
+  in.leg = leg;
+  if (src) {
+    in.source = src->address;
+    d->source = {src->address, src->port,
+                 src->transport == "tcp" ? registrar::Transport::kTcp : registrar::Transport::kUdp};
+  }
+  if (sip->sip_request->rq_url->url_user) in.called = sip->sip_request->rq_url->url_user;
+  if (sip->sip_from->a_url->url_user) in.caller = sip->sip_from->a_url->url_user;
+  in.sdp = body_of(sip);
+  in.max_forwards = sip->sip_max_forwards ? static_cast<int>(sip->sip_max_forwards->mf_count) : 70;
+
+  std::string auth_username;
+  bool verified = false;
+  if (sip->sip_proxy_authorization) {
+    auth_username = unquote(msg_params_find(sip->sip_proxy_authorization->au_params, "username="));
+    if (auth_.authenticator) {
+      auto* home = static_cast<su_home_t*>(su_home_new(sizeof(su_home_t)));
+      const char* header =
+          home ? sip_header_as_string(
+                     home, reinterpret_cast<const sip_header_t*>(sip->sip_proxy_authorization))
+               : nullptr;
+      const char* ruri = home ? url_as_string(home, sip->sip_request->rq_url) : nullptr;
+      auto r = auth_.authenticator->verify(header ? header : "", "INVITE", d->source, auth_.lookup);
+      // The credentials must name this request's URI (RFC 2617 3.2.2.5), or
+      // the SBC itself without a user part, as some clients (sipp among
+      // them) send. A replayed header fails anyway: the nonce is bound to the
+      // source and its nonce-count is tracked.
+      std::string sbc_uri =
+          "sip:" +
+          std::string(sip->sip_request->rq_url->url_host ? sip->sip_request->rq_url->url_host : "");
+      if (sip->sip_request->rq_url->url_port)
+        sbc_uri += ":" + std::string(sip->sip_request->rq_url->url_port);
+      verified =
+          r.verdict == registrar::AuthVerdict::kOk && ruri && (r.uri == ruri || r.uri == sbc_uri);
+      d->stale = r.verdict == registrar::AuthVerdict::kStale ||
+                 r.verdict == registrar::AuthVerdict::kReplay;
+      auth_username = r.username;
+      if (auth_.failures && !r.username.empty()) {
+        if (auto ban = auth_.failures->banned(d->source.address, d->source.port, r.username)) {
+          // nta destroys the transaction after the 403 we return: the
+          // dialog must not destroy it again.
+          d->invite_in = nullptr;
+          release(d->handle);
+          if (home) su_home_unref(home);
+          return refuse_banned(*ban);
+        }
+        if (verified)
+          auth_.failures->record_success(d->source.address, d->source.port, r.username);
+        else if (r.verdict == registrar::AuthVerdict::kFailed)
+          auth_.failures->record_failure(
+              d->source.address, d->source.port, r.username,
+              auth_.address_in_use && auth_.address_in_use(d->source.address));
+      }
+      if (!verified) {
+        ++counters_.auth_failed;
+        log::info("invite_auth_failed",
+                  {{"username", r.username},
+                   {"source", d->source.to_string()},
+                   {"verdict", std::string(registrar::auth_verdict_name(r.verdict))},
+                   {"detail", r.verdict == registrar::AuthVerdict::kOk
+                                  ? "digest uri '" + r.uri + "' is not the Request-URI '" +
+                                        std::string(ruri ? ruri : "") + "'"
+                                  : r.detail}});
+      }
+      if (home) su_home_unref(home);
+    }
+  }
+  b2bua_->on_invite(in, auth_username, verified);
+  return 0;
+}
+
+int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t*,
+                                        const sip_t* sip) {
+  auto* d = reinterpret_cast<Dialog*>(magic);
+  if (!d || d->released || !sip || !sip->sip_request) return 0;
+  NtaCallSignalling* self = d->self;
+  if (sip->sip_request->rq_method == sip_method_cancel) {
+    // nta has answered the CANCEL 200; Call answers the INVITE 487 (or nta
+    // does, if the call had already moved on).
+    self->b2bua_->on_a_cancel(d->handle);
+  } else if (sip->sip_request->rq_method == sip_method_ack) {
+    self->b2bua_->on_a_ack(d->handle);
+  }
+  return 0;
+}
+
+void NtaCallSignalling::provisional_a(SipHandle a, int status, std::string_view sdp) {
+  Dialog* d = find(a);
+  if (!d || !d->invite_in || d->final_sent || status <= 100 || status >= 200) return;
+  std::string body(sdp);
+  nta_incoming_treply(d->invite_in, status, phrase_of(status),
+                      SIPTAG_CONTACT(nta_agent_contact(d->leg.agent->agent())),
+                      TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                      TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+}
+
+void NtaCallSignalling::answer_a(SipHandle a, std::string_view sdp) {
+  Dialog* d = find(a);
+  if (!d || !d->invite_in || d->final_sent) return;
+  std::string body(sdp);
+  d->final_sent = true;
+  d->confirmed = true;
+  nta_incoming_treply(
+      d->invite_in, SIP_200_OK, SIPTAG_CONTACT(nta_agent_contact(d->leg.agent->agent())),
+      SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END());
+}
+
+void NtaCallSignalling::reject_a(SipHandle a, int status, std::string_view phrase,
+                                 std::optional<int> retry_after) {
+  Dialog* d = find(a);
+  if (!d || !d->invite_in || d->final_sent) return;
+  d->final_sent = true;
+  std::string p(phrase.empty() ? phrase_of(status) : phrase);
+  std::string retry = retry_after ? std::to_string(*retry_after) : "";
+  nta_incoming_treply(d->invite_in, status, p.c_str(),
+                      TAG_IF(retry_after.has_value(), SIPTAG_RETRY_AFTER_STR(retry.c_str())),
+                      TAG_END());
+}
+
+void NtaCallSignalling::challenge_a(SipHandle a) {
+  Dialog* d = find(a);
+  if (!d || !d->invite_in || d->final_sent) return;
+  d->final_sent = true;
+  std::vector<std::string> c;
+  if (auth_.authenticator) c = auth_.authenticator->challenges(d->source, d->stale);
+  if (c.empty())  // no authenticator: an honest challenge nobody can answer yet
+    c.push_back("Digest realm=\"" + realm_ + "\", nonce=\"" + random_hex(16) +
+                "\", algorithm=MD5, qop=\"auth\"");
+  nta_incoming_treply(
+      d->invite_in, SIP_407_PROXY_AUTH_REQUIRED, SIPTAG_PROXY_AUTHENTICATE_STR(c[0].c_str()),
+      TAG_IF(c.size() > 1, SIPTAG_PROXY_AUTHENTICATE_STR(c.size() > 1 ? c[1].c_str() : "")),
+      TAG_END());
+}
+
+// ---------------------------------------------------------------- B side
+
+Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
+  const policy::Peer* peer = inv.peer;
+  if (!peer) return make_error("no destination peer");
+  if (!legs_.count(peer->leg))
+    return make_error("peer " + peer->name + ": no agent on leg " + peer->leg);
+  std::optional<Registered> reg;
+  if (!peer->address.ip) {
+    if (contact_of_) reg = contact_of_(*peer);
+    if (!reg)
+      return make_error("peer " + peer->name +
+                        " has no IPv4 address and no live registration (DNS names are not "
+                        "resolved by this version)");
+  }
+  if (!plain_user(inv.called)) return make_error("called number '" + inv.called + "' not usable");
+  if (inv.max_forwards < 0) return make_error("Max-Forwards exhausted");
+
+  Dialog* d = create(false, peer->leg);
+  nta_agent_t* agent = d->leg.agent->agent();
+  std::string caller = plain_user(inv.caller) ? inv.caller : "anonymous";
+  std::string from = "<sip:" + caller + "@" + d->leg.address.to_string() + ">";
+  std::string ruri, to, route;
+  if (reg) {
+    // A phone: the Request-URI is its Contact; the INVITE goes where its
+    // REGISTER came from (through the NAT binding that REGISTER opened).
+    ruri = reg->contact;
+    to = "<" + reg->contact + ">";
+    route = "sip:" + reg->address.to_string() + ":" + std::to_string(reg->port) +
+            (reg->tcp ? ";transport=tcp" : "");
+  } else {
+    std::string peer_host =
+        peer->address.ip->to_string() + ":" + std::to_string(peer->address.port.value_or(5060));
+    std::string transport;
+    if (peer->address.transport != policy::SipTransport::udp)
+      transport = std::string(";transport=") + policy::to_string(peer->address.transport);
+    to = "<sip:" + inv.called + "@" + peer_host + ">";
+    ruri = "sip:" + inv.called + "@" + peer_host + transport;
+  }
+  std::string call_id = random_hex(16);
+  std::string max_forwards = std::to_string(inv.max_forwards);
+
+  d->dialog =
+      nta_leg_tcreate(agent, &NtaCallSignalling::on_dialog_request,
+                      reinterpret_cast<nta_leg_magic_t*>(d), SIPTAG_CALL_ID_STR(call_id.c_str()),
+                      SIPTAG_FROM_STR(from.c_str()), SIPTAG_TO_STR(to.c_str()), TAG_END());
+  if (!d->dialog || !nta_leg_tag(d->dialog, nullptr)) {
+    SipHandle h = d->handle;
+    release(h);
+    return make_error("cannot create the dialog toward " + peer->name);
+  }
+  d->invite_out = nta_outgoing_tcreate(
+      d->dialog, &NtaCallSignalling::on_invite_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
+      route.empty() ? nullptr : URL_STRING_MAKE(route.c_str()), SIP_METHOD_INVITE,
+      URL_STRING_MAKE(ruri.c_str()), SIPTAG_CONTACT(nta_agent_contact(agent)),
+      SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+      SIPTAG_PAYLOAD_STR(inv.sdp.c_str()), TAG_END());
+  if (!d->invite_out) {
+    SipHandle h = d->handle;
+    release(h);
+    return make_error("cannot send the INVITE to " + peer->name);
+  }
+  return d->handle;
+}
+
+int NtaCallSignalling::on_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq,
+                                          const sip_t* sip) {
+  auto* d = reinterpret_cast<Dialog*>(magic);
+  if (!d || d->released) return 0;
+  int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  if (status >= 200 && status < 300) {
+    if (d->confirmed) return 0;  // nta handles retransmissions and other forks
+    d->confirmed = true;
+    if (sip && sip->sip_to) nta_leg_rtag(d->dialog, sip->sip_to->a_tag);
+    if (sip) nta_leg_client_reroute(d->dialog, sip->sip_record_route, sip->sip_contact, 1);
+  }
+  // Local timeouts and transport errors arrive as 408/503 without a message.
+  d->self->b2bua_->on_b_response(d->handle, status, body_of(sip));
+  return 0;
+}
+
+void NtaCallSignalling::cancel_b(SipHandle b) {
+  Dialog* d = find(b);
+  if (!d || !d->invite_out || d->confirmed) return;
+  // Before any provisional response nta holds the CANCEL until one arrives
+  // (RFC 3261 9.1); with none, timer B ends the INVITE with 408.
+  nta_outgoing_cancel(d->invite_out);
+}
+
+void NtaCallSignalling::ack_b(SipHandle b) {
+  Dialog* d = find(b);
+  if (!d || !d->invite_out || !d->confirmed || d->ack) return;
+  // The ACK of a 2xx is its own transaction, in the dialog, with the
+  // INVITE's CSeq number (RFC 3261 13.2.2.4).
+  std::string cseq = std::to_string(nta_outgoing_cseq(d->invite_out)) + " ACK";
+  d->ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, nullptr, SIP_METHOD_ACK, nullptr,
+                                SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
+  if (!d->ack) log::warn("ack_failed", {{"handle", std::to_string(b)}});
+}
+
+// ---------------------------------------------------------------- both
+
+void NtaCallSignalling::bye(SipHandle h) {
+  Dialog* d = find(h);
+  if (!d || !d->dialog || !d->confirmed || d->bye_sent) return;
+  d->bye_sent = true;
+  nta_outgoing_t* orq = nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_other_response,
+                                             reinterpret_cast<nta_outgoing_magic_t*>(d), nullptr,
+                                             SIP_METHOD_BYE, nullptr, TAG_END());
+  if (orq)
+    d->requests.push_back(orq);
+  else
+    log::warn("bye_failed", {{"handle", std::to_string(h)}});
+}
+
+int NtaCallSignalling::on_other_response(nta_outgoing_magic_t*, nta_outgoing_t*, const sip_t*) {
+  return 0;  // a BYE's answer changes nothing: the call has ended already
+}
+
+int NtaCallSignalling::on_dialog_request(nta_leg_magic_t* magic, nta_leg_t*, nta_incoming_t* irq,
+                                         const sip_t* sip) {
+  auto* d = reinterpret_cast<Dialog*>(magic);
+  if (!d || d->released) return 481;
+  return d->self->dialog_request(*d, irq, sip);
+}
+
+int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_t* sip) {
+  switch (sip->sip_request->rq_method) {
+    case sip_method_bye:
+      nta_incoming_treply(irq, SIP_200_OK, TAG_END());
+      b2bua_->on_bye(d.handle);
+      return 200;
+    case sip_method_ack:
+      if (d.a_side) b2bua_->on_a_ack(d.handle);
+      return 200;  // never answered; tells nta the transaction is done
+    case sip_method_options:
+      return 200;
+    case sip_method_info:
+      return relay_info(d, irq, sip);
+    case sip_method_invite:
+    case sip_method_update:
+      // Mid-call offers (hold, codec change, session refresh) are not relayed
+      // yet: refusing them keeps the call as it is (RFC 3261 14.2).
+      ++counters_.in_dialog_refused;
+      log::info("in_dialog_refused",
+                {{"handle", std::to_string(d.handle)},
+                 {"method", sip->sip_request->rq_method_name},
+                 {"reason", "mid-call offers are not relayed by this version"}});
+      return 488;
+    default:
+      ++counters_.in_dialog_refused;
+      log::info("in_dialog_refused", {{"handle", std::to_string(d.handle)},
+                                      {"method", sip->sip_request->rq_method_name},
+                                      {"reason", "not relayed by this version"}});
+      return 501;
+  }
+}
+
+int NtaCallSignalling::relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip) {
+  Dialog* to = find(b2bua_->peer_dialog(from.handle));
+  if (!to || !to->dialog || !to->confirmed) return 481;  // no answered call to pass it to
+  auto r = std::make_unique<Relay>();
+  r->self = this;
+  r->from = from.handle;
+  r->to = to->handle;
+  r->irq = irq;
+  // Only the body and its type cross (DTMF as application/dtmf-relay, ...):
+  // the rest of the request stays on its side like everything else.
+  r->orq = nta_outgoing_tcreate(
+      to->dialog, &NtaCallSignalling::on_relay_response,
+      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), nullptr, SIP_METHOD_INFO, nullptr,
+      TAG_IF(sip->sip_content_type, SIPTAG_CONTENT_TYPE(sip->sip_content_type)),
+      TAG_IF(sip->sip_payload, SIPTAG_PAYLOAD(sip->sip_payload)), TAG_END());
+  if (!r->orq) return 500;
+  ++counters_.info_relayed;
+  relays_.push_back(std::move(r));
+  return 0;  // answered when the other side answers
+}
+
+int NtaCallSignalling::on_relay_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq,
+                                         const sip_t* sip) {
+  auto* r = reinterpret_cast<Relay*>(magic);
+  int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  if (!r || r->done || status < 200) return 0;
+  if (r->irq) {
+    nta_incoming_treply(r->irq, status, phrase_of(status), TAG_END());
+    nta_incoming_destroy(r->irq);  // answered: nta keeps it for retransmissions
+    r->irq = nullptr;
+  }
+  r->done = true;
+  r->self->schedule_flush();  // the orq goes on the loop, not inside its own callback
+  return 0;
+}
+
+void NtaCallSignalling::release(SipHandle h) {
+  auto it = dialogs_.find(h);
+  if (it == dialogs_.end()) return;
+  it->second->released = true;
+  released_.push_back(std::move(it->second));
+  dialogs_.erase(it);
+  schedule_flush();
+}
+
+void NtaCallSignalling::schedule_flush() {
+  if (flush_timer_ >= 0) return;
+  // Usually called from inside an nta callback: destroying its objects there
+  // would free what nta is still using.
+  auto t = loop_.after(std::chrono::milliseconds(0), [this] {
+    flush_timer_ = -1;
+    destroy_released();
+  });
+  if (t) flush_timer_ = *t;
+}
+
+void NtaCallSignalling::destroy_released() {
+  auto dead = std::move(released_);
+  released_.clear();
+  // Relays that are answered, or whose call side has gone (its INFO gets a
+  // final answer: the dialog it was for no longer exists).
+  std::vector<std::unique_ptr<Relay>> keep;
+  for (auto& r : relays_) {
+    if (!r->done && find(r->from) && find(r->to)) {
+      keep.push_back(std::move(r));
+      continue;
+    }
+    if (r->irq) {
+      nta_incoming_treply(r->irq, SIP_481_NO_TRANSACTION, TAG_END());
+      nta_incoming_destroy(r->irq);
+    }
+    nta_outgoing_destroy(r->orq);
+  }
+  relays_ = std::move(keep);
+  for (auto& d : dead) {
+    for (nta_outgoing_t* orq : d->requests) nta_outgoing_destroy(orq);
+    if (d->ack) nta_outgoing_destroy(d->ack);
+    // A cancelled or answered INVITE lives on in nta (its ACK, a late 2xx
+    // gets ACK+BYE); an unanswered one is ended by destroying it.
+    if (d->invite_out) nta_outgoing_destroy(d->invite_out);
+    if (d->invite_in) {
+      if (!d->final_sent)
+        nta_incoming_treply(d->invite_in, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+      nta_incoming_destroy(d->invite_in);
+    }
+    if (d->dialog) nta_leg_destroy(d->dialog);
+  }
+}
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,141 @@
+// CallSignalling over Sofia-SIP nta: the B2BUA's two dialogs per call as real
+// SIP. Each side is built from nothing of the other (topology hiding): the B
+// side gets a new Call-ID, From tag, Via and Contact on its own leg's agent,
+// and the A side only ever sees the SBC's Contact on the A leg. What crosses
+// is what Call decides: numbers, the rewritten SDP, statuses, and
+// Max-Forwards (decremented, so loops still end).
+//
+// Lifetime: nta objects are destroyed on the event loop after release(),
+// never inside their own callbacks (release() is usually called from one).
+#pragma once
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "controlplane/call.h"
+#include "controlplane/call_signalling.h"
+#include "controlplane/event_loop.h"
+#include "controlplane/registrar/auth_failure_tracker.h"
+#include "controlplane/registrar/digest_authenticator.h"
+#include "sip/sip_agent.h"
+
+namespace sbc::controlplane {
+
+class B2bua;
+
+struct NtaCallSignallingCounters {
+  uint64_t dialogs = 0;            // handles created (A and B)
+  uint64_t in_dialog_refused = 0;  // re-INVITE/UPDATE/INFO/REFER answered 488/501
+  uint64_t auth_failed = 0;        // INVITE credentials that did not verify
+  uint64_t banned = 0;             // INVITEs refused 403 from a banned source or user
+  uint64_t info_relayed = 0;       // INFO passed to the other dialog
+};
+
+class NtaCallSignalling final : public CallSignalling {
+ public:
+  struct Leg {
+    sip::SipAgent* agent = nullptr;
+    Ipv4Address address;  // the SBC's address on the leg (From host of outbound INVITEs)
+  };
+
+  NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg> legs, std::string realm);
+  ~NtaCallSignalling() override;
+  NtaCallSignalling(const NtaCallSignalling&) = delete;
+  NtaCallSignalling& operator=(const NtaCallSignalling&) = delete;
+
+  // Where events go; set once, before the first INVITE.
+  void attach(B2bua& b2bua) { b2bua_ = &b2bua; }
+
+  // Digest for INVITEs from phones (Proxy-Authorization, answered 407): the
+  // registrar's authenticator with its own nonces. Without one, credentials
+  // are never taken as verified and only IP-trusted peers can call.
+  struct InviteAuth {
+    registrar::DigestAuthenticator* authenticator = nullptr;
+    registrar::CredentialLookup lookup;
+    // The registrar's failure counting and bans, shared with REGISTER: a
+    // password guesser is banned whichever method it guesses with.
+    registrar::AuthFailureTracker* failures = nullptr;
+    std::function<bool(Ipv4Address)> address_in_use;  // a registered phone sits there
+  };
+  void set_invite_auth(InviteAuth auth) { auth_ = std::move(auth); }
+
+  // Where a peer without an address is reached: its live registration's
+  // Contact (the Request-URI) and the address the REGISTER came from (where
+  // the INVITE is sent, through the phone's NAT). nullopt: not registered.
+  struct Registered {
+    std::string contact;  // "sip:alice@198.18.1.12:5060"
+    Ipv4Address address;
+    uint16_t port = 5060;
+    bool tcp = false;
+  };
+  using ContactLookup = std::function<std::optional<Registered>(const policy::Peer&)>;
+  void set_contact_lookup(ContactLookup f) { contact_of_ = std::move(f); }
+
+  // An INVITE outside any dialog, already past sip::check_request, from the
+  // agent of `leg`. Returns what SipAgent's handler returns (0: kept).
+  int on_invite(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
+
+  size_t live_handles() const { return dialogs_.size(); }
+  const NtaCallSignallingCounters& counters() const { return counters_; }
+
+  // CallSignalling.
+  void provisional_a(SipHandle a, int status, std::string_view sdp) override;
+  void answer_a(SipHandle a, std::string_view sdp) override;
+  void reject_a(SipHandle a, int status, std::string_view phrase,
+                std::optional<int> retry_after) override;
+  void challenge_a(SipHandle a) override;
+  Result<SipHandle> invite_b(const OutgoingInvite& invite) override;
+  void cancel_b(SipHandle b) override;
+  void ack_b(SipHandle b) override;
+  void bye(SipHandle dialog) override;
+  void release(SipHandle h) override;
+
+ private:
+  struct Dialog;
+  // An INFO relayed from one dialog of a call to the other: the caller's
+  // transaction waits for the other side's final answer, which it gets.
+  struct Relay {
+    NtaCallSignalling* self = nullptr;
+    SipHandle from = 0, to = 0;
+    nta_incoming_t* irq = nullptr;  // null once answered
+    nta_outgoing_t* orq = nullptr;
+    bool done = false;  // answered: orq destroyed on the loop
+  };
+  Dialog* find(SipHandle h) const;
+  int relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip);
+  void schedule_flush();
+  Dialog* create(bool a_side, const std::string& leg);
+  void destroy_released();  // on the loop, outside nta callbacks
+
+  static int on_dialog_request(nta_leg_magic_t* magic, nta_leg_t* leg, nta_incoming_t* irq,
+                               const sip_t* sip);
+  static int on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq, const sip_t* sip);
+  static int on_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
+  static int on_other_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
+  static int on_relay_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
+  int dialog_request(Dialog& d, nta_incoming_t* irq, const sip_t* sip);
+
+  EventLoop& loop_;
+  std::map<std::string, Leg> legs_;
+  std::string realm_;
+  B2bua* b2bua_ = nullptr;
+  InviteAuth auth_;
+  ContactLookup contact_of_;
+  SipHandle next_handle_ = 1;
+  std::unordered_map<SipHandle, std::unique_ptr<Dialog>> dialogs_;
+  std::vector<std::unique_ptr<Dialog>> released_;
+  std::vector<std::unique_ptr<Relay>> relays_;
+  EventLoop::TimerId flush_timer_ = -1;  // pending destroy_released(), -1 if none
+  NtaCallSignallingCounters counters_;
+};
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,46 @@
+#include "controlplane/admission.h"
+
+#include <gtest/gtest.h>
+
+using namespace sbc::controlplane;
+
+TEST(Admission, ChannelsAreCountedByNameAndCapped) {
+  ManualClock clock;
+  Admission a(clock);
+  sbc::policy::Peer p;
+  p.name = "carrier";
+  p.channels.max = 2;
+  EXPECT_TRUE(a.channel_available(p));
+  a.take_channel(p);
+  a.take_channel(p);
+  EXPECT_FALSE(a.channel_available(p));
+  EXPECT_EQ(a.channels_in_use(p), 2u);
+  a.release_channel("carrier");
+  EXPECT_TRUE(a.channel_available(p));
+  a.release_channel("carrier");
+  a.release_channel("carrier");  // never below zero
+  EXPECT_EQ(a.channels_in_use(p), 0u);
+  sbc::policy::Peer uncapped;
+  uncapped.name = "free";
+  for (int i = 0; i < 1000; ++i) a.take_channel(uncapped);
+  EXPECT_TRUE(a.channel_available(uncapped));
+}
+
+TEST(Admission, CpsBucketRefillsAtTheRate) {
+  ManualClock clock;
+  Admission a(clock);
+  sbc::policy::Peer p;
+  p.name = "carrier";
+  p.cps.rate = 2;
+  p.cps.burst = 3;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(a.take_cps(p)) << i;
+  EXPECT_FALSE(a.take_cps(p));
+  EXPECT_FALSE(a.cps_available(p));
+  clock.advance(std::chrono::milliseconds(499));
+  EXPECT_FALSE(a.take_cps(p));
+  clock.advance(std::chrono::milliseconds(2));
+  EXPECT_TRUE(a.take_cps(p)) << "2/s: one token per 500 ms";
+  clock.advance(std::chrono::seconds(100));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(a.take_cps(p));
+  EXPECT_FALSE(a.take_cps(p)) << "the bucket holds no more than its burst";
+}

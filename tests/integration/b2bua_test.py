@@ -1,0 +1,471 @@
+"""Calls through the real sbcd (control-plane-only mode, --no-dataplane; one call
+also with the DPDK dataplane) in a lab:
+a PBX on the phones network (198.18.1.11, trusted by address on leg access)
+calls through the SBC to two carriers on leg core (carA 198.18.2.10, carB
+198.18.2.20), each played by sipp. Every check is on what the callers and
+callees saw (sipp's exit status: every scenario step happened), on sbcd's
+metrics, call records and `sbcctl calls`; never on timings."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import labkit  # noqa: E402
+
+SBC_ACCESS = "198.18.1.1:5060"
+SBC_CORE = "198.18.2.1:5060"
+PBX = "198.18.1.11"
+CAR_A = "198.18.2.10"
+CAR_B = "198.18.2.20"
+CAP_A = 2  # carA's channel cap
+PHONE = "198.18.1.12"  # alice, a phone: digest, not trusted by address
+ALICE_PASSWORD = "Zq8#vL2m-Tr5pW"
+
+
+def policy(lab):
+    return labkit.lab_policy(lab, tcp=False) + f"""
+peers:
+  - name: pbx
+    kind: trunk
+    leg: access
+    address: {PBX}
+    auth: {{mode: ip}}
+    probe: {{interval: 0s}}  # sipp plays the peers and answers no OPTIONS
+  - name: carA
+    kind: trunk
+    leg: core
+    address: {CAR_A}
+    auth: {{mode: ip}}
+    probe: {{interval: 0s}}
+    channels: {{max: {CAP_A}, alert_at: {CAP_A}}}
+  - name: carB
+    kind: trunk
+    leg: core
+    address: {CAR_B}
+    auth: {{mode: ip}}
+    probe: {{interval: 0s}}
+  - name: alice
+    kind: phone
+    leg: access
+    auth: {{username: alice, password: "{ALICE_PASSWORD}"}}
+routes:
+  - {{prefix: "1", from: pbx, to: carA}}
+  - {{prefix: "2", from: pbx, to: [carA, carB]}}
+  - {{prefix: "5", from: carA, to: pbx}}
+  - {{prefix: "3", from: alice, to: carA}}
+  - {{prefix: "4", from: carA, to: alice}}
+security:
+  failed_auth: {{threshold: 2, window: 1m, ban: 1m}}
+timers:
+  timer_b: 4s
+"""
+
+
+def metric(text, name, labels=""):
+    m = re.search(r"^" + re.escape(name + labels) + r" (\S+)$", text, re.M)
+    return float(m.group(1)) if m else None
+
+
+def scenario_with_status(name, status, tmpdir):
+    """sipp takes no response code from its command line: substitute it."""
+    with open(os.path.join(labkit.SIPP_DIR, name)) as f:
+        text = f.read().replace("__STATUS__", str(status))
+    path = os.path.join(tmpdir, f"{status}-{name}")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def wait_udp_listening(lab, host, address, port, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = lab.run(host, ["ss", "-lun"]).stdout
+        if f"{address}:{port}" in out:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {address}:{port} in {host}")
+
+
+class B2buaCalls(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = labkit.Lab("kernel").__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.down()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="b2bua-test-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.records = os.path.join(self.tmp, "calls.jsonl")
+        self.sbcd = labkit.Sbcd(self.lab, policy(self.lab),
+                                extra_args=["--call-records", self.records,
+                                            "--failover-timeout", "3"])
+        self.addCleanup(self.sbcd.cleanup)
+        self.sbcd.start()
+
+    # helpers ---------------------------------------------------------------
+
+    def uas(self, host, address, scenario, calls=1, status=None, extra=(), cwd=None):
+        if status is not None:
+            scenario = scenario_with_status(scenario, status, self.tmp)
+        s = labkit.SippServer(self.lab, host, scenario, address, calls=calls, timeout_s=30,
+                              extra=extra, cwd=cwd)
+        self.addCleanup(s.__exit__)
+        wait_udp_listening(self.lab, host, address, 5060)
+        return s
+
+    def call(self, number, scenario="uac_call.xml", status=None, calls=1, extra=(), cwd=None,
+             host="phones", target=SBC_ACCESS, local_ip=PBX, timeout_s=30):
+        if status is not None:
+            scenario = scenario_with_status(scenario, status, self.tmp)
+        return labkit.sipp(self.lab, host, scenario, target, local_ip, calls=calls,
+                           local_port=5060, extra=["-s", number, "-d", "200"] + list(extra),
+                           cwd=cwd, timeout_s=timeout_s)
+
+    def assert_ok(self, r, what):
+        out = getattr(r, "stdout", None) or getattr(r, "output", "")
+        self.assertEqual(r.returncode, 0, f"{what} failed:\n{out}\n{getattr(r, 'stderr', '')}\n"
+                         f"--- sbcd log ---\n{self.sbcd.log_text()[-4000:]}")
+
+    def records_lines(self, expected, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with open(self.records) as f:
+                    lines = [json.loads(l) for l in f if l.strip()]
+            except FileNotFoundError:
+                lines = []
+            if len(lines) >= expected or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    def settled_metrics(self, timeout=5.0):
+        """Metrics once no call is active (gauges refresh on the loop)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.sbcd.metrics()
+            if metric(text, "sbc_calls_active") == 0 or time.monotonic() > deadline:
+                return text
+            time.sleep(0.05)
+
+    # flows -----------------------------------------------------------------
+
+    def test_a_answered_call_caller_hangs_up(self):
+        a = self.uas("carA", CAR_A, "uas_answer.xml")
+        self.assert_ok(self.call("1001"), "caller")
+        self.assert_ok(a.wait(), "carA")
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), 1)
+        self.assertEqual(metric(text, "sbc_calls_active"), 0)
+        self.assertEqual(metric(text, "sbc_channels_active", '{peer="carA"}'), 0)
+        rec = self.records_lines(1)
+        self.assertEqual(len(rec), 1, rec)
+        self.assertEqual(rec[0]["source_peer"], "pbx")
+        self.assertEqual(rec[0]["destination_peer"], "carA")
+        self.assertEqual(rec[0]["called_in"], "1001")
+        self.assertTrue(rec[0]["answered"])
+        self.assertEqual(rec[0]["ended_by"], "caller")
+        self.assertEqual(rec[0]["attempts"], ["carA:200"])
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_b_callee_hangs_up(self):
+        a = self.uas("carA", CAR_A, "uas_answer_then_bye.xml", extra=["-d", "300"])
+        self.assert_ok(self.call("1002", "uac_callee_hangs_up.xml"), "caller")
+        self.assert_ok(a.wait(), "carA")
+        rec = self.records_lines(1)
+        self.assertEqual([r["ended_by"] for r in rec], ["callee"])
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), 1)
+
+    def test_c_busy_is_passed_through(self):
+        a = self.uas("carA", CAR_A, "uas_reject.xml", status=486)
+        self.assert_ok(self.call("1003", "uac_rejected.xml", status=486), "caller")
+        self.assert_ok(a.wait(), "carA")
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="busy",peer="pbx"}'), 1)
+        rec = self.records_lines(1)
+        self.assertEqual(rec[0]["final_status"], 486)
+        self.assertEqual(rec[0]["attempts"], ["carA:486"])
+
+    def test_d_unknown_number_404(self):
+        self.assert_ok(self.call("9999", "uac_rejected.xml", status=404), "caller")
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="not_found",peer="pbx"}'), 1)
+        rec = self.records_lines(1)
+        self.assertEqual(rec[0]["final_status"], 404)
+        self.assertEqual(rec[0]["attempts"], [])
+
+    def test_e_failover_503_then_answer(self):
+        a = self.uas("carA", CAR_A, "uas_reject.xml", status=503)
+        b = self.uas("carB", CAR_B, "uas_answer.xml")
+        self.assert_ok(self.call("2001"), "caller")
+        self.assert_ok(a.wait(), "carA")
+        self.assert_ok(b.wait(), "carB")
+        rec = self.records_lines(1)
+        self.assertEqual(rec[0]["attempts"], ["carA:503", "carB:200"])
+        self.assertEqual(rec[0]["destination_peer"], "carB")
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), 1)
+
+    def test_e2_failover_when_a_carrier_stays_silent(self):
+        a = self.uas("carA", CAR_A, "uas_silent.xml")
+        b = self.uas("carB", CAR_B, "uas_answer.xml")
+        self.assert_ok(self.call("2002"), "caller")
+        self.assert_ok(b.wait(), "carB")
+        a.stop()
+        rec = self.records_lines(1)
+        self.assertEqual(rec[0]["attempts"], ["carA:408", "carB:200"])
+        self.assertTrue(rec[0]["answered"])
+
+    def test_f_channel_cap(self):
+        a = self.uas("carA", CAR_A, "uas_answer.xml", calls=CAP_A)
+        held = [labkit.SippServer(self.lab, "phones", "uac_call.xml", PBX, calls=1,
+                                  local_port=5070 + i, target=SBC_ACCESS, timeout_s=30,
+                                  extra=["-s", f"10{i}", "-d", "4000"])
+                for i in range(CAP_A)]
+        for h in held:
+            self.addCleanup(h.__exit__)
+        # Both calls established (sbcctl calls), then one more is refused.
+        deadline = time.monotonic() + 10
+        while True:
+            r = self.sbcd.ctl("calls", "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            calls = json.loads(r.stdout)["calls"]
+            if len(calls) == CAP_A and all(c["state"] == "established" for c in calls):
+                break
+            self.assertLess(time.monotonic(), deadline, f"calls never established: {calls}")
+            time.sleep(0.1)
+        self.assertEqual({c["destination_peer"] for c in calls}, {"carA"})
+        self.assertEqual({c["source_peer"] for c in calls}, {"pbx"})
+        self.assertFalse(json.loads(r.stdout)["media_relayed"])
+        table = self.sbcd.ctl("calls").stdout
+        self.assertRegex(table, r"(?m)^\d+\s+established\s+pbx\s+carA\s+100\s+\d+s$")
+        self.assertIn("2 active call(s); media not relayed", table)
+        st = json.loads(self.sbcd.ctl("status", "--json").stdout)
+        self.assertEqual((st["active_calls"], st["media_relayed"]), (CAP_A, False))
+        text = self.sbcd.metrics()
+        self.assertEqual(metric(text, "sbc_channels_active", '{peer="carA"}'), CAP_A)
+        self.assertEqual(metric(text, "sbc_calls_active"), CAP_A)
+        self.assert_ok(self.call("1099", "uac_rejected.xml", status=503), "call over the cap")
+        for h in held:
+            self.assert_ok(h.wait(), "held call")
+        self.assert_ok(a.wait(), "carA")
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), CAP_A)
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="unavailable",peer="pbx"}'), 1)
+        self.assertEqual(metric(text, "sbc_channels_active", '{peer="carA"}'), 0)
+
+    def test_g_cancel_while_ringing(self):
+        a = self.uas("carA", CAR_A, "uas_ring_cancel.xml")
+        self.assert_ok(self.call("1004", "uac_cancel.xml"), "caller")
+        self.assert_ok(a.wait(), "carA (saw the CANCEL)")
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="cancelled",peer="pbx"}'), 1)
+        rec = self.records_lines(1)
+        self.assertEqual(rec[0]["final_status"], 487)
+        self.assertEqual(rec[0]["ended_by"], "caller")
+
+    def test_h_topology_hiding(self):
+        a_dir = os.path.join(self.tmp, "carA")
+        p_dir = os.path.join(self.tmp, "phones")
+        os.makedirs(a_dir)
+        os.makedirs(p_dir)
+        a = self.uas("carA", CAR_A, "uas_answer.xml", extra=["-trace_msg"], cwd=a_dir)
+        self.assert_ok(self.call("1005", extra=["-trace_msg"], cwd=p_dir), "caller")
+        self.assert_ok(a.wait(), "carA")
+
+        def trace(d):
+            logs = [f for f in os.listdir(d) if f.endswith("_messages.log")]
+            self.assertEqual(len(logs), 1, logs)
+            with open(os.path.join(d, logs[0])) as f:
+                return f.read()
+
+        core_side, access_side = trace(a_dir), trace(p_dir)
+        self.assertIn("INVITE sip:1005@198.18.2.10", core_side)
+        a_call_id = re.search(r"^Call-ID: *(\S+)", access_side, re.M | re.I).group(1)
+        b_call_id = re.search(r"^Call-ID: *(\S+)", core_side, re.M | re.I).group(1)
+        self.assertNotEqual(a_call_id, b_call_id)
+        self.assertNotIn(a_call_id, core_side)
+        self.assertNotIn(b_call_id, access_side)
+        self.assertNotIn("198.18.1.", core_side)
+        self.assertNotIn("198.18.2.", access_side)
+        self.assertNotIn("sipp-phone-side", core_side)  # the caller's User-Agent
+        # Max-Forwards crossed, one less.
+        self.assertRegex(core_side, r"(?m)^Max-Forwards: *69\s*$")
+
+    def test_i_reverse_direction_carrier_calls_pbx(self):
+        p = self.uas("phones", PBX, "uas_answer.xml")
+        self.assert_ok(self.call("5001", host="carA", target=SBC_CORE, local_ip=CAR_A), "carA")
+        self.assert_ok(p.wait(), "pbx")
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="carA"}'), 1)
+        rec = self.records_lines(1)
+        self.assertEqual((rec[0]["source_peer"], rec[0]["destination_peer"]), ("carA", "pbx"))
+
+    def test_k_phone_calls_with_digest(self):
+        a = self.uas("carA", CAR_A, "uas_answer.xml")
+        r = self.call("3001", "uac_call_auth.xml", local_ip=PHONE,
+                      extra=["-au", "alice", "-ap", ALICE_PASSWORD])
+        self.assert_ok(r, "alice")
+        self.assert_ok(a.wait(), "carA")
+        rec = self.records_lines(1)
+        self.assertEqual([(x["source_peer"], x["destination_peer"], x["answered"]) for x in rec],
+                         [("alice", "carA", True)])
+        # A wrong password is challenged again, never put through.
+        r = self.call("3002", "uac_call_auth.xml", local_ip=PHONE,
+                      extra=["-au", "alice", "-ap", "wrong-password"], timeout_s=5)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("invite_auth_failed", self.sbcd.log_text())
+        self.assertEqual(len(self.records_lines(1)), 1)
+
+    def test_l_call_records_reopen_on_sighup_for_logrotate(self):
+        a = self.uas("carA", CAR_A, "uas_answer.xml", calls=2)
+        self.assert_ok(self.call("1007"), "first call")
+        self.assertEqual(len(self.records_lines(1)), 1)
+        rotated = self.records + ".1"
+        os.rename(self.records, rotated)
+        self.sbcd.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.records):
+            self.assertLess(time.monotonic(), deadline, "records file not reopened on SIGHUP")
+            time.sleep(0.05)
+        self.assert_ok(self.call("1008"), "second call")
+        self.assert_ok(a.wait(), "carA")
+        with open(rotated) as f:
+            self.assertEqual([json.loads(l)["called_in"] for l in f], ["1007"])
+        self.assertEqual([r["called_in"] for r in self.records_lines(1)], ["1008"])
+
+    def test_m_info_is_relayed_inside_the_call(self):
+        a = self.uas("carA", CAR_A, "uas_answer_info.xml")
+        self.assert_ok(self.call("1009", "uac_call_info.xml"), "caller (INFO answered 200)")
+        self.assert_ok(a.wait(), "carA (got the INFO with its digit)")
+        self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
+
+    def test_n_carrier_calls_a_registered_phone(self):
+        # Not registered yet: the route's only candidate is offline (480).
+        self.assert_ok(self.call("4001", "uac_rejected.xml", status=480, host="carA",
+                                 target=SBC_CORE, local_ip=CAR_A), "call before registering")
+        inf = os.path.join(self.tmp, "alice.csv")
+        with open(inf, "w") as f:
+            f.write(f"SEQUENTIAL\nalice;[authentication username=alice password={ALICE_PASSWORD}];300\n")
+        r = labkit.sipp(self.lab, "phones", "register.xml", SBC_ACCESS, PHONE, local_port=5060,
+                        extra=["-inf", inf])
+        self.assert_ok(r, "alice registering")
+        p = self.uas("phones", PHONE, "uas_answer.xml")
+        self.assert_ok(self.call("4002", host="carA", target=SBC_CORE, local_ip=CAR_A), "carA")
+        self.assert_ok(p.wait(), "alice's phone")
+        rec = self.records_lines(2)
+        self.assertEqual([(x["source_peer"], x["destination_peer"], x["final_status"]) for x in rec],
+                         [("carA", "", 480), ("carA", "alice", 200)])
+
+    def test_o_password_guessing_by_invite_is_banned(self):
+        for _ in range(2):
+            r = self.call("3003", "uac_call_auth.xml", local_ip=PHONE,
+                          extra=["-au", "alice", "-ap", "guess"], timeout_s=5)
+            self.assertNotEqual(r.returncode, 0)
+        # Banned now: even the right password gets 403 before any challenge.
+        self.assert_ok(self.call("3004", "uac_rejected.xml", status=403, local_ip=PHONE,
+                                 extra=["-au", "alice", "-ap", ALICE_PASSWORD]), "banned phone")
+        self.assertIn("invite_refused", self.sbcd.log_text())
+        self.assertEqual(self.records_lines(0, timeout=0.5), [])
+
+    def test_j_malformed_invite_refused_and_no_call(self):
+        script = r'''
+import socket
+n = [0]
+def invite(extra, body="", ctype="application/sdp"):
+    n[0] += 1
+    return ("INVITE sip:1006@198.18.1.1 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 198.18.1.11:5090;branch=z9hG4bK-bad" + str(n[0]) + "\r\n"
+            "Max-Forwards: 70\r\nFrom: <sip:6001@198.18.1.11>;tag=1\r\nTo: <sip:1006@198.18.1.1>\r\n"
+            "Call-ID: bad-" + str(n[0]) + "@x\r\n" + extra + "Content-Type: " + ctype + "\r\n"
+            "Content-Length: " + str(len(body)) + "\r\n\r\n" + body)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.1.11", 5090)); s.settimeout(5)
+for m in (invite(""), invite("CSeq: 1 INVITE\r\n", "hello", "text/plain"),
+          invite("CSeq: 1 INVITE\r\n")):
+    call_id = [l for l in m.split("\r\n") if l.startswith("Call-ID:")][0]
+    s.sendto(m.encode(), ("198.18.1.1", 5060))
+    while True:
+        # Final responses to INVITE are retransmitted until an ACK (never
+        # sent here): match each answer to its request by Call-ID.
+        lines = s.recv(4000).decode().split("\r\n")
+        if call_id in lines and not lines[0].startswith("SIP/2.0 1"):
+            print(lines[0]); break
+'''
+        r = self.lab.run("phones", ["python3", "-c", script], timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("SIP/2.0 400"), lines)  # no CSeq
+        self.assertTrue(lines[1].startswith("SIP/2.0 415"), lines)  # not SDP
+        self.assertTrue(lines[2].startswith("SIP/2.0 488"), lines)  # no offer
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), 0)
+        self.assertEqual(metric(text, "sbc_channels_active", '{peer="carA"}'), 0)
+        # Nothing reached a carrier: the only record is the late offer's 488.
+        self.assertEqual([x["final_status"] for x in self.records_lines(1)], [488])
+
+
+class B2buaCallsOnTheDpdkDataplane(unittest.TestCase):
+    """The same sbcd with its DPDK dataplane (af_xdp ports in the lab): the
+    call's SDP ports become pinholes while it lasts and go when it ends."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = labkit.Lab("dataplane").__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.down()
+
+    def test_call_opens_and_closes_media_pinholes(self):
+        tmp = tempfile.mkdtemp(prefix="b2bua-dp-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        text = labkit.lab_policy(self.lab, tcp=False, driver="af_xdp")
+        text += policy(self.lab)[len(labkit.lab_policy(self.lab, tcp=False)):]
+        sbcd = labkit.Sbcd(self.lab, text, dataplane=True)
+        self.addCleanup(sbcd.cleanup)
+        sbcd.start(timeout=60)
+        uas = labkit.SippServer(self.lab, "carA", "uas_answer.xml", CAR_A, timeout_s=30)
+        self.addCleanup(uas.__exit__)
+        wait_udp_listening(self.lab, "carA", CAR_A, 5060)
+        uac = labkit.SippServer(self.lab, "phones", "uac_call.xml", PBX, target=SBC_ACCESS,
+                                timeout_s=30, extra=["-s", "1010", "-d", "3000"])
+        self.addCleanup(uac.__exit__)
+        deadline = time.monotonic() + 15
+        while True:
+            r = sbcd.ctl("calls", "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            st = json.loads(r.stdout)
+            if [c["state"] for c in st["calls"]] == ["established"]:
+                break
+            self.assertLess(time.monotonic(), deadline, f"{st}\n{sbcd.log_text()[-3000:]}")
+            time.sleep(0.1)
+        self.assertTrue(st["media_relayed"])
+        # The pinhole count is mirrored into metrics by the dataplane's housekeeping.
+        deadline = time.monotonic() + 2.5
+        while metric(sbcd.metrics(), "sbc_dataplane_pinholes") == 0:
+            self.assertLess(time.monotonic(), deadline, "no pinhole during the call")
+            time.sleep(0.1)
+        self.assertEqual(uac.wait().returncode, 0, uac.output)
+        self.assertEqual(uas.wait().returncode, 0, uas.output)
+        deadline = time.monotonic() + 10
+        while metric(sbcd.metrics(), "sbc_dataplane_pinholes") != 0:
+            self.assertLess(time.monotonic(), deadline, "pinholes left after the call")
+            time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    labkit.run_root_tests()
