@@ -272,3 +272,25 @@ def metric(text, name, labels=""):
     import re
     m = re.search(r"^" + re.escape(name + labels) + r" (\S+)$", text, re.M)
     return float(m.group(1)) if m else None
+
+
+def scenario_with_status(name, status, tmpdir):
+    """A copy of a tools/sipp/ scenario with __STATUS__ replaced: sipp takes
+    no response code from its command line."""
+    with open(os.path.join(SIPP_DIR, name)) as f:
+        text = f.read().replace("__STATUS__", str(status))
+    path = os.path.join(tmpdir, f"{status}-{name}")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def wait_udp_listening(lab, host, address, port, timeout=10.0):
+    """Until something listens on address:port/udp in a lab host."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = lab.run(host, ["ss", "-lun"]).stdout
+        if f"{address}:{port}" in out:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {address}:{port} in {host}")

@@ -69,29 +69,11 @@ timers:
 """
 
 
-def metric(text, name, labels=""):
-    m = re.search(r"^" + re.escape(name + labels) + r" (\S+)$", text, re.M)
-    return float(m.group(1)) if m else None
+metric = labkit.metric
 
 
-def scenario_with_status(name, status, tmpdir):
-    """sipp takes no response code from its command line: substitute it."""
-    with open(os.path.join(labkit.SIPP_DIR, name)) as f:
-        text = f.read().replace("__STATUS__", str(status))
-    path = os.path.join(tmpdir, f"{status}-{name}")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def wait_udp_listening(lab, host, address, port, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        out = lab.run(host, ["ss", "-lun"]).stdout
-        if f"{address}:{port}" in out:
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {address}:{port} in {host}")
+scenario_with_status = labkit.scenario_with_status
+wait_udp_listening = labkit.wait_udp_listening
 
 
 class B2buaCalls(unittest.TestCase):
