@@ -1,5 +1,7 @@
 #include "controlplane/call_service.h"
 
+#include "controlplane/dataplane_service.h"
+
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -178,15 +180,7 @@ int CallService::on_invite(const std::string& leg, nta_incoming_t* irq, const si
 }
 
 void CallService::on_dataplane_event(const dataplane::DataplaneEvent& e) {
-  // The same line DataplaneService logs without a B2BUA: one per event
-  // (latched, idle, one-way, abuse), never per packet.
-  log::info("media_event",
-            {{"type", dataplane::to_string(e.type)},
-             {"session", std::to_string(e.session)},
-             {"stream", std::to_string(e.stream)},
-             {"side", e.side ? "b" : "a"},
-             {"rtcp", e.rtcp ? "yes" : "no"},
-             {"remote", e.remote.to_string() + ":" + std::to_string(e.remote_port)}});
+  log_media_event(e);
   b2bua_->on_dataplane_event(e);
   schedule_refresh();
 }

@@ -49,15 +49,7 @@ Result<std::unique_ptr<DataplaneService>> DataplaneService::start(
     stats.pinholes = shared->pinholes;
     return dataplane_metric_families(stats);
   });
-  self->handler_ = [](const dataplane::DataplaneEvent& e) {
-    log::info("media_event",
-              {{"type", dataplane::to_string(e.type)},
-               {"session", std::to_string(e.session)},
-               {"stream", std::to_string(e.stream)},
-               {"side", e.side ? "b" : "a"},
-               {"rtcp", e.rtcp ? "yes" : "no"},
-               {"remote", e.remote.to_string() + ":" + std::to_string(e.remote_port)}});
-  };
+  self->handler_ = [](const dataplane::DataplaneEvent& e) { log_media_event(e); };
   return self;
 }
 
@@ -132,6 +124,16 @@ std::string DataplaneService::describe() const {
     if (!p.fallback.empty()) out += "  note: " + p.fallback + "\n";
   }
   return out;
+}
+
+void log_media_event(const dataplane::DataplaneEvent& e) {
+  log::info("media_event",
+            {{"type", dataplane::to_string(e.type)},
+             {"session", std::to_string(e.session)},
+             {"stream", std::to_string(e.stream)},
+             {"side", e.side ? "b" : "a"},
+             {"rtcp", e.rtcp ? "yes" : "no"},
+             {"remote", e.remote.to_string() + ":" + std::to_string(e.remote_port)}});
 }
 
 }  // namespace sbc::controlplane

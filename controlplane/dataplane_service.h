@@ -66,4 +66,8 @@ class DataplaneService {
   std::shared_ptr<Shared> shared_;
 };
 
+// One log line per dataplane event (latched, idle, one-way), never per
+// packet; the integration tests read these lines.
+void log_media_event(const dataplane::DataplaneEvent& e);
+
 }  // namespace sbc::controlplane
