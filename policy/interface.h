@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ip_address.h"
@@ -39,5 +40,7 @@ struct Interface {
 };
 
 const char* to_string(SipTransport t);
+// "udp", "tcp" or "tls" (as written in a policy); nullopt for anything else.
+std::optional<SipTransport> parse_sip_transport(std::string_view text);
 
 }  // namespace sbc::policy

@@ -13,12 +13,9 @@ std::optional<SipListener> read_listener(YamlReader& r, const YAML::Node& n,
   bool ok = true;
   if (auto t = r.required(n, field, "transport"); t.IsDefined()) {
     auto s = r.string(t, field + ".transport");
-    if (s == "udp")
-      l.transport = SipTransport::udp;
-    else if (s == "tcp")
-      l.transport = SipTransport::tcp;
-    else if (s == "tls")
-      l.transport = SipTransport::tls;
+    auto parsed = s ? parse_sip_transport(*s) : std::nullopt;
+    if (parsed)
+      l.transport = *parsed;
     else if (s) {
       r.error(t, field + ".transport", "unknown transport '" + *s + "' (expected udp, tcp or tls)");
       ok = false;

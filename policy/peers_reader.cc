@@ -171,12 +171,8 @@ void read_settings(YamlReader& r, const YAML::Node& n, const std::string& f, con
   }
   if (auto v = n["transport"]; v.IsDefined()) {
     if (auto t = r.string(v, f + ".transport")) {
-      if (*t == "udp")
-        s.transport = SipTransport::udp;
-      else if (*t == "tcp")
-        s.transport = SipTransport::tcp;
-      else if (*t == "tls")
-        s.transport = SipTransport::tls;
+      if (auto parsed = parse_sip_transport(*t))
+        s.transport = *parsed;
       else
         r.error(v, f + ".transport", "unknown transport '" + *t + "' (expected udp, tcp or tls)");
     }

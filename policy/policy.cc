@@ -82,6 +82,12 @@ const char* to_string(SipTransport t) {
   return "?";
 }
 
+std::optional<SipTransport> parse_sip_transport(std::string_view text) {
+  for (SipTransport t : {SipTransport::udp, SipTransport::tcp, SipTransport::tls})
+    if (text == to_string(t)) return t;
+  return std::nullopt;
+}
+
 const char* to_string(PeerKind k) {
   return k == PeerKind::phone ? "phone" : "trunk";
 }

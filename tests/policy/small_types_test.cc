@@ -4,6 +4,7 @@
 #include "policy/duration.h"
 #include "policy/number_rewrite.h"
 #include "policy/password_strength.h"
+#include "tests/policy/policy_test_util.h"
 
 namespace sbc::policy {
 namespace {
@@ -45,6 +46,38 @@ TEST(PasswordStrength, FlagsWeakOnes) {
   EXPECT_FALSE(password_weakness("u", "Zq8#vL2m-Tr5pW"));
   EXPECT_FALSE(password_weakness("2000", "Pq5LnO6RZMEJL6lDYHGI"));
   EXPECT_LT(password_bits("abcdefghijklmnop"), password_bits("qzmxnwbevrctyuio"));
+}
+
+}  // namespace
+}  // namespace sbc::policy
+
+namespace sbc::policy {
+namespace {
+
+using testing::dump;
+using testing::load;
+
+TEST(SipTransport, ParsesWhatToStringPrints) {
+  for (SipTransport t : {SipTransport::udp, SipTransport::tcp, SipTransport::tls})
+    EXPECT_EQ(parse_sip_transport(to_string(t)), t);
+  for (const char* bad : {"", "UDP", "sctp", "ws", "udp "})
+    EXPECT_FALSE(parse_sip_transport(bad).has_value()) << bad;
+}
+
+TEST(SipTransport, UnknownTransportIsAnErrorInBothReaders) {
+  auto leg = load_policy_text(
+      "interfaces:\n  - {name: access, address: 198.18.1.1/24, media_ports: 20000-20999,\n"
+      "     sip: [{transport: sctp, port: 5060}]}\n",
+      "leg.yaml");
+  EXPECT_EQ(leg.policy, nullptr);
+  EXPECT_NE(dump(leg.diagnostics).find("unknown transport 'sctp'"), std::string::npos)
+      << dump(leg.diagnostics);
+  auto peer = load(
+      "peers:\n  - {name: t, kind: trunk, leg: core, address: 198.18.2.10,\n"
+      "     transport: sctp, auth: {mode: ip}}\n");
+  EXPECT_EQ(peer.policy, nullptr);
+  EXPECT_NE(dump(peer.diagnostics).find("unknown transport 'sctp'"), std::string::npos)
+      << dump(peer.diagnostics);
 }
 
 }  // namespace
