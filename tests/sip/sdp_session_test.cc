@@ -173,3 +173,31 @@ TEST(SdpSession, RefusesMediaLinesThatHangSofia) {
     EXPECT_TRUE(s.ok()) << m << (s.ok() ? "" : s.error().message);
   }
 }
+
+// Regression (fuzz): blanks around a line. Sofia strips leading blanks and
+// loops on a non-RTP m= line's trailing blanks; phones do send trailing
+// blanks, so they are accepted and dropped, quickly.
+TEST(SdpSession, BlanksAroundLinesAreDropped) {
+  const std::string head = "v=0\r\no=- 1 2 IN IP4 1.1.1.1\r\ns=-\r\nc=IN IP4 1.1.1.1\r\nt=0 0\r\n";
+  for (const char* m : {"m=image 40000 udptl t38 \t \r\n", "m=E 1 1\t\t",
+                        "  m=audio 1000 RTP/AVP 0 \r\n", "m=audio 1000 RTP/AVP 0 8  \n"}) {
+    auto s = SdpSession::parse(head + m);
+    ASSERT_TRUE(s.ok()) << m << s.error().message;
+    ASSERT_EQ(s->streams().size(), 1u) << m;
+  }
+  // Leading blanks cannot smuggle a malformed m= line past the check.
+  auto bad = SdpSession::parse(head + " \tm=image 40000 udptl t38 :x\r\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("m= line"), std::string::npos);
+}
+
+// Regression (fuzz): a proto starting with '/' printed back as "<port> /x",
+// which reads as a port count, so the SBC emitted SDP it could not read.
+TEST(SdpSession, ProtoMustStartWithAToken) {
+  const std::string head = "v=0\r\no=- 1 2 IN IP4 1.1.1.1\r\ns=-\r\nc=IN IP4 1.1.1.1\r\nt=0 0\r\n";
+  for (const char* m :
+       {"m=audio 40/00 /ATPVRP 1\r\n", "m=audio 4000 RTP//AVP 0\r\n", "m=audio 4000 RTP/ 0\r\n"}) {
+    auto s = SdpSession::parse(head + m);
+    EXPECT_FALSE(s.ok()) << m;
+  }
+}
