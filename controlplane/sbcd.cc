@@ -103,6 +103,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   if (auto s = self->start_sip(); !s) return s.error();
   if (auto s = self->start_health_probing(); !s) return s.error();
   if (auto s = self->start_nat_keepalive(); !s) return s.error();
+  self->start_outbound_registration();
 
   CallServiceOptions co;
   co.no_provisional_timeout = options.no_provisional_timeout;
@@ -141,6 +142,7 @@ Sbcd::~Sbcd() {
   calls_.reset();
   prober_.reset();
   keepalive_.reset();
+  outbound_.reset();  // sends the unregistrations while the agents still exist
   agents_.clear();
   registrar_.reset();
   admin_.reset();
@@ -233,6 +235,7 @@ Status Sbcd::reload() {
   reloads_->Add({{"outcome", "success"}}).Increment();
   last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
   log::info("reloaded", {{"policy", options_.policy_file}});
+  if (outbound_) outbound_->reconcile();
   return ok_status();
 }
 
@@ -496,10 +499,16 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
                                                           : "unknown";
     std::string rtt =
         h && h->last_rtt ? std::to_string(h->last_rtt->count() / 1000.0).substr(0, 6) + "ms" : "-";
-    std::string reg =
-        peer.auth.mode == policy::AuthMode::digest
-            ? std::string(registrar::registration_state_name(registrar_->state_of(peer)))
-            : "-";
+    std::string reg = "-";
+    std::optional<OutboundAccountStatus> out =
+        outbound_ ? outbound_->status(peer.name) : std::nullopt;
+    if (peer.auth.mode == policy::AuthMode::digest)
+      reg = registrar::registration_state_name(registrar_->state_of(peer));
+    else if (out)
+      reg = std::string("to carrier: ") + to_string(out->state) +
+            (out->state == OutboundRegistrationState::State::registered
+                 ? ""
+                 : " (last " + std::to_string(out->last_status) + ")");
     std::string addr = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
     if (peer.address.is_set() && peer.address.port)
       addr += ":" + std::to_string(*peer.address.port);
@@ -517,6 +526,15 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
       w.key("probe_rtt_seconds").value(std::chrono::duration<double>(*h->last_rtt).count());
     if (h) w.key("probe_failures").value(static_cast<uint64_t>(h->failures));
     w.key("registration").value(reg);
+    if (out) {
+      w.key("outbound_registration").begin_object();
+      w.key("state").value(to_string(out->state));
+      w.key("last_status").value(static_cast<uint64_t>(out->last_status));
+      w.key("failures").value(static_cast<uint64_t>(out->failures));
+      w.key("granted_seconds").value(static_cast<uint64_t>(out->granted.count()));
+      w.key("aor").value(out->aor);
+      w.end_object();
+    }
     w.key("channels_max").value(static_cast<uint64_t>(peer.channels.max));
     w.end_object();
   }
@@ -552,6 +570,36 @@ Status Sbcd::start_nat_keepalive() {
     *seen = c;
   });
   return keepalive_->start();
+}
+
+}  // namespace sbc::controlplane
+
+namespace sbc::controlplane {
+
+void Sbcd::start_outbound_registration() {
+  auto& r = metrics_.registry();
+  auto& up = prometheus::BuildGauge()
+                 .Name("sbc_outbound_registration_up")
+                 .Help("1 while the SBC is registered to the carrier on behalf of the trunk")
+                 .Register(r);
+  auto& answers = prometheus::BuildCounter()
+                      .Name("sbc_outbound_registration_answers_total")
+                      .Help(
+                          "Final answers to the SBC's REGISTERs to carriers, by class "
+                          "(2xx..6xx, or none for no answer); challenges are not counted")
+                      .Register(r);
+  OutboundRegistrationTimers timers{options_.outbound_retry_min, options_.outbound_retry_max};
+  outbound_ = std::make_unique<OutboundRegistrar>(
+      *loop_, [this](const std::string& leg) { return agent_for_leg(leg); },
+      [this] { return policy_; }, timers,
+      [&up, &answers](const OutboundAccountStatus& s) {
+        up.Add({{"peer", s.peer}}).Set(s.state == OutboundRegistrationState::State::registered);
+        std::string cls = s.last_status >= 200 && s.last_status < 700
+                              ? std::to_string(s.last_status / 100) + "xx"
+                              : "none";
+        answers.Add({{"peer", s.peer}, {"class", cls}}).Increment();
+      });
+  outbound_->reconcile();
 }
 
 }  // namespace sbc::controlplane

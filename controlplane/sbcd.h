@@ -16,6 +16,7 @@
 #include "controlplane/metrics_registry.h"
 #include "controlplane/nat_keepalive.h"
 #include "controlplane/options_prober.h"
+#include "controlplane/outbound_registrar.h"
 #include "controlplane/peer_health.h"
 #include "controlplane/registrar_service.h"
 #include "controlplane/sbcd_options.h"
@@ -53,6 +54,7 @@ class Sbcd {
   admin::Reply peers_command(const std::vector<std::string>& args) const;
   Status start_health_probing();
   Status start_nat_keepalive();
+  void start_outbound_registration();
   nta_agent_t* agent_for_leg(const std::string& leg) const;
 
   SbcdOptions options_;
@@ -71,6 +73,7 @@ class Sbcd {
   PeerHealth health_{steady_clock_};
   std::unique_ptr<OptionsProber> prober_;
   std::unique_ptr<NatKeepalive> keepalive_;
+  std::unique_ptr<OutboundRegistrar> outbound_;
   std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
   std::unique_ptr<CallService> calls_;
 

@@ -24,7 +24,9 @@ std::string sbcd_usage() {
          "                        (default /var/lib/sbc/registrations.db)\n"
          "  --realm REALM         digest realm, and the domain of phones' AORs (default sbc)\n"
          "  --digest ALGS         digest algorithms to offer: sha256,md5 (default), sha256 or "
-         "md5\n";
+         "md5\n"
+         "  --outbound-retry MIN,MAX  seconds before retrying a failed registration to a\n"
+         "                        carrier, doubling up to MAX (default 5,300)\n";
 }
 
 Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
@@ -107,6 +109,19 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
         o.digest_sha256 = false, o.digest_md5 = true;
       else
         return make_error("--digest takes sha256,md5, sha256 or md5, not '" + *v + "'");
+    } else if (a == "--outbound-retry") {
+      auto v = value("MIN,MAX seconds");
+      if (!v) return v.error();
+      char* end = nullptr;
+      double lo = std::strtod(v->c_str(), &end);
+      double hi = *end == ',' ? std::strtod(end + 1, &end) : -1;
+      if (v->empty() || *end != '\0' || !(lo >= 0.1 && hi >= lo && hi <= 86400))
+        return make_error(
+            "--outbound-retry expects MIN,MAX seconds with 0.1 <= MIN <= MAX <= "
+            "86400, got '" +
+            *v + "'");
+      o.outbound_retry_min = std::chrono::milliseconds(static_cast<int64_t>(lo * 1000));
+      o.outbound_retry_max = std::chrono::milliseconds(static_cast<int64_t>(hi * 1000));
     } else if (a == "--version") {
       o.mode = SbcdOptions::Mode::version;
     } else if (a == "--help" || a == "-h") {

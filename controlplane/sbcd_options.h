@@ -37,6 +37,10 @@ struct SbcdOptions {
   // cannot compute it: offer md5 alone for them.
   bool digest_sha256 = true;
   bool digest_md5 = true;
+  // Outbound registration (trunks with `register:`): the first retry after a
+  // failure, doubling up to the second (Retry-After wins up to that cap).
+  std::chrono::milliseconds outbound_retry_min{std::chrono::seconds(5)};
+  std::chrono::milliseconds outbound_retry_max{std::chrono::minutes(5)};
 };
 
 Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args);

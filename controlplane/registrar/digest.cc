@@ -31,6 +31,12 @@ std::string_view digest_algorithm_name(HashAlgorithm a) {
   return a == HashAlgorithm::kMd5 ? "MD5" : "SHA-256";
 }
 
+std::optional<HashAlgorithm> parse_digest_algorithm(std::string_view name) {
+  if (iequals(name, "MD5")) return HashAlgorithm::kMd5;
+  if (iequals(name, "SHA-256")) return HashAlgorithm::kSha256;
+  return std::nullopt;
+}
+
 Result<DigestCredentials> digest_credentials(const AuthHeader& header) {
   if (!iequals(header.scheme, "Digest"))
     return make_error("Authorization: scheme '" + header.scheme + "' is not Digest");
@@ -43,12 +49,9 @@ Result<DigestCredentials> digest_credentials(const AuthHeader& header) {
     *field = std::move(*v);
   }
   if (const auto* a = header.find("algorithm")) {
-    if (iequals(*a, "MD5"))
-      c.algorithm = HashAlgorithm::kMd5;
-    else if (iequals(*a, "SHA-256"))
-      c.algorithm = HashAlgorithm::kSha256;
-    else
-      return make_error("Digest credentials: unsupported algorithm '" + *a + "'");
+    auto alg = parse_digest_algorithm(*a);
+    if (!alg) return make_error("Digest credentials: unsupported algorithm '" + *a + "'");
+    c.algorithm = *alg;
   }
   if (const auto* u = header.find("userhash"); u != nullptr && iequals(*u, "true"))
     return make_error("Digest credentials: userhash is not supported");

@@ -16,6 +16,8 @@
 namespace sbc::registrar {
 
 std::string_view digest_algorithm_name(HashAlgorithm a);  // "MD5", "SHA-256"
+// "MD5" or "SHA-256", case-insensitively; nullopt for anything else.
+std::optional<HashAlgorithm> parse_digest_algorithm(std::string_view name);
 
 // The Digest parameters of one Authorization header, validated.
 struct DigestCredentials {

@@ -46,3 +46,16 @@ TEST(SbcdOptions, CallRecordsAndFailoverTimeout) {
     EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--failover-timeout", bad}).ok()) << bad;
   EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--call-records"}).ok());
 }
+
+TEST(SbcdOptions, OutboundRetry) {
+  auto d = parse_sbcd_options({"--policy", "p.yaml"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->outbound_retry_min, std::chrono::seconds(5));
+  EXPECT_EQ(d->outbound_retry_max, std::chrono::seconds(300));
+  auto o = parse_sbcd_options({"--policy", "p.yaml", "--outbound-retry", "0.2,1"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->outbound_retry_min, std::chrono::milliseconds(200));
+  EXPECT_EQ(o->outbound_retry_max, std::chrono::seconds(1));
+  for (const char* bad : {"5", "5,", ",5", "0,5", "10,5", "1,100000", "a,b", "1,2x", ""})
+    EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--outbound-retry", bad}).ok()) << bad;
+}
