@@ -16,6 +16,7 @@
 #include "controlplane/version.h"
 #include "policy/loader.h"
 #include "sip/request_check.h"
+#include "sip/request_source.h"
 
 namespace sbc::controlplane {
 namespace {
@@ -142,6 +143,7 @@ Sbcd::~Sbcd() {
   calls_.reset();
   prober_.reset();
   keepalive_.reset();
+  silent_.reset();
   outbound_.reset();  // sends the unregistrations while the agents still exist
   agents_.clear();
   registrar_.reset();
@@ -172,11 +174,16 @@ Status Sbcd::start_sip() {
     for (const auto& b : (*agent)->bound()) log::info("sip_listening", {{"leg", name}, {"on", b}});
     agents_.push_back(std::move(*agent));
   }
+  silent_ = std::make_unique<SilentDrop>(
+      *loop_, std::chrono::duration_cast<std::chrono::milliseconds>(policy_->timers.timer_b));
   return ok_status();
 }
 
 int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip) {
   sip_requests_->Add({{"leg", leg}, {"method", sip::method_label(sip)}}).Increment();
+  if (sip->sip_user_agent && sip->sip_user_agent->g_string &&
+      policy_->security.is_scanner(sip->sip_user_agent->g_string))
+    return drop_scanner(leg, irq, sip);
   if (auto v = sip::check_request(sip); !v.ok()) {
     sip_rejected_->Add({{"leg", leg}, {"reason", v.phrase}}).Increment();
     nta_incoming_treply(irq, v.status, v.phrase.c_str(), TAG_END());
@@ -195,6 +202,13 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
     return 481;
   }
   if (method == sip_method_invite) return calls_->on_invite(leg, irq, sip);
+  // REGISTER and INVITE check bans themselves (with their own counters and,
+  // for INVITE, a 403); a banned source gets nothing for anything else.
+  if (auto src = sip::request_source(irq);
+      src && registrar_->failures().banned(src->address, src->port)) {
+    sip_dropped_->Add({{"leg", leg}, {"reason", "banned"}}).Increment();
+    return silent_->drop(irq, sip);
+  }
   if (method == sip_method_options) {
     nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow),
                         SIPTAG_ACCEPT_STR("application/sdp"), SIPTAG_SUPPORTED_STR("timer"),
@@ -205,6 +219,31 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
   // by this version: say so rather than pretend.
   nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(kAllow), TAG_END());
   return 501;
+}
+
+// A scanner learns nothing: no answer (silent_drop.h says how far nta lets
+// us go), and its source is banned for the policy's failed-auth ban time so
+// its next requests stop at the ban checks (the whole address only when no
+// live registration uses it, as for failed authentication).
+int Sbcd::drop_scanner(const std::string& leg, nta_incoming_t* irq, const sip_t* sip) {
+  sip_dropped_->Add({{"leg", leg}, {"reason", "scanner"}}).Increment();
+  if (auto src = sip::request_source(irq)) {
+    auto& failures = registrar_->failures();
+    if (!failures.banned(src->address, src->port)) {
+      bool in_use = registrar_->store().address_in_use(src->address);
+      auto kind = in_use ? registrar::BanKind::kAddressPort : registrar::BanKind::kAddress;
+      std::string key = src->address.to_string();
+      if (in_use) key += ":" + std::to_string(src->port);
+      auto duration =
+          std::chrono::duration_cast<registrar::Seconds>(policy_->security.failed_auth.ban);
+      failures.ban(kind, key, "scanner user agent", duration);
+      log::warn("banned", {{"kind", std::string(registrar::ban_kind_name(kind))},
+                           {"who", key},
+                           {"reason", "scanner user agent"},
+                           {"user_agent", sip->sip_user_agent->g_string}});
+    }
+  }
+  return silent_->drop(irq, sip);
 }
 
 Status Sbcd::reload() {
@@ -253,6 +292,11 @@ void Sbcd::register_metrics() {
       .Register(r)
       .Add({})
       .Set(std::chrono::duration<double>(started_wall_.time_since_epoch()).count());
+  sip_dropped_ =
+      &prometheus::BuildCounter()
+           .Name("sbc_sip_requests_dropped_total")
+           .Help("SIP requests answered with nothing, by leg and reason (scanner, banned)")
+           .Register(r);
   sip_requests_ = &prometheus::BuildCounter()
                        .Name("sbc_sip_requests_total")
                        .Help("SIP requests received outside a dialog, by leg and method")

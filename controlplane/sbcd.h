@@ -21,6 +21,7 @@
 #include "controlplane/registrar_service.h"
 #include "controlplane/sbcd_options.h"
 #include "controlplane/signal_watcher.h"
+#include "controlplane/silent_drop.h"
 #include "policy/policy.h"
 #include "sip/sip_agent.h"
 
@@ -54,6 +55,7 @@ class Sbcd {
   admin::Reply peers_command(const std::vector<std::string>& args) const;
   Status start_health_probing();
   Status start_nat_keepalive();
+  int drop_scanner(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
   void start_outbound_registration();
   nta_agent_t* agent_for_leg(const std::string& leg) const;
 
@@ -79,6 +81,8 @@ class Sbcd {
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sip_dropped_ = nullptr;
+  std::unique_ptr<SilentDrop> silent_;
   prometheus::Family<prometheus::Counter>* reloads_ = nullptr;
   prometheus::Gauge* last_reload_ = nullptr;
 };

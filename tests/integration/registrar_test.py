@@ -137,6 +137,55 @@ class Registrar(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout[-2000:])
 
 
+    def udp_exchange(self, ip, port, request, wait=2):
+        """Sends one request from ip:port in the phones host; the first lines of
+        the answers that came within `wait` seconds, joined by '|', or 'no answer'."""
+        script = ("import socket,time;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+                  f"s.bind(({ip!r},{port}));end=time.monotonic()+{wait};got=[]\n"
+                  f"s.sendto({request!r}.encode(),('198.18.1.1',5060))\n"
+                  "while time.monotonic()<end:\n"
+                  "  s.settimeout(max(0.01,end-time.monotonic()))\n"
+                  "  try: got.append(s.recv(2000).decode().split('\\r\\n')[0])\n"
+                  "  except socket.timeout: break\n"
+                  "print('|'.join(got) or 'no answer')\n")
+        return self.lab.run("phones", ["python3", "-c", script], timeout=20).stdout.strip()
+
+    @staticmethod
+    def request(method, ip, port, tag, user_agent=None):
+        ua = f"User-Agent: {user_agent}\r\n" if user_agent else ""
+        body = ("v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"
+                "m=audio 4000 RTP/AVP 0\r\n").format(ip=ip) if method == "INVITE" else ""
+        ctype = "Content-Type: application/sdp\r\n" if body else ""
+        return (f"{method} sip:100@198.18.1.1 SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK-{tag}\r\n"
+                f"From: <sip:100@{ip}>;tag={tag}\r\nTo: <sip:100@198.18.1.1>\r\n"
+                f"Call-ID: {tag}@{ip}\r\nCSeq: 1 {method}\r\n{ua}"
+                f"Contact: <sip:100@{ip}:{port}>\r\nMax-Forwards: 70\r\n{ctype}"
+                f"Content-Length: {len(body)}\r\n\r\n{body}")
+
+    def test_scanner_user_agents_get_nothing_and_their_address_is_banned(self):
+        sbcd = self.start_sbcd()
+        # The baseline: an OPTIONS without a scanner's User-Agent is answered.
+        self.assertEqual(self.udp_exchange("198.18.1.14", 5080, self.request("OPTIONS", "198.18.1.14", 5080, "ok1")),
+                         "SIP/2.0 200 OK")
+        # friendly-scanner (SIPVicious) and sipvicious are in the default patterns.
+        self.assertEqual(self.udp_exchange("198.18.1.13", 5081, self.request(
+            "OPTIONS", "198.18.1.13", 5081, "scan1", "friendly-scanner")), "no answer")
+        # An INVITE cannot be dropped without a trace through nta (it sends
+        # 100 Trying by itself; controlplane/silent_drop.h): no final answer.
+        self.assertEqual(self.udp_exchange("198.18.1.13", 5082, self.request(
+            "INVITE", "198.18.1.13", 5082, "scan2", "SIPVicious 0.3")), "SIP/2.0 100 Trying")
+        # Its address is banned now (no registration uses it): an ordinary
+        # OPTIONS from another of its ports gets nothing either.
+        self.assertEqual(self.udp_exchange("198.18.1.13", 5083, self.request(
+            "OPTIONS", "198.18.1.13", 5083, "after")), "no answer")
+        self.assertEqual(self.udp_exchange("198.18.1.14", 5084, self.request("OPTIONS", "198.18.1.14", 5084, "ok2")),
+                         "SIP/2.0 200 OK", "another address is not affected")
+        text = sbcd.metrics()
+        self.assertEqual(metric(text, "sbc_sip_requests_dropped_total", '{leg="access",reason="scanner"}'), 2)
+        self.assertEqual(metric(text, "sbc_sip_requests_dropped_total", '{leg="access",reason="banned"}'), 1)
+        self.assertIn("who=198.18.1.13 reason=\"scanner user agent\"", sbcd.log_text())
+
     def test_absurd_expires_saturates_and_a_foreign_digest_uri_is_refused(self):
         sbcd = self.start_sbcd()
         r = self.register(sbcd, "phones", "198.18.1.14", [("1001", PHONES["1001"])], port=5075,
