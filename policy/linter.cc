@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include "policy/password_strength.h"
 
@@ -101,33 +102,94 @@ void lint_unreachable(const Policy& p, Diagnostics& out) {
     }
 }
 
-void lint_loops(const Policy& p, Diagnostics& out) {
-  Findings f(out, "routes that can loop between peers");
-  std::set<std::tuple<PeerId, PeerId, std::string>> reported;
-  for (const auto& r1 : p.routes) {
-    for (PeerId b_id : r1.to) {
-      const Peer& b = p.peers[b_id];
-      auto nb = number_at(r1, b, r1.prefix);
-      if (!nb) continue;
-      const Route* r2 = route_for(p, b, *nb);
-      if (!r2) continue;
-      for (PeerId a_id : r2->to) {
-        if (a_id == b_id) continue;  // the router never sends a call back to its source
-        const Peer& a = p.peers[a_id];
-        auto na = number_at(*r2, a, *nb);
-        if (!na) continue;
-        const Route* r3 = route_for(p, a, *na);
-        if (!r3 || std::find(r3->to.begin(), r3->to.end(), b_id) == r3->to.end()) continue;
-        const auto key = std::make_tuple(std::min(a_id, b_id), std::max(a_id, b_id), *nb);
-        if (!reported.insert(key).second) continue;
-        f.add(r2->defined_at, route_field(*r2),
-              "numbers starting " + (nb->empty() ? std::string("(any)") : *nb) +
-                  " can loop: peer '" + b.name + "' sends them to '" + a.name +
-                  "', whose route (line " + std::to_string(r3->defined_at.line) +
-                  ") sends them back to '" + b.name + "'");
+// Peers are assumed to route a call back to us when their own plan says so
+// (the worst case an operator must rule out): a call that reaches a peer
+// already on its path loops. Followed from every route's destinations, hop by
+// hop, with each hop's manipulations, up to kMaxLoopHops peers; the router
+// never sends a call back to the peer it came from, so two peers are the
+// shortest loop. Each (peer, number) state is expanded once, so a large plan
+// costs a few lookups per route (a state reached again by another path is
+// not re-explored: a loop through it from there was reported, or there is
+// none within the hop limit).
+constexpr size_t kMaxLoopHops = 6;
+
+class LoopFinder {
+ public:
+  LoopFinder(const Policy& p, Findings& f) : p_(p), f_(f) {
+    explored_.reserve(p.routes.size() * 4);
+  }
+
+  void from(PeerId first, const std::string& number) {
+    path_.assign(1, Hop{first, number, nullptr});
+    walk();
+  }
+
+ private:
+  struct Hop {
+    PeerId peer;
+    std::string number;  // as the call arrives from `peer`
+    const Route* taken;  // the route that sent it on from this peer
+  };
+
+  void walk() {
+    Hop& here = path_.back();
+    if (!explored_.emplace(here.peer, here.number).second) return;
+    const Route* r = route_for(p_, p_.peers[here.peer], here.number);
+    if (!r) return;
+    here.taken = r;
+    for (PeerId d : r->to) {
+      if (d == path_.back().peer) continue;  // never back to the source
+      auto n = number_at(*r, p_.peers[d], path_.back().number);
+      if (!n) continue;
+      auto on_path =
+          std::find_if(path_.begin(), path_.end(), [&](const Hop& h) { return h.peer == d; });
+      if (on_path != path_.end()) {
+        report(static_cast<size_t>(on_path - path_.begin()), *r);
+        continue;
       }
+      if (path_.size() >= kMaxLoopHops) continue;
+      path_.push_back(Hop{d, *n, nullptr});
+      walk();
+      path_.pop_back();
     }
   }
+
+  // path_[first..] then back to path_[first]; `back` is the closing route.
+  void report(size_t first, const Route& back) {
+    std::set<PeerId> peers;
+    for (size_t i = first; i < path_.size(); ++i) peers.insert(path_[i].peer);
+    if (!reported_.emplace(peers, path_[first].number).second) return;
+    const std::string& n = path_[first].number;
+    std::string chain = "peer '" + p_.peers[path_[first].peer].name + "' sends them to '" +
+                        p_.peers[path_[first + 1].peer].name + "'";
+    for (size_t i = first + 1; i + 1 < path_.size(); ++i)
+      chain +=
+          ", '" + p_.peers[path_[i].peer].name + "' to '" + p_.peers[path_[i + 1].peer].name + "'";
+    const Route& opening = *path_[first].taken;
+    f_.add(opening.defined_at, route_field(opening),
+           "numbers starting " + (n.empty() ? std::string("(any)") : n) + " can loop: " + chain +
+               ", whose route (line " + std::to_string(back.defined_at.line) +
+               ") sends them back to '" + p_.peers[path_[first].peer].name + "'");
+  }
+
+  const Policy& p_;
+  Findings& f_;
+  std::vector<Hop> path_;
+  struct StateHash {
+    size_t operator()(const std::pair<PeerId, std::string>& s) const {
+      return std::hash<std::string>()(s.second) * 31 + s.first;
+    }
+  };
+  std::unordered_set<std::pair<PeerId, std::string>, StateHash> explored_;
+  std::set<std::pair<std::set<PeerId>, std::string>> reported_;
+};
+
+void lint_loops(const Policy& p, Diagnostics& out) {
+  Findings f(out, "routes that can loop between peers");
+  LoopFinder finder(p, f);
+  for (const auto& r : p.routes)
+    for (PeerId b : r.to)
+      if (auto nb = number_at(r, p.peers[b], r.prefix)) finder.from(b, *nb);
 }
 
 // Holes in a number range: below a first digit that has routes but no route

@@ -68,6 +68,33 @@ TEST(Linter, LoopBetweenTwoPeers) {
   EXPECT_NE(find(d.diagnostics, "can loop"), nullptr) << dump(d.diagnostics);
 }
 
+TEST(Linter, LoopThroughThreePeers) {
+  // a -> b -> c -> a for 49: no two peers send it straight back to each other.
+  const std::string peers = R"(peers:
+  - {name: a, kind: trunk, leg: core, address: 198.18.2.10}
+  - {name: b, kind: trunk, leg: core, address: 198.18.2.20}
+  - {name: c, kind: trunk, leg: core, address: 198.18.2.30}
+routes:
+)";
+  auto r = load(peers + R"(  - {prefix: "49", from: a, to: b}
+  - {prefix: "49", from: b, to: c}
+  - {prefix: "49", from: c, to: a}
+)");
+  ASSERT_NE(r.policy, nullptr);
+  const auto* d = find(r.diagnostics, "can loop");
+  ASSERT_NE(d, nullptr) << dump(r.diagnostics);
+  EXPECT_NE(d->message.find("'b' sends them to 'c', 'c' to 'a'"), std::string::npos) << d->message;
+  size_t loops = 0;
+  for (const auto& w : r.diagnostics) loops += w.message.find("can loop") != std::string::npos;
+  EXPECT_EQ(loops, 1u) << "one cycle, reported once: " << dump(r.diagnostics);
+  // Break the cycle at c (it sends 49 nowhere back): nothing to report.
+  auto ok = load(peers + R"(  - {prefix: "49", from: a, to: b}
+  - {prefix: "49", from: b, to: c}
+  - {prefix: "48", from: c, to: a}
+)");
+  EXPECT_EQ(find(ok.diagnostics, "can loop"), nullptr) << dump(ok.diagnostics);
+}
+
 TEST(Linter, LoopCheckFollowsManipulation) {
   // B strips the 49 the first route matched on, so what comes back is a
   // different number: no loop.
