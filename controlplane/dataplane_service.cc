@@ -30,6 +30,7 @@ Result<std::unique_ptr<DataplaneService>> DataplaneService::start(
                                  {"tap", p.tap_name}});
     if (!p.fallback.empty())
       log::warn("dataplane_port_fallback", {{"leg", p.leg}, {"why", p.fallback}});
+    if (!p.warning.empty()) log::warn("dataplane_config", {{"leg", p.leg}, {"why", p.warning}});
   }
 
   DataplaneService* raw = self.get();
@@ -122,6 +123,7 @@ std::string DataplaneService::describe() const {
         out += std::string("  drop ") + dataplane::kDropReasonNames[r] + " " +
                std::to_string(l.drops[r]) + "\n";
     if (!p.fallback.empty()) out += "  note: " + p.fallback + "\n";
+    if (!p.warning.empty()) out += "  warning: " + p.warning + "\n";
   }
   return out;
 }

@@ -33,15 +33,17 @@ void classify_stage(StageContext& c, unsigned leg, Burst& in, Burst& media, Burs
     }
     switch (pm.kind) {
       case PacketKind::udp:
+        // A live pinhole wins over a kernel port: the kernel's ephemeral
+        // range should not overlap the media ranges (sbcd warns when it does).
         if (pm.pinhole)
           media.push(m, pm);
-        else if (l.is_sip_udp(pm.dst_port))
+        else if (l.is_sip_udp(pm.dst_port) || l.is_kernel_port(pm.dst_port))
           punt.push(m, pm);
         else
           drop(c, leg, m, DropReason::no_flow);
         break;
       case PacketKind::tcp:
-        if (l.is_sip_tcp(pm.dst_port) || l.is_sip_tcp(pm.src_port))
+        if (l.is_sip_tcp(pm.dst_port) || l.is_sip_tcp(pm.src_port) || l.is_kernel_port(pm.dst_port))
           punt.push(m, pm);
         else
           drop(c, leg, m, DropReason::no_flow);

@@ -80,6 +80,7 @@ Status DpdkDataplane::bring_up() {
   // queue on every port and TAP, so the device with the fewest TX queues
   // bounds the worker count (af_packet and af_xdp give one per qpair/queue).
   n_legs_ = static_cast<unsigned>(config_.legs.size());
+  const std::optional<PortSpan> kernel_ports = read_local_port_range();
   for (unsigned i = 0; i < n_legs_; ++i) {
     const LegConfig& lc = config_.legs[i];
     Leg& l = legs_[i];
@@ -133,6 +134,21 @@ Status DpdkDataplane::bring_up() {
     l.address = rte_cpu_to_be_32(lc.iface.address.address.value);
     l.netmask = rte_cpu_to_be_32(lc.iface.address.mask());
     l.gateway = lc.iface.gateway ? rte_cpu_to_be_32(lc.iface.gateway->value) : 0;
+    if (kernel_ports) {
+      l.kernel_port_first = kernel_ports->first;
+      l.kernel_port_last = kernel_ports->last;
+      const auto& media = lc.iface.media_ports;
+      if (media.first <= kernel_ports->last && kernel_ports->first <= media.last)
+        info.warning = "the kernel's ephemeral ports " + std::to_string(kernel_ports->first) + "-" +
+                       std::to_string(kernel_ports->last) + " overlap the media ports " +
+                       std::to_string(media.first) + "-" + std::to_string(media.last) +
+                       ": a kernel connection on a port with a live pinhole loses its answers; "
+                       "set net.ipv4.ip_local_port_range outside the media ranges";
+    } else {
+      info.warning =
+          "cannot read net.ipv4.ip_local_port_range: answers to connections the "
+          "kernel opens (DNS, TCP to non-SIP ports) are dropped as no_flow";
+    }
     for (const auto& s : lc.iface.sip) {
       if (s.transport == policy::SipTransport::udp && l.n_sip_udp < kMaxSipPorts)
         l.sip_udp[l.n_sip_udp++] = rte_cpu_to_be_16(s.port);

@@ -65,6 +65,7 @@ struct PortInfo {
   uint16_t rx_queues = 1;
   bool rss = false;
   std::string fallback;  // why the port is not what the policy asked for, if it is not
+  std::string warning;   // a configuration the operator should fix, if any
 };
 
 class DpdkDataplane : public Dataplane {

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace sbc::dataplane {
@@ -125,6 +127,27 @@ std::vector<KernelNeighbour> read_kernel_neighbours() {
   std::stringstream ss;
   ss << f.rdbuf();
   return parse_proc_net_arp(ss.str());
+}
+
+std::optional<PortSpan> parse_local_port_range(std::string_view text) {
+  unsigned long v[2];
+  const char* p = text.data();
+  const char* end = p + text.size();
+  for (auto& x : v) {
+    while (p < end && (*p == ' ' || *p == '\t')) ++p;
+    auto [next, ec] = std::from_chars(p, end, x);
+    if (ec != std::errc() || next == p) return std::nullopt;
+    p = next;
+  }
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n')) ++p;
+  if (p != end || v[0] == 0 || v[0] > v[1] || v[1] > 65535) return std::nullopt;
+  return PortSpan{static_cast<uint16_t>(v[0]), static_cast<uint16_t>(v[1])};
+}
+
+std::optional<PortSpan> read_local_port_range() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_local_port_range(text);
 }
 
 }  // namespace sbc::dataplane

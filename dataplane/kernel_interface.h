@@ -28,6 +28,18 @@ std::optional<bool> kernel_link_up(const std::string& ifname);
 // "net_af_xdp0,iface=access" -> "access"; empty when there is no iface=.
 std::string vdev_kernel_interface(std::string_view devargs);
 
+// The kernel's ephemeral port range (net.ipv4.ip_local_port_range): the
+// local ports of connections the kernel opens itself from the leg address
+// (DNS lookups, TCP toward a carrier's non-SIP port). Their answers must
+// reach the kernel, so classify punts UDP and TCP to these ports (DESIGN.md:
+// "addressed to the SBC"). nullopt when unreadable or malformed.
+struct PortSpan {
+  uint16_t first = 0;
+  uint16_t last = 0;
+};
+std::optional<PortSpan> parse_local_port_range(std::string_view text);
+std::optional<PortSpan> read_local_port_range();
+
 struct KernelNeighbour {
   Ipv4Address ip;
   std::array<uint8_t, 6> mac{};

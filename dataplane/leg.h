@@ -3,6 +3,7 @@
 // constant while workers run (changing interfaces needs a restart, DESIGN.md).
 #pragma once
 
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 
 #include <cstdint>
@@ -28,6 +29,10 @@ struct Leg {
   uint16_t sip_tcp[kMaxSipPorts] = {};
   uint8_t n_sip_udp = 0;
   uint8_t n_sip_tcp = 0;
+  // The kernel's ephemeral ports (host order; 0-0: none): answers to what
+  // the kernel itself sent from the leg address (kernel_interface.h).
+  uint16_t kernel_port_first = 0;
+  uint16_t kernel_port_last = 0;
 
   bool is_sip_udp(uint16_t port_n) const {
     for (unsigned i = 0; i < n_sip_udp; ++i)
@@ -38,6 +43,10 @@ struct Leg {
     for (unsigned i = 0; i < n_sip_tcp; ++i)
       if (sip_tcp[i] == port_n) return true;
     return false;
+  }
+  bool is_kernel_port(uint16_t port_n) const {
+    const uint16_t p = rte_be_to_cpu_16(port_n);
+    return kernel_port_last != 0 && p >= kernel_port_first && p <= kernel_port_last;
   }
   // The address to resolve to reach `dst` (network order): itself on-link,
   // else the gateway (0 when there is none).

@@ -172,6 +172,25 @@ class DataplaneInLab:
         self.assertRegex(self.sbcd.log_text(),
                          r"media_event type=latched .* side=a .* remote=198\.18\.1\.254:\d+")
 
+    def test_answers_to_the_kernels_own_connections_come_back(self):
+        # A DNS lookup or a TCP connection the SBC host opens itself gets its
+        # answer on an ephemeral port: punted to the kernel, not no_flow.
+        self.assertNotIn("dataplane_config", self.sbcd.log_text(),
+                         "the lab keeps the kernel's ports clear of the media ranges")
+        self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
+        carrier = self.lab.popen("carA", [sys.executable, ACTOR, "echo", "198.18.2.10", "9053",
+                                          "3", "8"], stdout=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.3)
+            sbc = self.actor("sbc", "send", "198.18.2.1", 0, "198.18.2.10", 9053, 3, 2)
+            out, _ = carrier.communicate(timeout=15)
+        finally:
+            if carrier.poll() is None:
+                carrier.kill()
+                carrier.wait()
+        self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 3)
+        self.assertEqual(sbc["replies"], 3, sbc)
+
     def test_wrong_source_is_dropped_and_counted(self):
         self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
         r = self.sbcd.ctl("media", "open", "access", "198.18.1.11:4000", "core",

@@ -45,5 +45,14 @@ TEST(KernelInterface, LoopbackLinkStateIsReadable) {
   EXPECT_FALSE(kernel_link_up("no-such-if0").has_value());
 }
 
+TEST(KernelInterface, ParsesTheLocalPortRange) {
+  auto r = parse_local_port_range("32768\t60999\n");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->first, 32768);
+  EXPECT_EQ(r->last, 60999);
+  for (const char* bad : {"", "32768", "60999 32768", "0 100", "1 70000", "a b", "1 2 3"})
+    EXPECT_FALSE(parse_local_port_range(bad).has_value()) << bad;
+}
+
 }  // namespace
 }  // namespace sbc::dataplane

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "dataplane/checksum.h"
+#include "dataplane/kernel_interface.h"
 #include "tests/dataplane/test_hosts.h"
 #include "tests/dataplane/two_leg_harness.h"
 
@@ -397,6 +398,21 @@ TEST_F(RelayVlan, TagIsAddedTowardATaggedLegAndRemovedBack) {
   want2.dst_port = 4000;
   want2.ttl = 63;
   EXPECT_EQ(hex(out2[0]), hex(want2.build()));
+}
+
+// Answers to what the kernel itself sent from the leg address (a DNS lookup,
+// TCP toward a non-SIP port) arrive on its ephemeral ports: punted to the
+// kernel, not dropped as no_flow. Ports outside that range and the media
+// ranges with no pinhole still are.
+TEST_F(Relay, AnswersToKernelConnectionsArePunted) {
+  auto range = read_local_port_range();
+  if (!range) GTEST_SKIP() << "no net.ipv4.ip_local_port_range on this host";
+  const uint16_t kernel_port = range->last;  // the harness's media ranges sit below 32768
+  h_->inject(kAccess, from_phone(kernel_port, 1, 53).build());
+  h_->inject(kAccess, from_phone(range->first > 7000 ? 7000 : 1, 1, 53).build());
+  h_->poll();
+  EXPECT_EQ(h_->take_punted(kAccess).size(), 1u);
+  EXPECT_EQ(h_->drops(kAccess, DropReason::no_flow), 1u);
 }
 
 }  // namespace
