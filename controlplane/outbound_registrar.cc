@@ -12,6 +12,7 @@
 
 #include "controlplane/log.h"
 #include "controlplane/registrar/hash.h"
+#include "sip/auth_header_text.h"
 
 namespace sbc::controlplane {
 
@@ -66,18 +67,9 @@ std::optional<seconds> delta(const char* text) {
 // The first challenge in the list we know how to answer.
 std::optional<registrar::DigestChallenge> usable_challenge(const msg_auth_t* list) {
   for (const msg_auth_t* au = list; au; au = au->au_next) {
-    su_home_t home[1] = {SU_HOME_INIT(home)};
-    char* text = sip_header_as_string(home, reinterpret_cast<const sip_header_t*>(au));
-    std::optional<registrar::DigestChallenge> found;
-    if (text) {
-      auto h = registrar::parse_auth_header(text);
-      if (h) {
-        auto ch = registrar::digest_challenge(*h);
-        if (ch) found = *ch;
-      }
-    }
-    su_home_deinit(home);
-    if (found) return found;
+    auto h = registrar::parse_auth_header(sip::auth_header_text(au));
+    if (!h) continue;
+    if (auto ch = registrar::digest_challenge(*h)) return *ch;
   }
   return std::nullopt;
 }
@@ -218,8 +210,11 @@ int OutboundRegistrar::on_response(nta_outgoing_magic_t* magic, nta_outgoing_t* 
   auto* a = reinterpret_cast<Account*>(magic);
   int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
   if (status < 200) return 0;
-  // The transaction is destroyed on a later turn, never inside its callback.
+  // The transaction is destroyed on a later turn, never inside its callback;
+  // until then nta may report on it again (a transport error goes to every
+  // transaction toward that address): nothing may reach the account.
   a->orq = nullptr;
+  nta_outgoing_bind(orq, ignore_answer, nullptr);
   (void)a->self->loop_.after(milliseconds(0), [orq] { nta_outgoing_destroy(orq); });
   a->self->on_final(a, sip);
   return 0;

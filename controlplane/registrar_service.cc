@@ -1,4 +1,5 @@
 #include "controlplane/registrar_service.h"
+#include "sip/auth_header_text.h"
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_header.h>
@@ -32,13 +33,6 @@ registrar::Transport transport_of(const std::string& proto) {
   if (proto == "tcp") return registrar::Transport::kTcp;
   if (proto == "tls") return registrar::Transport::kTls;
   return registrar::Transport::kUdp;
-}
-
-// A header's value as text (without its name), owned by `home`.
-std::string header_text(su_home_t* home, const void* h) {
-  if (!h) return {};
-  char* s = sip_header_as_string(home, static_cast<const sip_header_t*>(h));
-  return s ? s : "";
 }
 
 std::string unquote(std::string_view v) {
@@ -179,7 +173,7 @@ int RegistrarService::answer(nta_incoming_t* irq, const sip_t* sip) {
   if (!sip->sip_to || !sip->sip_to->a_url->url_user) return reply(400, "To has no user part");
 
   registrar::RegisterInput in;
-  std::string authorization = header_text(home, sip->sip_authorization);
+  std::string authorization = sip::auth_header_text(sip->sip_authorization);
   // RFC 2617 3.2.2.5: the digest uri names the Request-URI; credentials
   // computed for another URI are not for this request. (A malformed header
   // is left to the registrar, which answers it 400 and counts nothing.)

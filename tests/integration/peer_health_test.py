@@ -71,6 +71,25 @@ timers: {probe_timeout: 300ms}
         self.wait_health("carrier-a", "up")
         self.assertIn("peer_health peer=carrier-a state=up", self.sbcd.log_text())
 
+    def test_a_trunk_refusing_with_icmp_is_down_and_sbcd_survives(self):
+        # carrier-b listens on nothing: every probe gets an ICMP port
+        # unreachable, which nta reports to every transaction toward it, the
+        # finished ones included (this crashed sbcd in OptionsPing: a freed
+        # probe's callback). Probed every 100 ms for a few seconds.
+        self.sbcd.stop()
+        policy = labkit.lab_policy(self.lab) + """peers:
+  - {name: carrier-b, kind: trunk, leg: core, address: 198.18.2.20, port: 5999, auth: {mode: ip},
+     probe: {interval: 300ms, failures: 1, recovery: 1}}
+timers: {probe_timeout: 200ms}
+"""
+        with open(self.sbcd.policy, "w") as f:
+            f.write(policy)
+        self.sbcd.start()
+        self.wait_health("carrier-b", "down")
+        time.sleep(12)  # dozens of refused probes, finished and unfinished
+        self.assertIsNone(self.sbcd.proc.poll(), self.sbcd.log_text()[-2000:])
+        self.assertEqual(self.sbcd.ctl("peers").returncode, 0)
+
 
 if __name__ == "__main__":
     labkit.run_root_tests()
