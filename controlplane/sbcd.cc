@@ -3,6 +3,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -68,6 +69,10 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
       [raw] { (void)raw->reload(); });
   if (auto s = self->signals_->attach(*self->loop_); !s) return s.error();
 
+  log::set_rate_limit(options.log_rate_limit);
+  // A flood that stops is summed up within a second, not at the next line.
+  if (auto t = self->loop_->every(std::chrono::seconds(1), [] { log::flush_suppressed(); }); !t)
+    return t.error();
   self->register_metrics();
   if (options.metrics_listen != "off") {
     if (auto s = self->metrics_.serve(options.metrics_listen); !s) return s.error();
@@ -124,7 +129,14 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   self->register_admin_commands();
   self->calls_->register_admin_commands(*self->admin_);
   if (self->dataplane_) self->dataplane_->register_admin_commands(*self->admin_);
-  if (auto s = self->admin_->listen(options.admin_socket); !s) return s.error();
+  self->admin_->on("stats", "dataplane drops by reason, packets per leg [--json]",
+                   [raw](const std::vector<std::string>& a) {
+                     if (!raw->dataplane_) return stats_command(nullptr, a);
+                     auto s = raw->dataplane_->dataplane().stats();
+                     return stats_command(&s, a);
+                   });
+  if (auto s = self->admin_->listen(options.admin_socket, options.admin_group); !s)
+    return s.error();
 
   log::info("started", {{"version", SBC_VERSION},
                         {"policy", options.policy_file},
@@ -271,6 +283,21 @@ void Sbcd::register_metrics() {
                       .Register(r)
                       .Add({});
   last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
+  // The event loop carries SIP, the admin socket and dataplane events: a
+  // probe every 100 ms says how late it runs (milliseconds are normal; a
+  // second means SIP transactions are timing out).
+  auto& lag = prometheus::BuildHistogram()
+                  .Name("sbc_event_loop_lag_seconds")
+                  .Help("How late the control-plane event loop ran a timer due every 100 ms")
+                  .Register(r)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{
+                               0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+  if (auto s = loop_->measure_lag(std::chrono::milliseconds(100),
+                                  [&lag](std::chrono::nanoseconds late) {
+                                    lag.Observe(std::chrono::duration<double>(late).count());
+                                  });
+      !s)
+    log::warn("event_loop_lag_probe_failed", {{"reason", s.error().message}});
 }
 
 void Sbcd::register_admin_commands() {
@@ -374,7 +401,19 @@ void Sbcd::register_registrar_metrics() {
   auto* ch = &reqs.Add({{"outcome", "challenged"}});
   auto* rf = &reqs.Add({{"outcome", "refused"}});
   auto* dr = &reqs.Add({{"outcome", "dropped"}});
-  registrar_->on_change([this, seen, ok, ch, rf, dr, &bindings] {
+  // Per phone (peers with digest auth): bounded by the policy's peer count.
+  auto& registered = prometheus::BuildGauge()
+                         .Name("sbc_peer_registered")
+                         .Help("1 while a phone (a peer with digest auth) has a live registration")
+                         .Register(r);
+  auto publish_states = [this, &registered] {
+    for (const auto& peer : policy_->peers)
+      if (peer.auth.mode == policy::AuthMode::digest)
+        registered.Add({{"peer", peer.name}})
+            .Set(registrar_->state_of(peer) == registrar::RegistrationState::kRegistered ? 1 : 0);
+  };
+  registrar_->on_change([this, seen, ok, ch, rf, dr, &bindings, publish_states] {
+    publish_states();
     const auto& c = registrar_->counters();
     ok->Increment(static_cast<double>(c.ok - seen->ok));
     ch->Increment(static_cast<double>(c.challenged - seen->challenged));
@@ -384,6 +423,7 @@ void Sbcd::register_registrar_metrics() {
     bindings.Set(static_cast<double>(registrar_->store().binding_count()));
   });
   bindings.Set(static_cast<double>(registrar_->store().binding_count()));
+  publish_states();
 }
 
 admin::Reply Sbcd::registrations_command(const std::vector<std::string>& args) const {
