@@ -41,7 +41,11 @@ class PrometheusRules(unittest.TestCase):
   - {name: alice, kind: phone, leg: access, auth: {username: alice, password: "Zq8#vL2m-Tr5pW"}}
 timers: {probe_timeout: 200ms}
 """
-            with labkit.Sbcd(lab, policy, dataplane=True) as sbcd:
+            # The carrier answers (at most 200) probes, so its round-trip
+            # time is published (the dashboard draws it).
+            with labkit.SippServer(lab, "carA", "options_uas.xml", "198.18.2.10", calls=200,
+                                   timeout_s=120), \
+                    labkit.Sbcd(lab, policy, dataplane=True) as sbcd:
                 deadline = time.monotonic() + 20
                 while True:
                     exported = set(re.findall(r"^(sbc_[a-z0-9_]+)", sbcd.metrics(), re.M))
