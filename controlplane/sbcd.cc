@@ -4,16 +4,21 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/tport.h>
+#include <sofia-sip/tport_tag.h>
 #include <unistd.h>
 
 #include <ctime>
 #include <filesystem>
+#include <set>
 
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
+#include "controlplane/sip_trace.h"
 #include "controlplane/version.h"
 #include "policy/loader.h"
 #include "sip/request_check.h"
@@ -135,6 +140,32 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
                      auto s = raw->dataplane_->dataplane().stats();
                      return stats_command(&s, a);
                    });
+  {
+    // `sbcctl trace`: the trace object lives in the command's handler.
+    auto trace = std::make_shared<SipTrace>();
+    TraceHooks hooks;
+    hooks.peer_addresses = [raw](const std::string& name) -> Result<std::set<std::string>> {
+      for (const auto& peer : raw->policy_->peers) {
+        if (peer.name != name) continue;
+        std::set<std::string> out;
+        if (peer.address.ip) out.insert(peer.address.ip->to_string());
+        for (const auto& b : raw->registrar_->bindings_of(peer))
+          out.insert(b.received.address.to_string());
+        return out;
+      }
+      return make_error("no peer '" + name + "' in the policy");
+    };
+    hooks.enable = [raw](bool on) {
+      for (const auto& a : raw->agents_)
+        tport_set_params(nta_agent_tports(a->agent()), TPTAG_LOG(on), TAG_END());
+    };
+    self->admin_->on("trace",
+                     "SIP messages of one peer, address or Call-ID: start [peer NAME|address "
+                     "IP|call-id ID] | show [--json] | stop [--json]",
+                     [trace, hooks](const std::vector<std::string>& a) {
+                       return trace_command(*trace, hooks, a);
+                     });
+  }
   if (auto s = self->admin_->listen(options.admin_socket, options.admin_group); !s)
     return s.error();
 

@@ -202,6 +202,39 @@ class ControlPlane(unittest.TestCase):
         self.assertEqual({m for m in have if m.startswith("sbc_")} - documented, set(),
                          "exported but not in docs/metrics.md")
 
+    def test_trace_of_one_peer(self):
+        r = self.sbcd.ctl("trace", "start", "peer", "carB")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("tracing messages to and from 198.18.2.20", r.stdout)
+        b = labkit.SippServer(self.lab, "carB", "uas_answer.xml", CAR_B, calls=1, timeout_s=30)
+        self.addCleanup(b.__exit__)
+        labkit.wait_udp_listening(self.lab, "carB", CAR_B, 5060)
+        # carA does not run: its INVITE fails (ICMP) and the call fails over
+        # to carB; only carB's side may appear in the trace.
+        r = labkit.sipp(self.lab, "phones", "uac_call.xml", SBC_ACCESS, PBX, calls=1,
+                        local_port=5060, extra=["-s", "2002", "-d", "200"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr + self.sbcd.log_text()[-3000:])
+        self.assertEqual(b.wait().returncode, 0)
+        shown = self.ctl_json("trace", "show")
+        self.assertTrue(shown["active"])
+        r = self.sbcd.ctl("trace", "stop", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        trace = json.loads(r.stdout)
+        self.assertFalse(trace["active"])
+        msgs = trace["messages"]
+        self.assertEqual({m["address"] for m in msgs}, {CAR_B}, msgs)
+        first_lines = [(m["direction"], m["text"].split("\n", 1)[0]) for m in msgs]
+        self.assertIn(("sent", "INVITE sip:2002@198.18.2.20:5060 SIP/2.0"), first_lines)
+        self.assertIn(("received", "SIP/2.0 200 OK"), first_lines)
+        self.assertTrue(any(d == "sent" and l.startswith("BYE ") for d, l in first_lines),
+                        first_lines)
+        # One dialog toward carB: one Call-ID in every message.
+        self.assertEqual(len({m["call_id"] for m in msgs}), 1)
+        # Stopped: nothing more is captured, and the text form says so.
+        text = self.sbcd.ctl("trace", "show").stdout
+        self.assertIn(f"{len(msgs)} message(s); stopped", text)
+        self.assertIn(f"sent to udp:{CAR_B}:5060 ---\nINVITE ", text)
+
     def test_reload_is_counted(self):
         before = metric(self.sbcd.metrics(), "sbc_policy_reloads_total", '{outcome="success"}')
         r = self.sbcd.ctl("reload")

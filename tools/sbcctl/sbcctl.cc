@@ -26,6 +26,8 @@ void usage() {
       "  calls [--json]                active calls\n"
       "  stats [--json]                dataplane drops by reason, packets per leg\n"
       "  dataplane [--json]            ports, queues, TAPs, links, counters per leg\n"
+      "  trace start [peer NAME | address IP | call-id ID]\n"
+      "  trace show|stop [--json]      SIP messages sbcd sent and received, on demand\n"
       "  reload                        reload sbcd's policy file\n"
       "  policy check FILE [--strict]  validate a policy here (sbcd need not run)\n"
       "  help [--json]                 every command this sbcd knows\n"
