@@ -557,8 +557,8 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
   w.begin_array();
   std::string text;
   char line[512];
-  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %s\n", "PEER", "KIND", "LEG",
-           "ADDRESS", "HEALTH", "RTT", "REGISTRATION");
+  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %-13s %s\n", "PEER", "KIND", "LEG",
+           "ADDRESS", "HEALTH", "RTT", "REGISTRATION", "CHANNELS");
   text += line;
   for (const auto& peer : policy_->peers) {
     const PeerHealthState* h = health_.find(peer.name);
@@ -574,9 +574,18 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
     std::string addr = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
     if (peer.address.is_set() && peer.address.port)
       addr += ":" + std::to_string(*peer.address.port);
-    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %s\n", peer.name.c_str(),
+    // In use / cap ("-" for no cap). A call holds a channel of the peer it
+    // came from and of the candidate it is on, as admission counts them.
+    uint64_t in_use = 0;
+    if (calls_)
+      for (const Call* c : calls_->b2bua().calls())
+        in_use += (c->record().source_peer == peer.name) +
+                  (c->destination() && c->destination()->name == peer.name);
+    std::string channels = std::to_string(in_use) + "/" +
+                           (peer.channels.max ? std::to_string(peer.channels.max) : "-");
+    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %-13s %s\n", peer.name.c_str(),
              policy::to_string(peer.kind), peer.leg.c_str(), addr.empty() ? "-" : addr.c_str(),
-             health.c_str(), rtt.c_str(), reg.c_str());
+             health.c_str(), rtt.c_str(), reg.c_str(), channels.c_str());
     text += line;
     w.begin_object();
     w.key("name").value(peer.name);
@@ -589,6 +598,7 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
     if (h) w.key("probe_failures").value(static_cast<uint64_t>(h->failures));
     w.key("registration").value(reg);
     w.key("channels_max").value(static_cast<uint64_t>(peer.channels.max));
+    w.key("channels_in_use").value(in_use);
     w.end_object();
   }
   w.end_array();

@@ -99,6 +99,7 @@ class ControlPlane(unittest.TestCase):
         peers = {p["name"]: p for p in self.ctl_json("peers")}
         self.assertEqual(set(peers), {"pbx", "carA", "carB", "alice"})
         self.assertEqual(peers["carA"]["channels_max"], 30)
+        self.assertEqual(peers["carA"]["channels_in_use"], 0)
         regs = self.ctl_json("registrations")
         self.assertEqual([(r["peer"], r["state"]) for r in regs], [("alice", "never")])
         calls = self.ctl_json("calls")
@@ -113,6 +114,9 @@ class ControlPlane(unittest.TestCase):
             self.assertIn("--json", commands[c], c)
 
     def test_tables(self):
+        peers = self.sbcd.ctl("peers").stdout
+        self.assertRegex(peers, r"(?m)^carA\s+trunk\s+core\s+198\.18\.2\.10:5060\s+-\s+-\s+-\s+0/30$")
+        self.assertRegex(peers, r"(?m)^carB\s+trunk\s+core\s+198\.18\.2\.20:5060\s+-\s+-\s+-\s+0/-$")
         for args, header in ((["status"], "LEG"), (["peers"], "PEER"),
                              (["registrations"], "PEER"), (["calls"], "ID"),
                              (["stats"], "control-plane-only"), (["help"], "stats\t")):
@@ -234,6 +238,26 @@ class ControlPlane(unittest.TestCase):
         text = self.sbcd.ctl("trace", "show").stdout
         self.assertIn(f"{len(msgs)} message(s); stopped", text)
         self.assertIn(f"sent to udp:{CAR_B}:5060 ---\nINVITE ", text)
+
+    def test_peers_show_the_channels_a_call_holds(self):
+        b = labkit.SippServer(self.lab, "carB", "uas_answer.xml", CAR_B, calls=1, timeout_s=30)
+        self.addCleanup(b.__exit__)
+        labkit.wait_udp_listening(self.lab, "carB", CAR_B, 5060)
+        held = labkit.SippServer(self.lab, "phones", "uac_call.xml", PBX, calls=1, local_port=5070,
+                                 target=SBC_ACCESS, timeout_s=30,
+                                 extra=["-s", "2003", "-d", "4000"])
+        self.addCleanup(held.__exit__)
+        deadline = time.monotonic() + 10
+        while True:
+            peers = {p["name"]: p for p in self.ctl_json("peers")}
+            if peers["carB"]["channels_in_use"] == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual((peers["pbx"]["channels_in_use"], peers["carB"]["channels_in_use"],
+                          peers["carA"]["channels_in_use"]), (1, 1, 0), peers)
+        self.assertRegex(self.sbcd.ctl("peers").stdout, r"(?m)^carB\s.*\s1/-$")
+        self.assertEqual(held.wait().returncode, 0)
+        self.assertEqual(b.wait().returncode, 0)
 
     def test_reload_is_counted(self):
         before = metric(self.sbcd.metrics(), "sbc_policy_reloads_total", '{outcome="success"}')
