@@ -1,6 +1,7 @@
 #include "controlplane/admin_server.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,6 +11,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <vector>
+
+#include "controlplane/json_writer.h"
 
 namespace sbc::controlplane {
 namespace {
@@ -36,16 +40,39 @@ void AdminServer::on(const std::string& command, std::string help, Handler h) {
   commands_[command] = Command{std::move(help), std::move(h)};
 }
 
-Status AdminServer::listen(const std::string& path) {
+Status AdminServer::listen(const std::string& path, const std::string& group) {
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path)
     return make_error("admin socket path '" + path + "' is too long");
+  gid_t gid = static_cast<gid_t>(-1);
+  if (!group.empty()) {
+    // getgrnam_r with a fixed buffer: group entries with many members can
+    // exceed it, which is reported rather than truncated.
+    std::vector<char> buf(16384);
+    struct group gr, *found = nullptr;
+    int rc = getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &found);
+    if (rc != 0 || !found)
+      return make_error("admin group '" + group + "' does not exist" +
+                        (rc ? std::string(": ") + std::strerror(rc) : std::string()));
+    gid = found->gr_gid;
+  }
   std::error_code ec;
   auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty() && !std::filesystem::exists(dir)) {
     std::filesystem::create_directories(dir, ec);
     if (ec) return make_error("cannot create " + dir.string() + ": " + ec.message());
     chmod(dir.c_str(), 0750);
+  }
+  // The admin group must be able to reach the socket: give it the directory
+  // when the directory is sbcd's own (created above, or systemd's
+  // RuntimeDirectory), never a shared one such as /tmp.
+  struct stat dst;
+  if (gid != static_cast<gid_t>(-1) && !dir.empty() && stat(dir.c_str(), &dst) == 0 &&
+      dst.st_uid == geteuid() && (dst.st_mode & S_IWOTH) == 0) {
+    if (chown(dir.c_str(), static_cast<uid_t>(-1), gid) != 0 ||
+        chmod(dir.c_str(), (dst.st_mode & 07777) | S_IXGRP) != 0)
+      return make_error("giving " + dir.string() + " to group '" + group +
+                        "': " + std::strerror(errno));
   }
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size());
@@ -62,10 +89,16 @@ Status AdminServer::listen(const std::string& path) {
 
   listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return make_error(std::string("admin socket: ") + std::strerror(errno));
-  mode_t old = umask(0117);
+  // Created with no access for others at all, then opened to the group: the
+  // socket is never connectable by anyone else, not even briefly.
+  mode_t old = umask(0177);
   int rc = bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   umask(old);
   if (rc != 0) return make_error("bind " + path + ": " + std::strerror(errno));
+  if (gid != static_cast<gid_t>(-1)) {
+    if (chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0 || chmod(path.c_str(), 0660) != 0)
+      return make_error("giving " + path + " to group '" + group + "': " + std::strerror(errno));
+  }
   if (::listen(listen_fd_, 16) != 0)
     return make_error("listen " + path + ": " + std::strerror(errno));
   path_ = path;
@@ -146,9 +179,17 @@ void AdminServer::sweep_idle() {
 admin::Reply AdminServer::dispatch(const std::vector<std::string>& words) {
   const std::string& cmd = words.front();
   if (cmd == "help") {
+    bool json = words.size() == 2 && words[1] == "--json";
+    if (words.size() > 1 && !json) return {false, "usage: help [--json]\n"};
     std::string body;
-    for (auto& [name, c] : commands_) body += name + "\t" + c.help + "\n";
-    return {true, body};
+    JsonWriter w;
+    w.begin_object();
+    for (auto& [name, c] : commands_) {
+      body += name + "\t" + c.help + "\n";
+      w.key(name).value(c.help);
+    }
+    w.end_object();
+    return {true, json ? w.str() + "\n" : body};
   }
   auto it = commands_.find(cmd);
   if (it == commands_.end()) return {false, "unknown command '" + cmd + "' (try: sbcctl help)\n"};

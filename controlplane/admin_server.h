@@ -1,6 +1,7 @@
-// The local admin socket sbcctl talks to (Unix domain, mode 0660: root or the
-// socket's group). Requests are handled on the event loop thread, so command
-// handlers may read control-plane state without locks.
+// The local admin socket sbcctl talks to (Unix domain): mode 0600 (sbcd's
+// user, root under systemd) unless an admin group is given, then 0660 owned by
+// that group, so operators in it need no root for sbcctl. Requests are handled on the event loop
+// thread, so command handlers may read control-plane state without locks.
 #pragma once
 
 #include <chrono>
@@ -25,7 +26,8 @@ class AdminServer {
 
   // Registers `command` (the first word of a request); args exclude it.
   void on(const std::string& command, std::string help, Handler h);
-  Status listen(const std::string& path);
+  // group: empty for owner-only access, else a group name that may connect.
+  Status listen(const std::string& path, const std::string& group = "");
   const std::string& path() const { return path_; }
 
  private:

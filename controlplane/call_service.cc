@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "controlplane/call_metrics.h"
 #include "controlplane/call_record_format.h"
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
@@ -134,7 +135,11 @@ Result<std::unique_ptr<CallService>> CallService::start(
                               self->clock_, settings, self->current_policy_, std::move(facts));
   self->signalling_->attach(*self->b2bua_);
   CallService* raw = self.get();
-  self->b2bua_->on_call_ended([raw](const CallRecord& r) { raw->on_record(r); });
+  auto call_metrics = std::make_shared<CallMetrics>(metrics.registry(), self->current_policy_);
+  self->b2bua_->on_call_ended([raw, call_metrics](const CallRecord& r) {
+    call_metrics->call_ended(r);
+    raw->on_record(r);
+  });
 
   auto& reg = metrics.registry();
   self->calls_total_ = &prometheus::BuildCounter()
@@ -159,7 +164,10 @@ Result<std::unique_ptr<CallService>> CallService::start(
     if (p.kind == policy::PeerKind::trunk)
       self->channel_gauges_[p.name] = &self->channels_active_->Add({{"peer", p.name}});
   // Failover and timeouts change channel use between SIP events.
-  auto periodic = loop.every(std::chrono::milliseconds(1000), [raw] { raw->refresh_gauges(); });
+  auto periodic = loop.every(std::chrono::milliseconds(1000), [raw, call_metrics] {
+    raw->refresh_gauges();
+    call_metrics->sync_policy();  // channel caps follow reloads
+  });
   if (!periodic) return periodic.error();
   self->periodic_ = *periodic;
   return self;

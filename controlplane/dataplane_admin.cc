@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "controlplane/json_writer.h"
+
 namespace sbc::controlplane {
 namespace {
 
@@ -131,6 +133,120 @@ admin::Reply DataplaneAdmin::media(const std::vector<std::string>& a) {
     return {true, out};
   }
   return {false, kUsage};
+}
+
+namespace {
+
+void write_legs(JsonWriter& w, const dataplane::DataplaneStats& s) {
+  w.key("legs").begin_array();
+  for (const auto& l : s.legs) {
+    w.begin_object();
+    w.key("name").value(l.name);
+    w.key("link_up").value(l.link_up);
+    w.key("packets_in").value(l.rx_packets);
+    w.key("packets_out").value(l.tx_packets);
+    w.key("relayed").value(l.relayed_packets);
+    w.key("punted").value(l.punted_packets);
+    w.key("from_kernel").value(l.exception_packets);
+    uint64_t total = 0;
+    w.key("drops").begin_object();
+    for (unsigned r = 0; r < dataplane::kDropReasonCount; ++r) {
+      w.key(dataplane::kDropReasonNames[r]).value(l.drops[r]);
+      total += l.drops[r];
+    }
+    w.end_object();
+    w.key("dropped").value(total);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+}  // namespace
+
+admin::Reply stats_command(const dataplane::DataplaneStats* stats,
+                           const std::vector<std::string>& args) {
+  bool json = false;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else
+      return {false, "stats: unknown argument '" + a + "' (usage: stats [--json])\n"};
+  }
+  if (json) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("dataplane").value(stats ? "dpdk" : "off");
+    if (stats) {
+      w.key("pinholes").value(stats->pinholes);
+      w.key("events_lost").value(stats->events_lost);
+      write_legs(w, *stats);
+    } else {
+      w.key("legs").begin_array().end_array();
+    }
+    w.end_object();
+    return {true, w.str() + "\n"};
+  }
+  if (!stats) return {true, "no dataplane: sbcd runs in control-plane-only mode (no packets)\n"};
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-10s %-5s %14s %14s %14s %14s %14s %14s\n", "LEG", "LINK",
+                "IN", "OUT", "RELAYED", "PUNTED", "FROM_KERNEL", "DROPPED");
+  out += line;
+  std::string drops;
+  for (const auto& l : stats->legs) {
+    uint64_t total = 0;
+    for (unsigned r = 0; r < dataplane::kDropReasonCount; ++r) {
+      total += l.drops[r];
+      if (!l.drops[r]) continue;
+      std::snprintf(line, sizeof line, "%-10s %-22s %14llu  %s\n", l.name.c_str(),
+                    dataplane::kDropReasonNames[r], static_cast<unsigned long long>(l.drops[r]),
+                    dataplane::kDropReasonHelp[r]);
+      drops += line;
+    }
+    std::snprintf(line, sizeof line, "%-10s %-5s %14llu %14llu %14llu %14llu %14llu %14llu\n",
+                  l.name.c_str(), l.link_up ? "up" : "down",
+                  static_cast<unsigned long long>(l.rx_packets),
+                  static_cast<unsigned long long>(l.tx_packets),
+                  static_cast<unsigned long long>(l.relayed_packets),
+                  static_cast<unsigned long long>(l.punted_packets),
+                  static_cast<unsigned long long>(l.exception_packets),
+                  static_cast<unsigned long long>(total));
+    out += line;
+  }
+  out += "\n";
+  if (drops.empty()) {
+    out += "no drops\n";
+  } else {
+    std::snprintf(line, sizeof line, "%-10s %-22s %14s  %s\n", "LEG", "DROP REASON", "PACKETS",
+                  "MEANING");
+    out += line + drops;
+  }
+  return {true, out};
+}
+
+std::string dataplane_json(const std::vector<PortView>& ports, const dataplane::DataplaneStats& s,
+                           size_t neighbours) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("workers").value(s.workers);
+  w.key("pinholes").value(s.pinholes);
+  w.key("pinhole_capacity").value(s.pinhole_capacity);
+  w.key("neighbours").value(static_cast<uint64_t>(neighbours));
+  w.key("ports").begin_array();
+  for (const auto& p : ports) {
+    w.begin_object();
+    w.key("leg").value(p.leg);
+    w.key("driver").value(p.driver);
+    w.key("rx_queues").value(p.rx_queues);
+    w.key("rss").value(p.rss);
+    w.key("tap").value(p.tap);
+    if (!p.fallback.empty()) w.key("note").value(p.fallback);
+    w.end_object();
+  }
+  w.end_array();
+  write_legs(w, s);
+  w.end_object();
+  return w.str() + "\n";
 }
 
 }  // namespace sbc::controlplane

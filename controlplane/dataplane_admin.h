@@ -13,6 +13,7 @@
 
 #include "controlplane/admin_protocol.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/dataplane_stats.h"
 
 namespace sbc::controlplane {
 
@@ -25,5 +26,25 @@ class DataplaneAdmin {
   dataplane::Dataplane& dp_;
   std::map<dataplane::MediaSessionId, dataplane::MediaSessionSpec> open_;
 };
+
+// `sbcctl stats [--json]`: per leg, packets in (received), out (transmitted),
+// relayed, punted to the kernel and sent by it, and drops by reason; every
+// reason is listed in JSON (zeros included, so scripts see a stable shape),
+// only the non-zero ones in the table. stats == nullptr: sbcd runs without a
+// dataplane (control-plane-only mode), which the reply says.
+// The dataplane counts packets, not bytes, per leg: there is no byte figure.
+admin::Reply stats_command(const dataplane::DataplaneStats* stats,
+                           const std::vector<std::string>& args);
+
+// What `sbcctl dataplane --json` prints for one port beside its counters.
+struct PortView {
+  std::string leg, driver, tap, fallback;
+  unsigned rx_queues = 1;
+  bool rss = false;
+};
+// `sbcctl dataplane --json`: ports, workers, pinholes and the counters of
+// stats_command, in one object.
+std::string dataplane_json(const std::vector<PortView>& ports, const dataplane::DataplaneStats& s,
+                           size_t neighbours);
 
 }  // namespace sbc::controlplane

@@ -93,14 +93,21 @@ void DataplaneService::drain_events() {
 
 void DataplaneService::register_admin_commands(AdminServer& admin) {
   admin_ = std::make_unique<DataplaneAdmin>(*dp_);
-  admin.on("dataplane", "ports, queues, TAPs, links and packet counters per leg",
-           [this](const std::vector<std::string>&) {
-             return admin::Reply{true, describe()};
-           });
+  admin.on("dataplane", "ports, queues, TAPs, links and packet counters per leg [--json]",
+           [this](const std::vector<std::string>& a) { return dataplane_command(a); });
   admin.on("media",
            "open|update|close|stats|list media sessions by hand (test hook until the "
            "B2BUA opens them from SDP)",
            [this](const std::vector<std::string>& a) { return admin_->media(a); });
+}
+
+admin::Reply DataplaneService::dataplane_command(const std::vector<std::string>& args) const {
+  if (args.empty()) return {true, describe()};
+  if (args.size() > 1 || args[0] != "--json") return {false, "usage: dataplane [--json]\n"};
+  std::vector<PortView> ports;
+  for (const auto& p : dp_->ports())
+    ports.push_back({p.leg, p.driver, p.tap_name, p.fallback, p.rx_queues, p.rss});
+  return {true, dataplane_json(ports, dp_->stats(), dp_->neighbours().entries().size())};
 }
 
 std::string DataplaneService::describe() const {

@@ -43,6 +43,8 @@ class DataplaneService {
   void register_admin_commands(AdminServer& admin);
   // One line per leg: driver, queues, TAP, link.
   std::string describe() const;
+  // `sbcctl dataplane [--json]`.
+  admin::Reply dataplane_command(const std::vector<std::string>& args) const;
 
  private:
   DataplaneService(EventLoop& loop) : loop_(loop) {}

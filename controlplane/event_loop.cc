@@ -134,6 +134,33 @@ void EventLoop::cancel(TimerId id) {
   timers_.erase(it);
 }
 
+struct EventLoop::LagProbe {
+  std::chrono::milliseconds period;
+  std::function<void(std::chrono::nanoseconds)> report;
+  std::chrono::steady_clock::time_point due;
+};
+
+Status EventLoop::measure_lag(std::chrono::milliseconds period,
+                              std::function<void(std::chrono::nanoseconds)> report) {
+  if (period.count() <= 0) return make_error("lag probe period must be positive");
+  return arm_lag_probe(std::make_shared<LagProbe>(LagProbe{period, std::move(report), {}}));
+}
+
+// A one-shot timer re-armed from its own callback rather than a repeating
+// one: each period starts when the previous probe ran, so one stall is
+// reported once, not again by a burst of catch-up firings.
+Status EventLoop::arm_lag_probe(std::shared_ptr<LagProbe> p) {
+  p->due = std::chrono::steady_clock::now() + p->period;
+  auto t = after(p->period, [this, p] {
+    auto late = std::chrono::steady_clock::now() - p->due;
+    p->report(std::max(std::chrono::nanoseconds(0),
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(late)));
+    (void)arm_lag_probe(p);  // fails only when su_timer cannot allocate: the probe stops
+  });
+  if (!t) return t.error();
+  return ok_status();
+}
+
 void EventLoop::run() {
   su_root_run(root_);
 }

@@ -39,6 +39,13 @@ class EventLoop {
   Result<TimerId> after(std::chrono::milliseconds delay, std::function<void()> cb);
   void cancel(TimerId id);
 
+  // How late the loop runs: a timer due every `period` reports, each time it
+  // runs, how long after its due time that was (never negative). A handler
+  // that blocks the loop (a slow disk, a huge admin reply) shows up here
+  // before SIP retransmissions pile up. Runs until the loop is destroyed.
+  Status measure_lag(std::chrono::milliseconds period,
+                     std::function<void(std::chrono::nanoseconds late)> report);
+
   void run();   // until stop()
   void stop();  // from a callback on the loop thread
 
@@ -46,6 +53,8 @@ class EventLoop {
   EventLoop() = default;
   struct Watch;
   struct Timer;
+  struct LagProbe;
+  Status arm_lag_probe(std::shared_ptr<LagProbe> p);
   static int on_wakeup(su_root_magic_t*, su_wait_t*, su_wakeup_arg_t* arg);
   static void on_timer(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg);
 

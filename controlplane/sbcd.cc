@@ -3,16 +3,22 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/tport.h>
+#include <sofia-sip/tport_tag.h>
 #include <unistd.h>
 
 #include <ctime>
 #include <filesystem>
+#include <set>
 
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
+#include "controlplane/sip_trace.h"
 #include "controlplane/version.h"
 #include "policy/loader.h"
 #include "sip/request_check.h"
@@ -69,6 +75,10 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
       [raw] { (void)raw->reload(); });
   if (auto s = self->signals_->attach(*self->loop_); !s) return s.error();
 
+  log::set_rate_limit(options.log_rate_limit);
+  // A flood that stops is summed up within a second, not at the next line.
+  if (auto t = self->loop_->every(std::chrono::seconds(1), [] { log::flush_suppressed(); }); !t)
+    return t.error();
   self->register_metrics();
   if (options.metrics_listen != "off") {
     if (auto s = self->metrics_.serve(options.metrics_listen); !s) return s.error();
@@ -126,7 +136,40 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   self->register_admin_commands();
   self->calls_->register_admin_commands(*self->admin_);
   if (self->dataplane_) self->dataplane_->register_admin_commands(*self->admin_);
-  if (auto s = self->admin_->listen(options.admin_socket); !s) return s.error();
+  self->admin_->on("stats", "dataplane drops by reason, packets per leg [--json]",
+                   [raw](const std::vector<std::string>& a) {
+                     if (!raw->dataplane_) return stats_command(nullptr, a);
+                     auto s = raw->dataplane_->dataplane().stats();
+                     return stats_command(&s, a);
+                   });
+  {
+    // `sbcctl trace`: the trace object lives in the command's handler.
+    auto trace = std::make_shared<SipTrace>();
+    TraceHooks hooks;
+    hooks.peer_addresses = [raw](const std::string& name) -> Result<std::set<std::string>> {
+      for (const auto& peer : raw->policy_->peers) {
+        if (peer.name != name) continue;
+        std::set<std::string> out;
+        if (peer.address.ip) out.insert(peer.address.ip->to_string());
+        for (const auto& b : raw->registrar_->bindings_of(peer))
+          out.insert(b.received.address.to_string());
+        return out;
+      }
+      return make_error("no peer '" + name + "' in the policy");
+    };
+    hooks.enable = [raw](bool on) {
+      for (const auto& a : raw->agents_)
+        tport_set_params(nta_agent_tports(a->agent()), TPTAG_LOG(on), TAG_END());
+    };
+    self->admin_->on("trace",
+                     "SIP messages of one peer, address or Call-ID: start [peer NAME|address "
+                     "IP|call-id ID] | show [--json] | stop [--json]",
+                     [trace, hooks](const std::vector<std::string>& a) {
+                       return trace_command(*trace, hooks, a);
+                     });
+  }
+  if (auto s = self->admin_->listen(options.admin_socket, options.admin_group); !s)
+    return s.error();
 
   log::info("started", {{"version", SBC_VERSION},
                         {"policy", options.policy_file},
@@ -318,6 +361,21 @@ void Sbcd::register_metrics() {
                       .Register(r)
                       .Add({});
   last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
+  // The event loop carries SIP, the admin socket and dataplane events: a
+  // probe every 100 ms says how late it runs (milliseconds are normal; a
+  // second means SIP transactions are timing out).
+  auto& lag = prometheus::BuildHistogram()
+                  .Name("sbc_event_loop_lag_seconds")
+                  .Help("How late the control-plane event loop ran a timer due every 100 ms")
+                  .Register(r)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{
+                               0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+  if (auto s = loop_->measure_lag(std::chrono::milliseconds(100),
+                                  [&lag](std::chrono::nanoseconds late) {
+                                    lag.Observe(std::chrono::duration<double>(late).count());
+                                  });
+      !s)
+    log::warn("event_loop_lag_probe_failed", {{"reason", s.error().message}});
 }
 
 void Sbcd::register_admin_commands() {
@@ -421,7 +479,19 @@ void Sbcd::register_registrar_metrics() {
   auto* ch = &reqs.Add({{"outcome", "challenged"}});
   auto* rf = &reqs.Add({{"outcome", "refused"}});
   auto* dr = &reqs.Add({{"outcome", "dropped"}});
-  registrar_->on_change([this, seen, ok, ch, rf, dr, &bindings] {
+  // Per phone (peers with digest auth): bounded by the policy's peer count.
+  auto& registered = prometheus::BuildGauge()
+                         .Name("sbc_peer_registered")
+                         .Help("1 while a phone (a peer with digest auth) has a live registration")
+                         .Register(r);
+  auto publish_states = [this, &registered] {
+    for (const auto& peer : policy_->peers)
+      if (peer.auth.mode == policy::AuthMode::digest)
+        registered.Add({{"peer", peer.name}})
+            .Set(registrar_->state_of(peer) == registrar::RegistrationState::kRegistered ? 1 : 0);
+  };
+  registrar_->on_change([this, seen, ok, ch, rf, dr, &bindings, publish_states] {
+    publish_states();
     const auto& c = registrar_->counters();
     ok->Increment(static_cast<double>(c.ok - seen->ok));
     ch->Increment(static_cast<double>(c.challenged - seen->challenged));
@@ -431,6 +501,7 @@ void Sbcd::register_registrar_metrics() {
     bindings.Set(static_cast<double>(registrar_->store().binding_count()));
   });
   bindings.Set(static_cast<double>(registrar_->store().binding_count()));
+  publish_states();
 }
 
 admin::Reply Sbcd::registrations_command(const std::vector<std::string>& args) const {
@@ -533,8 +604,9 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
   w.begin_array();
   std::string text;
   char line[512];
-  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %s\n", "PEER", "KIND", "LEG",
-           "ADDRESS", "HEALTH", "RTT", "REGISTRATION");
+  // REGISTRATION last: it is the one column of varying width.
+  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %-9s %s\n", "PEER", "KIND", "LEG",
+           "ADDRESS", "HEALTH", "RTT", "CHANNELS", "REGISTRATION");
   text += line;
   for (const auto& peer : policy_->peers) {
     const PeerHealthState* h = health_.find(peer.name);
@@ -556,9 +628,18 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
     std::string addr = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
     if (peer.address.is_set() && peer.address.port)
       addr += ":" + std::to_string(*peer.address.port);
-    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %s\n", peer.name.c_str(),
+    // In use / cap ("-" for no cap). A call holds a channel of the peer it
+    // came from and of the candidate it is on, as admission counts them.
+    uint64_t in_use = 0;
+    if (calls_)
+      for (const Call* c : calls_->b2bua().calls())
+        in_use += (c->record().source_peer == peer.name) +
+                  (c->destination() && c->destination()->name == peer.name);
+    std::string channels = std::to_string(in_use) + "/" +
+                           (peer.channels.max ? std::to_string(peer.channels.max) : "-");
+    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %-9s %s\n", peer.name.c_str(),
              policy::to_string(peer.kind), peer.leg.c_str(), addr.empty() ? "-" : addr.c_str(),
-             health.c_str(), rtt.c_str(), reg.c_str());
+             health.c_str(), rtt.c_str(), channels.c_str(), reg.c_str());
     text += line;
     w.begin_object();
     w.key("name").value(peer.name);
@@ -580,6 +661,7 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
       w.end_object();
     }
     w.key("channels_max").value(static_cast<uint64_t>(peer.channels.max));
+    w.key("channels_in_use").value(in_use);
     w.end_object();
   }
   w.end_array();

@@ -10,6 +10,7 @@ std::string sbcd_usage() {
          "       sbcd --version\n"
          "options:\n"
          "  --admin-socket PATH   sbcctl's socket (default /run/sbcd/admin.sock)\n"
+         "  --admin-group GROUP   members of GROUP may use sbcctl (default: sbcd's user only)\n"
          "  --metrics ADDR:PORT   Prometheus endpoint (default 127.0.0.1:9464; 'off' disables)\n"
          "  --no-dataplane        control-plane-only mode: SIP on kernel sockets, no DPDK\n"
          "  --eal 'ARGS'          DPDK EAL options (default '-l 0-1 --main-lcore 0 --no-huge\n"
@@ -20,6 +21,8 @@ std::string sbcd_usage() {
          "  --failover-timeout S  seconds without a provisional response before the next\n"
          "                        route candidate is tried (default 4)\n"
          "  --log-level LEVEL     debug, info, warn or error (default info)\n"
+         "  --log-rate-limit N    lines per event per second, the rest summed up in one\n"
+         "                        log_suppressed line (default 20; 0: no limit)\n"
          "  --registrations-db F  SQLite file for phone registrations\n"
          "                        (default /var/lib/sbc/registrations.db)\n"
          "  --realm REALM         digest realm, and the domain of phones' AORs (default sbc)\n"
@@ -50,6 +53,11 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       auto v = value("a path");
       if (!v) return v.error();
       o.admin_socket = *v;
+    } else if (a == "--admin-group") {
+      auto v = value("a group name");
+      if (!v) return v.error();
+      if (v->empty()) return make_error("--admin-group needs a group name");
+      o.admin_group = *v;
     } else if (a == "--metrics") {
       auto v = value("ADDRESS:PORT or 'off'");
       if (!v) return v.error();
@@ -75,6 +83,14 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       if (!v) return v.error();
       if (!log::parse_level(*v, o.log_level))
         return make_error("unknown log level '" + *v + "' (debug, info, warn, error)");
+    } else if (a == "--log-rate-limit") {
+      auto v = value("lines per second");
+      if (!v) return v.error();
+      char* end = nullptr;
+      unsigned long n = std::strtoul(v->c_str(), &end, 10);
+      if (v->empty() || *end || (*v)[0] == '-' || n > 100000)
+        return make_error("--log-rate-limit expects 0..100000 lines per second, got '" + *v + "'");
+      o.log_rate_limit = static_cast<unsigned>(n);
     } else if (a == "--call-records") {
       auto v = value("a path");
       if (!v) return v.error();

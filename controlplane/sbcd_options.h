@@ -16,6 +16,9 @@ struct SbcdOptions {
   std::string policy_file;
   bool strict = false;  // --check: warnings are errors
   std::string admin_socket = "/run/sbcd/admin.sock";
+  // Group whose members may use sbcctl (socket mode 0660); empty: sbcd's
+  // user only (mode 0600).
+  std::string admin_group;
   std::string metrics_listen = "127.0.0.1:9464";  // "off" disables the exposer
   // false: control-plane-only mode, SIP on kernel sockets bound to the leg
   // addresses, no DPDK (tests, and hosts without a dataplane).
@@ -29,6 +32,8 @@ struct SbcdOptions {
   std::chrono::milliseconds no_provisional_timeout{4000};
   std::string call_records;  // JSON lines, one per ended call; empty: none
   log::Level log_level = log::Level::info;
+  // Lines per event name per second before the rest are summed up; 0: no limit.
+  unsigned log_rate_limit = 20;
   // Registrations persist here so a restart loses no phone.
   std::string registrations_db = "/var/lib/sbc/registrations.db";
   std::string realm = "sbc";  // digest realm and the domain of phones' AORs

@@ -4,6 +4,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <vector>
+
 using namespace sbc::controlplane;
 
 TEST(EventLoop, ZeroDelayTimersRunOnTheNextTurn) {
@@ -58,4 +60,29 @@ TEST(EventLoop, WatchesFileDescriptors) {
   EXPECT_EQ(seen, 3);
   (*loop)->unwatch(*w);
   close(fd);
+}
+
+// A handler that blocks the loop makes the lag probe report at least the
+// time it blocked past the probe's due time: a lower bound, which holds on
+// any machine however slow.
+TEST(EventLoop, LagProbeReportsABlockedLoop) {
+  auto l = sbc::controlplane::EventLoop::create();
+  ASSERT_TRUE(l.ok());
+  auto& loop = **l;
+  std::vector<std::chrono::nanoseconds> reports;
+  ASSERT_TRUE(loop.measure_lag(std::chrono::milliseconds(10),
+                               [&](std::chrono::nanoseconds late) {
+                                 reports.push_back(late);
+                                 if (reports.size() == 5) loop.stop();
+                               })
+                  .ok());
+  // Due 10 ms from now; this handler starts at 1 ms and holds the loop for
+  // 120 ms, so the probe cannot run before 121 ms: at least 100 ms late.
+  ASSERT_TRUE(loop.after(std::chrono::milliseconds(1), [] { usleep(120 * 1000); }).ok());
+  loop.run();
+  ASSERT_EQ(reports.size(), 5u);
+  EXPECT_GE(reports[0], std::chrono::milliseconds(100));
+  for (auto r : reports) EXPECT_GE(r.count(), 0);
+  EXPECT_FALSE(
+      loop.measure_lag(std::chrono::milliseconds(0), [](std::chrono::nanoseconds) {}).ok());
 }

@@ -59,3 +59,25 @@ TEST(SbcdOptions, OutboundRetry) {
   for (const char* bad : {"5", "5,", ",5", "0,5", "10,5", "1,100000", "a,b", "1,2x", ""})
     EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--outbound-retry", bad}).ok()) << bad;
 }
+
+TEST(SbcdOptions, AdminGroup) {
+  auto d = parse_sbcd_options({"--policy", "p.yaml"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->admin_group, "") << "no group: the socket is sbcd's user's only";
+  auto o = parse_sbcd_options({"--policy", "p.yaml", "--admin-group", "sbcadmin"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->admin_group, "sbcadmin");
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--admin-group"}).ok());
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--admin-group", ""}).ok());
+}
+
+TEST(SbcdOptions, LogRateLimit) {
+  auto d = parse_sbcd_options({"--policy", "p.yaml"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->log_rate_limit, 20u);
+  auto o = parse_sbcd_options({"--policy", "p.yaml", "--log-rate-limit", "0"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->log_rate_limit, 0u);
+  for (const char* bad : {"-1", "x", "", "1e3", "100001"})
+    EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--log-rate-limit", bad}).ok()) << bad;
+}

@@ -151,7 +151,7 @@ for m in (req("INVITE", "INVITE", 0), req("INFO", "BYE", 70)):
         self.assertIn("stopped", sbcd.log_text())
         r = sbcd.ctl("status")
         self.assertEqual(r.returncode, 3)
-        self.assertIn("is sbcd running?", r.stderr)
+        self.assertIn("sbcd is not running", r.stderr)
 
     def test_invalid_policy_refuses_to_start(self):
         sbcd = labkit.Sbcd(self.lab, "interfaces:\n  - name: access\n")

@@ -23,11 +23,17 @@ void usage() {
       "  status [--json]               version, uptime, policy, legs\n"
       "  peers [--json]                kind, leg, health, registration per peer\n"
       "  registrations [--json] [USER] phone registrations\n"
-      "  dataplane                     ports, queues, counters per leg\n"
+      "  calls [--json]                active calls\n"
+      "  stats [--json]                dataplane drops by reason, packets per leg\n"
+      "  dataplane [--json]            ports, queues, TAPs, links, counters per leg\n"
+      "  trace start [peer NAME | address IP | call-id ID]\n"
+      "  trace show|stop [--json]      SIP messages sbcd sent and received, on demand\n"
       "  reload                        reload sbcd's policy file\n"
       "  policy check FILE [--strict]  validate a policy here (sbcd need not run)\n"
-      "  help                          every command this sbcd knows\n"
-      "The socket defaults to $SBC_ADMIN_SOCKET, else /run/sbcd/admin.sock.\n",
+      "  help [--json]                 every command this sbcd knows\n"
+      "The socket defaults to $SBC_ADMIN_SOCKET, else /run/sbcd/admin.sock.\n"
+      "Exit status: 0 done, 1 sbcd refused the command, 2 bad usage,\n"
+      "3 sbcd not reachable (not running, or no permission on its socket).\n",
       stderr);
 }
 
@@ -75,8 +81,17 @@ int main(int argc, char** argv) {
   memcpy(addr.sun_path, path.c_str(), path.size());
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    fprintf(stderr, "sbcctl: cannot reach sbcd at %s: %s (is sbcd running?)\n", path.c_str(),
-            strerror(errno));
+    int e = errno;
+    // The two causes an operator meets, said plainly; anything else verbatim.
+    if (e == ENOENT || e == ECONNREFUSED)
+      fprintf(stderr, "sbcctl: sbcd is not running (nothing listens on %s)\n", path.c_str());
+    else if (e == EACCES || e == EPERM)
+      fprintf(stderr,
+              "sbcctl: permission denied on %s: run as root or as a member of sbcd's "
+              "--admin-group\n",
+              path.c_str());
+    else
+      fprintf(stderr, "sbcctl: cannot reach sbcd at %s: %s\n", path.c_str(), strerror(e));
     return 3;
   }
   timeval tv{30, 0};

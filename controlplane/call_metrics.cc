@@ -1,0 +1,155 @@
+#include "controlplane/call_metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <cstdlib>
+
+namespace sbc::controlplane {
+namespace {
+
+constexpr const char* kClasses[] = {"3xx", "4xx", "5xx", "6xx"};
+constexpr const char* kDirections[] = {"inbound", "outbound"};
+// Ends that mean the media stopped, as CallRecord::ended_by spells them.
+constexpr const char* kMediaEnds[] = {"media_idle", "one_way"};
+
+// From a quick answer to a minute of ringing (an unanswered call usually
+// ends at 30-60 s).
+const prometheus::Histogram::BucketBoundaries kAnswerDelayBuckets = {0.5, 1,  2,  3,  5, 8,
+                                                                     13,  20, 30, 45, 60};
+
+}  // namespace
+
+CallMetrics::CallMetrics(prometheus::Registry& r, std::function<policy::PolicyPtr()> current_policy)
+    : current_policy_(std::move(current_policy)) {
+  attempts_ = &prometheus::BuildCounter()
+                   .Name("sbc_call_attempts_total")
+                   .Help(
+                       "Calls received from a peer (inbound) and INVITEs sent to a peer "
+                       "(outbound, one per candidate tried)")
+                   .Register(r);
+  answers_ = &prometheus::BuildCounter()
+                  .Name("sbc_call_answers_total")
+                  .Help(
+                      "Call attempts answered (2xx), per peer and direction: ASR is this over "
+                      "sbc_call_attempts_total")
+                  .Register(r);
+  failures_ = &prometheus::BuildCounter()
+                   .Name("sbc_call_failures_total")
+                   .Help(
+                       "Call attempts that ended with a final response of 3xx-6xx, by class "
+                       "(inbound: what the caller heard; outbound: what the peer answered)")
+                   .Register(r);
+  media_ended_ = &prometheus::BuildCounter()
+                      .Name("sbc_call_media_timeouts_total")
+                      .Help(
+                          "Calls the SBC ended because media stopped (reason media_idle: both "
+                          "ways; one_way: one side silent)")
+                      .Register(r);
+  answer_delay_ = &prometheus::BuildHistogram()
+                       .Name("sbc_call_answer_delay_seconds")
+                       .Help(
+                           "Time from the INVITE's arrival to the answer, per peer that answered "
+                           "(includes ringing; not post-dial delay)")
+                       .Register(r);
+  channels_max_ = &prometheus::BuildGauge()
+                       .Name("sbc_channels_max")
+                       .Help(
+                           "Channel cap (concurrent calls) of a peer from the policy; peers "
+                           "without a cap have no series")
+                       .Register(r);
+  sync_policy();
+}
+
+const char* CallMetrics::code_class(int status) {
+  if (status >= 200 && status < 300) return "2xx";
+  if (status >= 300 && status < 700) return kClasses[status / 100 - 3];
+  return "";
+}
+
+std::pair<std::string, int> CallMetrics::split_attempt(const std::string& attempt) {
+  auto colon = attempt.rfind(':');
+  if (colon == std::string::npos) return {attempt, 0};
+  char* end = nullptr;
+  long status = std::strtol(attempt.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || colon + 1 == attempt.size()) status = 0;
+  return {attempt.substr(0, colon), static_cast<int>(status)};
+}
+
+void CallMetrics::sync_policy() {
+  policy::PolicyPtr p = current_policy_();
+  if (!p || p == synced_) return;
+  synced_ = p;
+  for (const auto& peer : p->peers) {
+    if (peer.kind == policy::PeerKind::trunk) {
+      for (const char* d : kDirections) {
+        attempts_->Add({{"peer", peer.name}, {"direction", d}});
+        answers_->Add({{"peer", peer.name}, {"direction", d}});
+        for (const char* c : kClasses)
+          failures_->Add({{"peer", peer.name}, {"direction", d}, {"code_class", c}});
+        for (const char* m : kMediaEnds)
+          media_ended_->Add({{"peer", peer.name}, {"direction", d}, {"reason", m}});
+      }
+      answer_delay_->Add({{"peer", peer.name}}, kAnswerDelayBuckets);
+    }
+    auto it = caps_.find(peer.name);
+    if (peer.channels.max > 0) {
+      if (it == caps_.end())
+        it = caps_.emplace(peer.name, &channels_max_->Add({{"peer", peer.name}})).first;
+      it->second->Set(peer.channels.max);
+    } else if (it != caps_.end()) {
+      // The cap was lifted by a reload: no series, rather than a stale cap.
+      channels_max_->Remove(it->second);
+      caps_.erase(it);
+    }
+  }
+  // Peers removed by a reload lose their cap series too.
+  for (auto it = caps_.begin(); it != caps_.end();) {
+    bool kept = false;
+    for (const auto& peer : p->peers) kept |= peer.name == it->first;
+    if (kept) {
+      ++it;
+    } else {
+      channels_max_->Remove(it->second);
+      it = caps_.erase(it);
+    }
+  }
+}
+
+void CallMetrics::count(const std::string& peer, const char* direction, int status, bool answered) {
+  attempts_->Add({{"peer", peer}, {"direction", direction}}).Increment();
+  if (answered) {
+    answers_->Add({{"peer", peer}, {"direction", direction}}).Increment();
+    return;
+  }
+  const char* c = code_class(status);
+  // No final response at all (a CANCEL before any, a timeout) counts as an
+  // attempt without an answer or a class.
+  if (*c && c[0] != '2')
+    failures_->Add({{"peer", peer}, {"direction", direction}, {"code_class", c}}).Increment();
+}
+
+void CallMetrics::call_ended(const CallRecord& r) {
+  sync_policy();
+  const std::string source = r.source_peer.empty() ? "unidentified" : r.source_peer;
+  count(source, "inbound", r.final_status, r.answered);
+  for (const auto& a : r.attempts) {
+    auto [peer, status] = split_attempt(a);
+    count(peer, "outbound", status, status >= 200 && status < 300);
+  }
+  if (r.answered && !r.destination_peer.empty() && r.answer >= r.setup)
+    answer_delay_->Add({{"peer", r.destination_peer}}, kAnswerDelayBuckets)
+        .Observe(std::chrono::duration<double>(r.answer - r.setup).count());
+  for (const char* m : kMediaEnds) {
+    if (r.ended_by != m) continue;
+    media_ended_->Add({{"peer", source}, {"direction", "inbound"}, {"reason", m}}).Increment();
+    if (!r.destination_peer.empty())
+      media_ended_->Add({{"peer", r.destination_peer}, {"direction", "outbound"}, {"reason", m}})
+          .Increment();
+  }
+}
+
+}  // namespace sbc::controlplane

@@ -1,0 +1,92 @@
+// `sbcctl stats` and `sbcctl dataplane --json` rendering, over hand-made
+// dataplane counters (no EAL).
+#include "controlplane/dataplane_admin.h"
+
+#include <gtest/gtest.h>
+
+using namespace sbc;
+using namespace sbc::controlplane;
+
+namespace {
+
+dataplane::DataplaneStats two_legs() {
+  dataplane::DataplaneStats s;
+  s.pinholes = 4;
+  s.legs.resize(2);
+  s.legs[0].name = "access";
+  s.legs[0].link_up = true;
+  s.legs[0].rx_packets = 1000;
+  s.legs[0].tx_packets = 900;
+  s.legs[0].relayed_packets = 800;
+  s.legs[0].punted_packets = 150;
+  s.legs[0].exception_packets = 100;
+  s.legs[0].drops[static_cast<unsigned>(dataplane::DropReason::malformed)] = 7;
+  s.legs[0].drops[static_cast<unsigned>(dataplane::DropReason::no_flow)] = 43;
+  s.legs[1].name = "core";
+  return s;
+}
+
+}  // namespace
+
+TEST(StatsCommand, TableListsLegsAndOnlyTheDropReasonsSeen) {
+  auto s = two_legs();
+  auto r = stats_command(&s, {});
+  ASSERT_TRUE(r.ok);
+  EXPECT_NE(r.body.find("access     up              1000            900            800"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("50\n"), std::string::npos) << "total drops on access\n" << r.body;
+  EXPECT_NE(r.body.find("malformed"), std::string::npos);
+  EXPECT_NE(r.body.find("no_flow"), std::string::npos);
+  EXPECT_EQ(r.body.find("acl "), std::string::npos) << "zero reasons are not listed\n" << r.body;
+  EXPECT_NE(r.body.find("core       down"), std::string::npos) << r.body;
+}
+
+TEST(StatsCommand, JsonHasEveryReasonPerLeg) {
+  auto s = two_legs();
+  auto r = stats_command(&s, {"--json"});
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.body.rfind("{\"dataplane\":\"dpdk\",\"pinholes\":4,", 0), 0u) << r.body;
+  EXPECT_NE(r.body.find("\"name\":\"access\",\"link_up\":true,\"packets_in\":1000,"
+                        "\"packets_out\":900,\"relayed\":800,\"punted\":150,\"from_kernel\":100,"
+                        "\"drops\":{\"malformed\":7,"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"no_flow\":43"), std::string::npos);
+  EXPECT_NE(r.body.find("\"dropped\":50}"), std::string::npos) << r.body;
+  // Every reason appears once per leg, zeros included.
+  size_t n = 0;
+  for (size_t p = 0; (p = r.body.find("\"tx_full\":", p)) != std::string::npos; ++p) ++n;
+  EXPECT_EQ(n, 2u);
+}
+
+TEST(StatsCommand, WithoutADataplaneSaysSo) {
+  auto t = stats_command(nullptr, {});
+  ASSERT_TRUE(t.ok);
+  EXPECT_NE(t.body.find("control-plane-only"), std::string::npos);
+  auto j = stats_command(nullptr, {"--json"});
+  EXPECT_EQ(j.body, "{\"dataplane\":\"off\",\"legs\":[]}\n");
+}
+
+TEST(StatsCommand, UnknownArgumentIsRefused) {
+  auto r = stats_command(nullptr, {"--yaml"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.body.find("unknown argument '--yaml'"), std::string::npos);
+}
+
+TEST(DataplaneJson, PortsAndCounters) {
+  auto s = two_legs();
+  s.workers = 1;
+  s.pinhole_capacity = 1024;
+  std::string j = dataplane_json({{"access", "net_af_xdp", "sbc-access", "", 1, false},
+                                  {"core", "net_af_packet", "sbc-core", "af_xdp refused", 2, true}},
+                                 s, 3);
+  EXPECT_EQ(j.rfind("{\"workers\":1,\"pinholes\":4,\"pinhole_capacity\":1024,\"neighbours\":3,", 0),
+            0u)
+      << j;
+  EXPECT_NE(j.find("{\"leg\":\"core\",\"driver\":\"net_af_packet\",\"rx_queues\":2,\"rss\":true,"
+                   "\"tap\":\"sbc-core\",\"note\":\"af_xdp refused\"}"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"legs\":[{\"name\":\"access\""), std::string::npos);
+}
