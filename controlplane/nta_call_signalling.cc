@@ -310,6 +310,11 @@ void NtaCallSignalling::challenge_a(SipHandle a) {
       d->invite_in, SIP_407_PROXY_AUTH_REQUIRED, SIPTAG_PROXY_AUTHENTICATE_STR(c[0].c_str()),
       TAG_IF(c.size() > 1, SIPTAG_PROXY_AUTHENTICATE_STR(c.size() > 1 ? c[1].c_str() : "")),
       TAG_END());
+  // The retry keeps this Call-ID and From tag and has no To tag (RFC 3261
+  // 22.2): while this leg lives nta hands the retry to it (answered 481).
+  // The 407's ACK is absorbed by the transaction, not the leg: drop it now.
+  nta_leg_destroy(d->dialog);
+  d->dialog = nullptr;
 }
 
 // ---------------------------------------------------------------- B side
@@ -435,12 +440,6 @@ int NtaCallSignalling::on_other_response(nta_outgoing_magic_t*, nta_outgoing_t*,
 int NtaCallSignalling::on_dialog_request(nta_leg_magic_t* magic, nta_leg_t*, nta_incoming_t* irq,
                                          const sip_t* sip) {
   auto* d = reinterpret_cast<Dialog*>(magic);
-  // The retry of a challenged (407) INVITE keeps its Call-ID and From tag
-  // and has no To tag (RFC 3261 22.2): nta hands it to the refused call's
-  // leg while that leg lives. It is a new call.
-  if (d && sip->sip_request->rq_method == sip_method_invite && sip->sip_to && !sip->sip_to->a_tag &&
-      (d->released || (d->a_side && d->final_sent && !d->confirmed)))
-    return d->self->on_invite(d->leg_name, irq, sip);
   if (!d || d->released) return 481;
   return d->self->dialog_request(*d, irq, sip);
 }

@@ -81,14 +81,6 @@ def main():
         print(f"sbcd started in namespace {lab.ns('sbc')} on the DPDK dataplane (af_xdp ports on "
               "the lab's veths, exception TAPs holding the leg addresses)\n", flush=True)
 
-        r = labkit.sipp(lab, "phones", "options.xml", "198.18.1.1:5060", "198.18.1.11", calls=5)
-        check("a phone's 5 SIP OPTIONS to the access leg answered 200 (sipp)", r.returncode == 0,
-              r.stdout[-500:])
-        r = labkit.sipp(lab, "carA", "options.xml", "198.18.2.1:5060", "198.18.2.10", calls=5,
-                        local_port=5070)
-        check("carrier A's 5 OPTIONS to the core leg answered 200 (sipp)", r.returncode == 0,
-              r.stdout[-500:])
-
         # The actors: a PBX, two agent phones, a phone behind NAT, two carriers.
         def ua(name, host, ip, user=None):
             uas[name] = rtp_actor.UserAgent(lab.ns(host), ip, 5060, user=user or name)
@@ -99,6 +91,17 @@ def main():
         ua("2003", "natph", "198.19.1.10", "2003")
         ua("carA", "carA", "198.18.2.10")
         ua("carB", "carB", "198.18.2.20")
+        check("both carriers answer the SBC's OPTIONS probes (trunks up)",
+              acceptance.wait_trunks_up(acceptance.Observer(sbcd=sbcd), ["carA", "carB"]))
+
+        r = labkit.sipp(lab, "phones", "options.xml", "198.18.1.1:5060", "198.18.1.13", calls=5)
+        check("a phone's 5 SIP OPTIONS to the access leg answered 200 (sipp)", r.returncode == 0,
+              r.stdout[-500:])
+        r = labkit.sipp(lab, "carA", "options.xml", "198.18.2.1:5060", "198.18.2.10", calls=5,
+                        local_port=5070)
+        check("carrier A's 5 OPTIONS to the core leg answered 200 (sipp)", r.returncode == 0,
+              r.stdout[-500:])
+
         pw = acceptance.LAB_PASSWORDS
         for u in ("2001", "2002", "2003"):
             st = uas[u].register(ACCESS, u, pw[u])

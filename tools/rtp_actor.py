@@ -595,8 +595,15 @@ def two_way_call(caller, callee, target, number, packets=50, hangup="caller", au
     res = {"number": number, "ok": False}
     box = {}
 
+    given_up = threading.Event()
+
     def answer():
-        inc = callee.wait_invite(answer_timeout)
+        # In slices, so a call that failed before reaching the callee does
+        # not leave a thread behind to take the next call's INVITE.
+        deadline = time.monotonic() + answer_timeout
+        inc = None
+        while inc is None and not given_up.is_set() and time.monotonic() < deadline:
+            inc = callee.wait_invite(0.1)
         box["incoming"] = inc
         if inc:
             box["dialog"] = inc.answer(b_rtp)
@@ -607,6 +614,8 @@ def two_way_call(caller, callee, target, number, packets=50, hangup="caller", au
         status, a_dlg, setup = caller.invite(target, number, a_rtp, timeout=answer_timeout,
                                              auth=auth)
         res.update(status=status, setup_s=round(setup, 3))
+        if status != 200:
+            given_up.set()
         th.join(answer_timeout)
         b_dlg = box.get("dialog")
         if status != 200 or not a_dlg or not b_dlg:
