@@ -118,22 +118,44 @@ class Observer:
         if self.sbcd:
             return self.sbcd.ctl(*args)
         if self.admin_socket:
-            return subprocess.run([os.path.join(labkit.BUILD, "tools", "sbcctl"), "--socket",
-                                   self.admin_socket] + list(args), capture_output=True,
-                                  text=True, timeout=30)
+            built = os.path.join(labkit.BUILD, "tools", "sbcctl")
+            tool = built if os.path.exists(built) else "sbcctl"
+            return subprocess.run([tool, "--socket", self.admin_socket] + list(args),
+                                  capture_output=True, text=True, timeout=30)
         return None
 
     def value(self, name, labels=""):
-        return labkit.metric(self.metrics(), name, labels)
+        if self.sbcd or self.metrics_url:
+            return labkit.metric(self.metrics(), name, labels)
+        return self._value_from_sbcctl(name, labels)
+
+    def _value_from_sbcctl(self, name, labels):
+        """The same figures from sbcctl when only the admin socket is given."""
+        peer = re.search(r'peer="([^"]+)"', labels)
+        try:
+            if name == "sbc_calls_active":
+                return float(json.loads(self.ctl("status", "--json").stdout)["active_calls"])
+            if name == "sbc_dataplane_pinholes":
+                m = re.search(r"pinholes (\d+)/", self.ctl("dataplane").stdout)
+                return float(m.group(1)) if m else None
+            if name == "sbc_peer_up" and peer:
+                for p in json.loads(self.ctl("peers", "--json").stdout):
+                    if p["name"] == peer.group(1):
+                        return {"up": 1.0, "down": 0.0}.get(p["health"])
+            if name == "sbc_channels_active" and peer:
+                calls = json.loads(self.ctl("calls", "--json").stdout)["calls"]
+                return float(sum(c["destination_peer"] == peer.group(1) for c in calls))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+        return None
 
     def settled(self, timeout=8.0):
         """Waits until no call is active and no pinhole is open; returns
         (calls, pinholes) as last seen (None when not observable)."""
         deadline = time.monotonic() + timeout
         while True:
-            text = self.metrics()
-            calls = labkit.metric(text, "sbc_calls_active")
-            pins = labkit.metric(text, "sbc_dataplane_pinholes")
+            calls = self.value("sbc_calls_active")
+            pins = self.value("sbc_dataplane_pinholes")
             if (not calls and not pins) or time.monotonic() > deadline:
                 return calls, pins
             time.sleep(0.1)
@@ -552,8 +574,11 @@ def configuration_sections(policy):
         if "cps" in p:
             limits.append(f"cps {p['cps']}")
         peers.append([p.get("name"), p.get("kind"), p.get("leg"), p.get("address", "registered"),
-                      auth, ", ".join(limits) or "-", json.dumps(_mask(p.get("probe", "")))])
-    out.append(("Peers", ["peer", "kind", "leg", "address", "auth", "limits", "probe"], peers))
+                      auth, ", ".join(limits) or "-",
+                      json.dumps(p["probe"]) if "probe" in p else "-",
+                      (p.get("media") or {}).get("latching", "default")])
+    out.append(("Peers", ["peer", "kind", "leg", "address", "auth", "limits", "probe",
+                          "media latching"], peers))
     routes = [[r.get("prefix"), r.get("from", "any"), ", ".join(r["to"]) if isinstance(
         r.get("to"), list) else r.get("to")] for r in policy.get("routes", [])]
     out.append(("Number ranges and routes", ["prefix", "from", "to (in order)"], routes))
@@ -566,7 +591,7 @@ def configuration_sections(policy):
     classes = sec.get("trust_classes") or [{"name": "untrusted", "rate": 10, "burst": 20},
                                            {"name": "registered", "rate": 50, "burst": 100},
                                            {"name": "carrier", "rate": 1000, "burst": 2000}]
-    out.append(("Rate limits (trust classes, packets/s to the control plane)",
+    out.append(("Rate limits as configured (trust classes, packets/s to the control plane)",
                 ["class", "rate", "burst"], [[c["name"], c["rate"], c["burst"]] for c in classes]))
     if "failed_auth" in sec:
         out.append(("Failed authentication bans", ["setting", "value"],

@@ -92,5 +92,57 @@ class AcceptanceSuiteOnTheLab(unittest.TestCase):
         self.assertIn("password ****", md)
 
 
+class AcceptanceAgainstADeploymentPlan(unittest.TestCase):
+    """--plan: the deployment's sbcd is started here (in a lab) and described
+    to the tool by a plan, as an operator would: SIP addresses, endpoints,
+    numbers, the admin socket (no metrics URL: evidence comes from sbcctl),
+    cut/restore commands for the carrier link."""
+
+    def test_plan_cases_pass_with_evidence_from_sbcctl(self):
+        sys.path.insert(0, os.path.join(labkit.REPO, "tools"))
+        import acceptance
+        tmp = tempfile.mkdtemp(prefix="acceptance-plan-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        lab = labkit.Lab("dataplane").__enter__()
+        self.addCleanup(lab.down)
+        sbcd = acceptance.start_lab_sbcd(lab)
+        self.addCleanup(sbcd.cleanup)
+        plan = acceptance.lab_plan(lab)
+        plan.update(name="plan test", policy=sbcd.policy, admin_socket=sbcd.socket,
+                    rtp_packets=30)
+        carA = lab.ns("carA")
+        plan["interruption"] = {
+            "seconds": 2,
+            "cut": f"ip netns exec {carA} iptables -I INPUT -j DROP && "
+                   f"ip netns exec {carA} iptables -I OUTPUT -j DROP",
+            "restore": f"ip netns exec {carA} iptables -D INPUT -j DROP; "
+                       f"ip netns exec {carA} iptables -D OUTPUT -j DROP"}
+        path = os.path.join(tmp, "plan.json")
+        with open(path, "w") as f:
+            json.dump(plan, f)
+        report = os.path.join(tmp, "go-live.md")
+        results = os.path.join(tmp, "results.json")
+        r = subprocess.run([TOOL, "--plan", path, "--report", report, "--json", results,
+                            "--cases", "normal_call,release,wrong_number,network_interruption"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout[-4000:] + r.stderr[-2000:])
+        with open(results) as f:
+            res = {x["case"]: x for x in json.load(f)["results"]}
+        self.assertEqual({x["result"] for x in res.values()}, {"pass"})
+        rel = res["release"]["evidence"]
+        for side in ("caller hangs up", "callee hangs up"):
+            self.assertGreater(rel[side]["pinholes_during"], 0)
+            self.assertEqual((rel[side]["calls_active_after"], rel[side]["pinholes_after"]),
+                             (0, 0))
+        cut = res["network_interruption"]["evidence"]
+        self.assertEqual((cut["peer_up_before"], cut["peer_up_during"], cut["peer_up_after"]),
+                         (1, 0, 1))
+        with open(report) as f:
+            md = f.read()
+        self.assertIn("# SBC acceptance report: plan test", md)
+        self.assertIn("| core | 198.18.2.1/24 | udp/5060 | 30000-39999 |", md)
+        self.assertNotIn(acceptance.LAB_PASSWORDS["2001"], md)
+
+
 if __name__ == "__main__":
     labkit.run_root_tests()
