@@ -194,10 +194,10 @@ class Context:
                 pass
 
     def call(self, caller, callee, target, number, hangup="caller", auth=None, during=None,
-             first=None):
+             first=None, far_bye_wait=5.0):
         return rtp_actor.two_way_call(self.ua[caller], self.ua[callee], target, number,
                                       packets=self.packets, hangup=hangup, auth=auth,
-                                      during=during, first=first)
+                                      during=during, first=first, far_bye_wait=far_bye_wait)
 
     def respond_in_background(self, who, action, count=1, timeout=15.0):
         """`action(incoming)` for the next `count` INVITEs at endpoint `who`."""
@@ -454,25 +454,44 @@ def case_network_interruption(ctx):
     label = f'{{peer="{peer}"}}'
     ev, why = {}, []
     ev["peer_up_before"] = ctx.obs.value("sbc_peer_up", label) if ctx.obs.available() else None
-    ctx.network.cut()
-    t_cut = time.monotonic()
-    try:
+    cut_at = []
+
+    def while_held(_res):
+        # A call to carrier A is up (media flowed both ways): cut the link
+        # under it, place a new call, then hang the held one up.
+        ctx.network.cut()
+        cut_at.append(time.monotonic())
         if ctx.obs.available():
             ev["peer_up_during"] = ctx.obs.wait_metric("sbc_peer_up", label, 0, secs + 2)
             if ev["peer_up_during"] != 0:
                 why.append("trunk health did not go down")
-        ctx.drain()
         r = ctx.call("pbx", "carrier_b", ctx.access, ctx.num["outbound"])
-        ev["call_during_cut"] = {"status": r.get("status"), "setup_s": r.get("setup_s"),
-                                 "answered_by": "carrier_b" if r.get("media") else None,
-                                 **media_summary(r)}
+        ev["new call during the cut"] = {"status": r.get("status"), "setup_s": r.get("setup_s"),
+                                         "answered_by": "carrier_b" if r.get("media") else None,
+                                         **media_summary(r)}
         if not r["ok"]:
             why.append(f"call during the cut: {r.get('why')}")
-        rest = secs - (time.monotonic() - t_cut)
+    try:
+        ctx.drain()
+        held = ctx.call("pbx", "carrier_a", ctx.access, ctx.num["outbound"], during=while_held,
+                        far_bye_wait=0.5)  # cut off: the carrier cannot see it
+        ev["call held across the cut"] = {
+            "status": held.get("status"), **media_summary(held),
+            "caller's BYE during the cut": held.get("bye_status"),
+            "carrier saw the BYE": held.get("other_side_saw_bye")}
+        if held.get("status") != 200 or held.get("bye_status") != 200:
+            why.append(f"the call held across the cut: answered {held.get('status')}, "
+                       f"caller's BYE answered {held.get('bye_status')}")
+        if not cut_at:
+            ctx.network.cut()  # the held call failed: still cut, for the health evidence
+            cut_at.append(time.monotonic())
+        rest = secs - (time.monotonic() - cut_at[0])
         if rest > 0:
             time.sleep(rest)
     finally:
-        ctx.network.restore()
+        if cut_at:
+            ctx.network.restore()
+    t_cut = cut_at[0]
     ev["cut_s"] = round(time.monotonic() - t_cut, 1)
     t_restore = time.monotonic()
     if ctx.obs.available():

@@ -582,12 +582,13 @@ def exchange_media(a_rtp, a_dialog, b_rtp, b_dialog, packets=50, interval=0.02, 
 
 
 def two_way_call(caller, callee, target, number, packets=50, hangup="caller", auth=None,
-                 interval=0.02, answer_timeout=15.0, during=None, first=None):
+                 interval=0.02, answer_timeout=15.0, during=None, first=None, far_bye_wait=5.0):
     """One call from UserAgent `caller` through the SBC at target=(ip, port)
     to `number`, answered by UserAgent `callee`, with RTP both ways; then the
     `hangup` side ("caller" or "callee") sends BYE. `during(result)` runs
     while the call is up (to look at the SBC's pinholes, for example);
-    `first` is exchange_media's (the side behind NAT sends first).
+    `first` is exchange_media's (the side behind NAT sends first);
+    far_bye_wait: how long the other side may take to see the BYE.
     Returns a dict: status, setup_s, media counts, bye status, ended_by,
     and `ok` (answered, every packet arrived each way, BYE answered 200)."""
     a_rtp = RtpEndpoint(caller.ns, caller.ip)
@@ -633,7 +634,7 @@ def two_way_call(caller, callee, target, number, packets=50, hangup="caller", au
         hanger, other = (a_dlg, b_dlg) if hangup == "caller" else (b_dlg, a_dlg)
         t0 = time.monotonic()
         res["bye_status"] = hanger.bye()
-        res["other_side_saw_bye"] = other.ended.wait(5)
+        res["other_side_saw_bye"] = other.ended.wait(far_bye_wait)
         res["release_s"] = round(time.monotonic() - t0, 3)
         m = res["media"]
         res["ok"] = (res["bye_status"] == 200 and res["other_side_saw_bye"] and

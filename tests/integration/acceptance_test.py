@@ -70,6 +70,9 @@ class AcceptanceSuiteOnTheLab(unittest.TestCase):
         cut = res["network_interruption"]["evidence"]
         self.assertEqual((cut["peer_up_before"], cut["peer_up_during"], cut["peer_up_after"]),
                          (1, 0, 1))
+        held = cut["call held across the cut"]
+        self.assertEqual((held["status"], held["caller's BYE during the cut"]), (200, 200))
+        self.assertEqual(cut["new call during the cut"]["answered_by"], "carrier_b")
         self.assertEqual(res["high_volume"]["evidence"]["failed"], 0)
         for r in res.values():
             if "pinholes_after" in r["evidence"]:
