@@ -176,8 +176,13 @@ class Context:
         self.plan, self.obs, self.network = plan, observer, network
         self.ua = {}
         for name, e in plan["endpoints"].items():
-            self.ua[name] = rtp_actor.UserAgent(e.get("netns"), e["address"], e.get("port", 5060),
-                                                user=e.get("user", name))
+            try:
+                self.ua[name] = rtp_actor.UserAgent(e.get("netns"), e["address"],
+                                                    e.get("port", 5060), user=e.get("user", name))
+            except OSError as err:
+                self.close()
+                raise SystemExit(f"acceptance: endpoint {name} cannot use {e['address']}:"
+                                 f"{e.get('port', 5060)} on this host: {err}")
         s = plan["sbc"]
         self.access = (s["access"]["address"], s["access"].get("port", 5060))
         self.core = (s["core"]["address"], s["core"].get("port", 5060))
