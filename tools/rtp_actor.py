@@ -559,6 +559,7 @@ def exchange_media(a_rtp, a_dialog, b_rtp, b_dialog, packets=50, interval=0.02, 
     a_rtp.sent = b_rtp.sent = 0
     a_rtp.received = b_rtp.received = 0
     a_rtp.sources, b_rtp.sources = {}, {}
+    a_rtp.seqs, b_rtp.seqs = set(), set()
     ta = threading.Thread(target=a_rtp.send, args=(a_to, packets, interval))
     tb = threading.Thread(target=b_rtp.send, args=(b_to, packets, interval))
     order = (tb, ta) if first == "callee" else (ta, tb)
@@ -574,10 +575,11 @@ def exchange_media(a_rtp, a_dialog, b_rtp, b_dialog, packets=50, interval=0.02, 
         time.sleep(0.02)
     return {
         "caller_media_to": f"{a_to[0]}:{a_to[1]}", "callee_media_to": f"{b_to[0]}:{b_to[1]}",
+        # Loss counts distinct sequence numbers: a duplicate does not hide a loss.
         "caller_to_callee": {"sent": a_rtp.sent, "received": b_rtp.received,
-                             "loss": a_rtp.sent - b_rtp.received, "from": dict(b_rtp.sources)},
+                             "loss": a_rtp.sent - len(b_rtp.seqs), "from": dict(b_rtp.sources)},
         "callee_to_caller": {"sent": b_rtp.sent, "received": a_rtp.received,
-                             "loss": b_rtp.sent - a_rtp.received, "from": dict(a_rtp.sources)},
+                             "loss": b_rtp.sent - len(a_rtp.seqs), "from": dict(a_rtp.sources)},
     }
 
 
@@ -638,8 +640,8 @@ def two_way_call(caller, callee, target, number, packets=50, hangup="caller", au
         res["release_s"] = round(time.monotonic() - t0, 3)
         m = res["media"]
         res["ok"] = (res["bye_status"] == 200 and res["other_side_saw_bye"] and
-                     m["caller_to_callee"]["received"] == packets and
-                     m["callee_to_caller"]["received"] == packets)
+                     all(m[d]["received"] == packets and m[d]["loss"] == 0
+                         for d in ("caller_to_callee", "callee_to_caller")))
         if not res["ok"]:
             res["why"] = (f"BYE answered {res['bye_status']}" if res["bye_status"] != 200 else
                           "the other side never saw the BYE" if not res["other_side_saw_bye"]
