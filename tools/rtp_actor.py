@@ -225,6 +225,9 @@ def _digest(challenge, method, uri, user, password):
         resp = hashlib.md5(f"{ha1}:{p['nonce']}:{ha2}".encode()).hexdigest()
         extra = ""
     opaque = f', opaque="{p["opaque"]}"' if "opaque" in p else ""
+    # algorithm=MD5 last, as sipp writes it: sbcd (this version) loses an
+    # Authorization header's last parameter, so qop or cnonce last gets 400
+    # ("nc/cnonce without qop"); the default algorithm is MD5 anyway.
     return (f'Digest username="{user}", realm="{p["realm"]}", nonce="{p["nonce"]}", '
             f'uri="{uri}", response="{resp}"{opaque}{extra}, algorithm=MD5')
 
