@@ -64,6 +64,11 @@ const char* phrase_of(int status) {
   return p ? p : "";
 }
 
+// An in-dialog request's next hop: nullptr sends it to the remote target.
+url_string_t const* hop_url(const std::string& next_hop) {
+  return next_hop.empty() ? nullptr : URL_STRING_MAKE(next_hop.c_str());
+}
+
 }  // namespace
 
 struct NtaCallSignalling::Dialog {
@@ -83,6 +88,9 @@ struct NtaCallSignalling::Dialog {
   bool released = false;
   registrar::Source source;  // A: where the INVITE came from (nonces are bound to it)
   bool stale = false;        // A: right password, old nonce: the challenge says stale
+  // B toward a registered phone: where its REGISTER came from. The ACK, BYE
+  // and relayed requests go there too: behind NAT its Contact is private.
+  std::string next_hop;
 };
 
 NtaCallSignalling::NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg> legs,
@@ -155,6 +163,14 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   }
   nta_incoming_tag(irq, nta_leg_get_tag(d->dialog));
   nta_leg_server_route(d->dialog, sip->sip_record_route, sip->sip_contact);
+  // A caller behind NAT (over UDP, its Contact is not where the INVITE came
+  // from): in-dialog requests go back to the source, through its binding.
+  if (src && src->transport == "udp" && sip->sip_contact && sip->sip_contact->m_url->url_host) {
+    const url_t* c = sip->sip_contact->m_url;
+    uint16_t port = c->url_port ? static_cast<uint16_t>(std::atoi(c->url_port)) : 5060;
+    if (c->url_host != src->address.to_string() || port != src->port)
+      d->next_hop = "sip:" + src->address.to_string() + ":" + std::to_string(src->port);
+  }
   d->invite_in = irq;
   nta_incoming_bind(irq, &NtaCallSignalling::on_ack_or_cancel,
                     reinterpret_cast<nta_incoming_magic_t*>(d));
@@ -294,6 +310,11 @@ void NtaCallSignalling::challenge_a(SipHandle a) {
       d->invite_in, SIP_407_PROXY_AUTH_REQUIRED, SIPTAG_PROXY_AUTHENTICATE_STR(c[0].c_str()),
       TAG_IF(c.size() > 1, SIPTAG_PROXY_AUTHENTICATE_STR(c.size() > 1 ? c[1].c_str() : "")),
       TAG_END());
+  // The retry keeps this Call-ID and From tag and has no To tag (RFC 3261
+  // 22.2): while this leg lives nta hands the retry to it (answered 481).
+  // The 407's ACK is absorbed by the transaction, not the leg: drop it now.
+  nta_leg_destroy(d->dialog);
+  d->dialog = nullptr;
 }
 
 // ---------------------------------------------------------------- B side
@@ -326,6 +347,7 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
     to = "<" + reg->contact + ">";
     route = "sip:" + reg->address.to_string() + ":" + std::to_string(reg->port) +
             (reg->tcp ? ";transport=tcp" : "");
+    d->next_hop = route;
   } else {
     std::string peer_host =
         peer->address.ip->to_string() + ":" + std::to_string(peer->address.port.value_or(5060));
@@ -391,8 +413,8 @@ void NtaCallSignalling::ack_b(SipHandle b) {
   // The ACK of a 2xx is its own transaction, in the dialog, with the
   // INVITE's CSeq number (RFC 3261 13.2.2.4).
   std::string cseq = std::to_string(nta_outgoing_cseq(d->invite_out)) + " ACK";
-  d->ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, nullptr, SIP_METHOD_ACK, nullptr,
-                                SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
+  d->ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, hop_url(d->next_hop), SIP_METHOD_ACK,
+                                nullptr, SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
   if (!d->ack) log::warn("ack_failed", {{"handle", std::to_string(b)}});
 }
 
@@ -402,9 +424,9 @@ void NtaCallSignalling::bye(SipHandle h) {
   Dialog* d = find(h);
   if (!d || !d->dialog || !d->confirmed || d->bye_sent) return;
   d->bye_sent = true;
-  nta_outgoing_t* orq = nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_other_response,
-                                             reinterpret_cast<nta_outgoing_magic_t*>(d), nullptr,
-                                             SIP_METHOD_BYE, nullptr, TAG_END());
+  nta_outgoing_t* orq = nta_outgoing_tcreate(
+      d->dialog, &NtaCallSignalling::on_other_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
+      hop_url(d->next_hop), SIP_METHOD_BYE, nullptr, TAG_END());
   if (orq)
     d->requests.push_back(orq);
   else
@@ -466,8 +488,8 @@ int NtaCallSignalling::relay_info(Dialog& from, nta_incoming_t* irq, const sip_t
   // the rest of the request stays on its side like everything else.
   r->orq = nta_outgoing_tcreate(
       to->dialog, &NtaCallSignalling::on_relay_response,
-      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), nullptr, SIP_METHOD_INFO, nullptr,
-      TAG_IF(sip->sip_content_type, SIPTAG_CONTENT_TYPE(sip->sip_content_type)),
+      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), hop_url(to->next_hop), SIP_METHOD_INFO,
+      nullptr, TAG_IF(sip->sip_content_type, SIPTAG_CONTENT_TYPE(sip->sip_content_type)),
       TAG_IF(sip->sip_payload, SIPTAG_PAYLOAD(sip->sip_payload)), TAG_END());
   if (!r->orq) return 500;
   ++counters_.info_relayed;

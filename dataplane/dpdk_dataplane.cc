@@ -400,6 +400,11 @@ Result<MediaSession> DpdkDataplane::update_media(MediaSessionId id, const MediaS
   }
   for (size_t i = 0; i < keep; ++i) set_expected(cur[i], spec.streams[i]);
   for (auto& e : new_entries) cur.push_back(e);
+  // The kernel resolved both remotes while it carried the call's signalling
+  // through the TAPs: publish their MACs now rather than at the next
+  // housekeeping run, or the first packets of a call to a new next hop are
+  // dropped as no_neighbour. One read of /proc/net/arp per answer.
+  refresh_neighbours();
   std::vector<MediaSessionBook::Stream> all;
   for (const auto& e : cur) all.push_back(e.s);
   return describe(id, all);
