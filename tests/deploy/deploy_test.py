@@ -22,12 +22,13 @@ class HostPrep(unittest.TestCase):
         unit_path = "/etc/systemd/system/sbcd.service"
         before = os.path.exists(unit_path)
         r = prep("--hugepages", "2G", "--nic", "0000:03:00.0", "--isolate-cpus", "2-3",
-                 "--install-unit")
+                 "--kernel-ports", "40000-60999", "--install-unit")
         self.assertEqual(r.returncode, 0, r.stderr)
         for expected in ("$ dpdk-hugepages.py --setup 2G",
                          "$ modprobe vfio-pci",
                          "$ dpdk-devbind.py --bind=vfio-pci 0000:03:00.0",
                          "isolcpus=2-3 nohz_full=2-3 rcu_nocbs=2-3",
+                         "net.ipv4.ip_local_port_range = 40000 60999",
                          "sbcd.service /etc/systemd/system/sbcd.service",
                          "dry run, nothing changed"):
             self.assertIn(expected, r.stdout)
@@ -35,7 +36,8 @@ class HostPrep(unittest.TestCase):
 
     def test_bad_arguments_are_refused(self):
         for args in (["--nic", "03:00.0"], ["--hugepages", "lots"], ["--isolate-cpus", "a-b"],
-                     ["--frobnicate"], []):
+                     ["--frobnicate"], [], ["--kernel-ports", "60999-40000"],
+                     ["--kernel-ports", "80-90"]):
             r = prep(*args)
             self.assertEqual(r.returncode, 2, (args, r.stdout, r.stderr))
 
