@@ -346,6 +346,7 @@ Result<MediaSession> DpdkDataplane::open_media(const MediaSessionSpec& spec) {
     entries.push_back(e);
   }
   sessions_[id] = std::move(entries);
+  resolve_next_hops(spec);
   return describe(id, *streams);
 }
 
@@ -405,6 +406,7 @@ Result<MediaSession> DpdkDataplane::update_media(MediaSessionId id, const MediaS
   // housekeeping run, or the first packets of a call to a new next hop are
   // dropped as no_neighbour. One read of /proc/net/arp per answer.
   refresh_neighbours();
+  resolve_next_hops(spec);
   std::vector<MediaSessionBook::Stream> all;
   for (const auto& e : cur) all.push_back(e.s);
   return describe(id, all);
@@ -464,6 +466,22 @@ size_t DpdkDataplane::drain_events(std::vector<DataplaneEvent>& out, size_t max)
 }
 
 // ---- housekeeping ----
+
+void DpdkDataplane::resolve_next_hops(const MediaSessionSpec& spec) {
+  if (!config_.kernel_neighbours) return;
+  for (const auto& st : spec.streams)
+    for (const MediaSide* side : {&st.a, &st.b}) {
+      if (side->remote_ip.value == 0) continue;
+      for (unsigned i = 0; i < n_legs_; ++i) {
+        if (config_.legs[i].iface.name != side->leg || port_info_[i].tap_name.empty()) continue;
+        const uint32_t hop = legs_[i].next_hop(rte_cpu_to_be_32(side->remote_ip.value));
+        rte_ether_addr mac;
+        if (hop && !neighbours_->lookup(static_cast<uint16_t>(i), hop, mac))
+          prompt_neighbour_resolution(config_.legs[i].iface.address.address,
+                                      Ipv4Address{rte_be_to_cpu_32(hop)});
+      }
+    }
+}
 
 void DpdkDataplane::refresh_neighbours() {
   if (!config_.kernel_neighbours) return;

@@ -118,6 +118,8 @@ class DpdkDataplane : public Dataplane {
   void emit(const DataplaneEvent& e);
   void scan_media_activity();
   void refresh_neighbours();
+  // Asks the kernel to resolve remotes with no neighbour entry yet (kernel_interface.h).
+  void resolve_next_hops(const MediaSessionSpec& spec);
   uint64_t last_seen(const StreamEntry& e, int side) const;
 
   DataplaneConfig config_;

@@ -150,4 +150,19 @@ std::optional<PortSpan> read_local_port_range() {
   return parse_local_port_range(text);
 }
 
+void prompt_neighbour_resolution(Ipv4Address from, Ipv4Address next_hop) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = htonl(from.value);
+  sockaddr_in remote{};
+  remote.sin_family = AF_INET;
+  remote.sin_port = htons(9);  // discard
+  remote.sin_addr.s_addr = htonl(next_hop.value);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0)
+    (void)!sendto(fd, "", 0, 0, reinterpret_cast<sockaddr*>(&remote), sizeof remote);
+  close(fd);
+}
+
 }  // namespace sbc::dataplane

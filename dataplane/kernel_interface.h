@@ -40,6 +40,16 @@ struct PortSpan {
 std::optional<PortSpan> parse_local_port_range(std::string_view text);
 std::optional<PortSpan> read_local_port_range();
 
+// Makes the kernel resolve `next_hop`'s MAC on the leg that holds `from`:
+// one empty UDP datagram from `from` to the discard port (9) of `next_hop`,
+// which the kernel can only send after an ARP exchange through the exception
+// TAP. The dataplane then reads the answer from the neighbour table. For a
+// media remote the kernel never spoke to (a carrier's media gateway apart
+// from its signalling address): without this the relay would drop toward it
+// as no_neighbour until the remote sent first. Non-blocking; errors ignored
+// (the relay's no_neighbour count tells the story).
+void prompt_neighbour_resolution(Ipv4Address from, Ipv4Address next_hop);
+
 struct KernelNeighbour {
   Ipv4Address ip;
   std::array<uint8_t, 6> mac{};

@@ -191,6 +191,34 @@ class DataplaneInLab:
         self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 3)
         self.assertEqual(sbc["replies"], 3, sbc)
 
+    def test_a_media_remote_the_kernel_never_spoke_to_is_resolved(self):
+        # The carrier's media gateway (198.18.2.30) is not its signalling
+        # address and never sent the SBC anything: the SBC must still learn
+        # its MAC before the first packet toward it (the kernel is prompted to
+        # ARP when the session opens).
+        self.lab.run("carA", ["ip", "addr", "add", "198.18.2.30/24", "dev", "eth0"], check=True)
+        self.addCleanup(self.lab.run, "carA", ["ip", "addr", "del", "198.18.2.30/24", "dev", "eth0"])
+        r = self.sbcd.ctl("media", "open", "access", "198.18.1.11:4000", "core",
+                          "198.18.2.30:6000", "--latch", "strict")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        a_port = int(re.search(r"a=198\.18\.1\.1:(\d+)", r.stdout).group(1))
+        deadline = time.monotonic() + 10
+        while "198.18.2.30 " not in self.lab.run("sbc", ["cat", "/proc/net/arp"]).stdout:
+            self.assertLess(time.monotonic(), deadline, "the kernel never resolved 198.18.2.30")
+            time.sleep(0.1)
+        time.sleep(0.5)  # two housekeeping runs publish the kernel's entry
+        gateway = self.lab.popen("carA", [sys.executable, ACTOR, "echo", "198.18.2.30", "6000",
+                                          "5", "8"], stdout=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.3)
+            self.actor("phones", "send", "198.18.1.11", 4000, "198.18.1.1", a_port, 5, 1)
+            out, _ = gateway.communicate(timeout=15)
+        finally:
+            if gateway.poll() is None:
+                gateway.kill()
+                gateway.wait()
+        self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 5)
+
     def test_wrong_source_is_dropped_and_counted(self):
         self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
         r = self.sbcd.ctl("media", "open", "access", "198.18.1.11:4000", "core",
