@@ -12,7 +12,7 @@ B2bua::B2bua(CallSignalling& signalling, dataplane::Dataplane& dataplane, Admiss
       admission_(admission),
       current_policy_(std::move(current_policy)),
       facts_(std::move(facts)),
-      ctx_{signalling, dataplane, admission, timers, clock, settings, {}, {}, {}, {}} {
+      ctx_{signalling, dataplane, admission, timers, clock, settings, {}, {}, {}, {}, {}} {
   ctx_.on_ended = [this](const CallRecord& r) {
     ++counters_.ended;
     if (r.answered) ++counters_.answered;
@@ -23,6 +23,7 @@ B2bua::B2bua(CallSignalling& signalling, dataplane::Dataplane& dataplane, Admiss
     ++counters_.attempts;
   };
   ctx_.after_timer = [this](CallId id) { reap(id); };
+  ctx_.on_offer_sent = [this](CallId id, SipHandle out) { by_offer_[out] = id; };
   ctx_.on_media_session = [this](CallId id, dataplane::MediaSessionId m) {
     by_media_[m] = id;
     media_of_[id].push_back(m);
@@ -218,6 +219,34 @@ void B2bua::on_dataplane_event(const dataplane::DataplaneEvent& e) {
   reap(id);
 }
 
+void B2bua::on_offer(SipHandle dialog, SipHandle offer, OfferMethod m, std::string_view sdp) {
+  Side side = Side::a;
+  CallId id = 0;
+  if (auto it = by_a_.find(dialog); it != by_a_.end()) {
+    id = it->second;
+  } else if (auto ib = by_b_.find(dialog); ib != by_b_.end()) {
+    side = Side::b;
+    id = ib->second;
+  }
+  Call* c = id ? find(id) : nullptr;
+  // A dialog of an attempt given up, or of a call that is going: no session to change.
+  if (!c || (side == Side::b && c->b_handle() != dialog)) {
+    signalling_.answer_offer(offer, 481, "", "", std::nullopt);
+    return;
+  }
+  c->on_offer(side, offer, m, sdp);
+  reap(id);
+}
+
+void B2bua::on_offer_response(SipHandle out, int status, std::string_view sdp) {
+  auto it = by_offer_.find(out);
+  if (it == by_offer_.end()) return;
+  CallId id = it->second;
+  if (status >= 200) by_offer_.erase(it);
+  if (Call* c = find(id)) c->on_offer_response(out, status, sdp);
+  reap(id);
+}
+
 void B2bua::reap(CallId id) {
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->state() != Call::State::ended) return;
@@ -229,6 +258,7 @@ void B2bua::reap(CallId id) {
     signalling_.release(b);
   }
   for (auto m : media_of_[id]) by_media_.erase(m);
+  std::erase_if(by_offer_, [id](const auto& entry) { return entry.second == id; });
   media_of_.erase(id);
   calls_.erase(it);  // B handles still awaiting a final response stay in by_b_
 }

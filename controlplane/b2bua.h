@@ -49,6 +49,11 @@ class B2bua : private policy::LiveState {
   void on_a_cancel(SipHandle a);
   void on_bye(SipHandle dialog);  // either side; the signalling layer has answered it
   void on_dataplane_event(const dataplane::DataplaneEvent& e);
+  // A re-INVITE or UPDATE inside a dialog of a call (offer: the signalling
+  // layer's id of that transaction, answered through answer_offer), and the
+  // final response to one the B2BUA relayed (out: send_offer's id).
+  void on_offer(SipHandle dialog, SipHandle offer, OfferMethod m, std::string_view sdp);
+  void on_offer_response(SipHandle out, int status, std::string_view sdp);
 
   // Told of every call that ends (call records, metrics).
   void on_call_ended(std::function<void(const CallRecord&)> f) { record_sink_ = std::move(f); }
@@ -86,6 +91,7 @@ class B2bua : private policy::LiveState {
   std::unordered_map<SipHandle, CallId> by_a_;
   std::unordered_map<SipHandle, CallId> by_b_;  // every B handle until its final response
   std::unordered_map<dataplane::MediaSessionId, CallId> by_media_;
+  std::unordered_map<SipHandle, CallId> by_offer_;  // relayed offers until their final response
   std::unordered_map<CallId, std::vector<dataplane::MediaSessionId>> media_of_;
   B2buaCounters counters_;
 };

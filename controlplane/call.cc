@@ -18,7 +18,36 @@ dataplane::LatchMode latch_for(const policy::Peer* p) {
   return dataplane::LatchMode::ip;
 }
 
+// A stream addressed to 0.0.0.0: hold the RFC 2543 way (nothing is to be sent to it).
+bool held_address(const sip::SdpStream& st) {
+  return st.address && st.address->value == 0;
+}
+
+// Takes a stream's remote from its SDP, unless it is declined or on hold with
+// c=0.0.0.0: then the pinhole keeps the remote it has (and its latch).
+void take_remote(dataplane::MediaSide& side, const sip::SdpStream& st) {
+  if (st.port == 0 || !st.address || held_address(st)) return;
+  side.remote_ip = *st.address;
+  side.remote_port = st.port;
+}
+
+// A live stream that is not sendrecv or is addressed to 0.0.0.0.
+bool holds(const sip::SdpSession& s) {
+  for (const auto& st : s.streams())
+    if (st.port != 0 && (st.direction != sip::MediaDirection::sendrecv || held_address(st)))
+      return true;
+  return false;
+}
+
+Side other(Side s) {
+  return s == Side::a ? Side::b : Side::a;
+}
+
 }  // namespace
+
+const char* to_string(OfferMethod m) {
+  return m == OfferMethod::reinvite ? "INVITE" : "UPDATE";
+}
 
 void handle_orphan_response(CallSignalling& signalling, SipHandle b, int status) {
   if (status < 200) return;
@@ -100,33 +129,61 @@ void Call::try_next() {
   fail(failures_.empty() ? answer_for_route_failure(decision_) : best_final_answer(failures_));
 }
 
+const std::string& Call::leg_of(Side s) const {
+  return s == Side::a ? in_.leg : dest_->leg;
+}
+
+Status Call::filter_codecs(sip::SdpSession& s, const policy::Peer* from,
+                           const policy::Peer* to) const {
+  static const std::vector<std::string> kAny;
+  for (size_t i = 0; i < s.streams().size(); ++i) {
+    const auto& st = s.streams()[i];
+    // Declined, or not RTP (e.g. T.38 over udptl): formats pass as they are.
+    if (st.port == 0 || st.codecs.empty()) continue;
+    std::vector<policy::OfferedCodec> offered;
+    for (const auto& codec : st.codecs)
+      offered.push_back({codec.name, codec.clock_rate, codec.payload_type});
+    auto kept = policy::filter_codecs(offered, from ? from->codecs : kAny, to ? to->codecs : kAny);
+    std::vector<uint8_t> pts;
+    for (const auto& k : kept) pts.push_back(static_cast<uint8_t>(k.payload_type));
+    // A stream neither peer can carry (video toward an audio-only trunk) is
+    // declined on its own; the call goes on with the others.
+    if (pts.empty())
+      s.reject(i);
+    else if (auto r = s.keep_codecs(i, pts); !r)
+      return r.error();
+  }
+  for (const auto& st : s.streams())
+    if (st.port != 0) return ok_status();
+  return make_error("no acceptable codec in any stream");
+}
+
+Result<std::string> Call::anchor(sip::SdpSession& s, Side to) {
+  if (s.streams().size() != ports_.streams.size())
+    return make_error("the SDP has " + std::to_string(s.streams().size()) +
+                      " streams for a session of " + std::to_string(ports_.streams.size()));
+  Ipv4Address sbc = leg_address(leg_of(to));
+  s.set_origin("sbc", id_, sdp_version_++, sbc);
+  s.strip_ice();
+  for (size_t i = 0; i < s.streams().size(); ++i) {
+    const auto& p = ports_.streams[i];
+    const bool rejected = s.streams()[i].port == 0;
+    const bool hold = held_address(s.streams()[i]);
+    uint16_t port = to == Side::a ? p.a_port : p.b_port;
+    if (auto r = s.set_endpoint(i, hold ? Ipv4Address{} : sbc, port, p.rtcp_mux ? port : port + 1);
+        !r)
+      return r.error();
+    if (rejected) s.reject(i);
+  }
+  return s.print();
+}
+
 Result<std::string> Call::b_offer(const policy::Candidate& c) {
   // The caller's offer, anchored on the callee's leg, codecs filtered per both peers.
   auto copy = sip::SdpSession::parse(in_.sdp);
   if (!copy) return copy.error();
-  Ipv4Address sbc = leg_address(c.peer->leg);
-  copy->set_origin("sbc", id_, sdp_version_++, sbc);
-  copy->strip_ice();
-  for (size_t i = 0; i < copy->streams().size(); ++i) {
-    const auto& st = copy->streams()[i];
-    const auto& p = ports_.streams[i];
-    if (auto s = copy->set_endpoint(i, sbc, p.b_port, p.rtcp_mux ? p.b_port : p.b_port + 1); !s)
-      return s.error();
-    if (st.port == 0) {
-      copy->reject(i);
-      continue;
-    }
-    if (st.codecs.empty()) continue;  // not RTP (e.g. T.38 over udptl): formats pass as they are
-    std::vector<policy::OfferedCodec> offered;
-    for (const auto& codec : st.codecs)
-      offered.push_back({codec.name, codec.clock_rate, codec.payload_type});
-    auto kept = policy::filter_codecs(
-        offered, source_ ? source_->codecs : std::vector<std::string>{}, c.peer->codecs);
-    std::vector<uint8_t> pts;
-    for (const auto& k : kept) pts.push_back(static_cast<uint8_t>(k.payload_type));
-    if (auto s = copy->keep_codecs(i, pts); !s) return s.error();
-  }
-  return copy->print();
+  if (auto s = filter_codecs(*copy, source_, c.peer); !s) return s.error();
+  return anchor(*copy, Side::b);
 }
 
 Result<std::string> Call::a_answer(std::string_view b_sdp) {
@@ -136,30 +193,18 @@ Result<std::string> Call::a_answer(std::string_view b_sdp) {
     return make_error("the answer has " + std::to_string(ans->streams().size()) +
                       " streams for an offer of " + std::to_string(ports_.streams.size()));
   // The callee's real addresses go to the dataplane, the SBC's to the caller.
-  dataplane::MediaSessionSpec spec;
+  dataplane::MediaSessionSpec spec = spec_;
   for (size_t i = 0; i < ans->streams().size(); ++i) {
-    const auto& o = offer_.streams()[i];
     const auto& st = ans->streams()[i];
-    dataplane::MediaStreamSpec m;
-    m.a = {in_.leg, o.address.value_or(Ipv4Address{}), o.port, latch_for(source_)};
-    m.b = {dest_->leg, st.address.value_or(Ipv4Address{}), st.port, latch_for(dest_)};
-    m.rtcp_mux = o.rtcp_mux && st.rtcp_mux;
-    spec.streams.push_back(m);
+    take_remote(spec.streams[i].b, st);
+    spec.streams[i].rtcp_mux = offer_.streams()[i].rtcp_mux && st.rtcp_mux;
   }
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return updated.error();
   ports_ = *updated;
-  Ipv4Address sbc = leg_address(in_.leg);
-  ans->set_origin("sbc", id_, sdp_version_++, sbc);
-  ans->strip_ice();
-  for (size_t i = 0; i < ans->streams().size(); ++i) {
-    const auto& p = ports_.streams[i];
-    bool rejected = ans->streams()[i].port == 0;
-    if (auto s = ans->set_endpoint(i, sbc, p.a_port, p.rtcp_mux ? p.a_port : p.a_port + 1); !s)
-      return s.error();
-    if (rejected) ans->reject(i);
-  }
-  return ans->print();
+  spec_ = spec;
+  held_ = holds(offer_) || holds(*ans);
+  return anchor(*ans, Side::a);
 }
 
 bool Call::attempt(size_t i) {
@@ -170,7 +215,8 @@ bool Call::attempt(size_t i) {
   dataplane::MediaSessionSpec spec;
   for (const auto& st : offer_.streams()) {
     dataplane::MediaStreamSpec m;
-    m.a = {in_.leg, st.address.value_or(Ipv4Address{}), st.port, latch_for(source_)};
+    m.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
+    take_remote(m.a, st);
     m.b = {c.peer->leg, Ipv4Address{}, 0, latch_for(c.peer)};
     m.rtcp_mux = st.rtcp_mux;
     spec.streams.push_back(m);
@@ -186,6 +232,7 @@ bool Call::attempt(size_t i) {
   }
   media_ = opened->id;
   ports_ = *opened;
+  spec_ = spec;
   if (ctx_.on_media_session) ctx_.on_media_session(id_, opened->id);
 
   auto sdp = b_offer(c);
@@ -359,11 +406,154 @@ void Call::on_bye(Side from, SipHandle dialog) {
 void Call::on_media_event(const dataplane::DataplaneEvent& e) {
   if (state_ != State::established && state_ != State::answered) return;
   if (e.type == dataplane::EventType::latched) return;
+  if (held_) {
+    // On hold, silence (inactive) or one way (sendonly) is what was agreed.
+    log::info("media_event_on_hold",
+              {{"call", std::to_string(id_)},
+               {"event", e.type == dataplane::EventType::media_idle ? "media_idle" : "one_way"}});
+    return;
+  }
   const char* why = e.type == dataplane::EventType::media_idle ? "media_idle" : "one_way";
   log::info("call_ended_by_media", {{"call", std::to_string(id_)}, {"reason", why}});
   ctx_.signalling.bye(in_.a);
   if (b_) ctx_.signalling.bye(b_);
   end(why, 200);
+}
+
+void Call::on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view sdp) {
+  auto refuse = [&](int status, std::string_view warning, std::optional<int> retry_after) {
+    log::info("offer_refused", {{"call", std::to_string(id_)},
+                                {"method", to_string(m)},
+                                {"status", std::to_string(status)},
+                                {"reason", std::string(warning)}});
+    ctx_.signalling.answer_offer(offer, status, "", warning, retry_after);
+  };
+  if (state_ != State::established || !media_ || !b_ || !dest_)
+    return refuse(491, "the call is not established yet", std::nullopt);
+  // One offer at a time per call: one from the other side in flight is glare
+  // (RFC 3261 14.1); the offerer retries after a random wait.
+  if (pending_) return refuse(491, "", std::nullopt);
+  if (sdp.empty())
+    return refuse(488, "an offer without SDP (late offer) is not relayed by this SBC",
+                  std::nullopt);
+  auto parsed = sip::SdpSession::parse(sdp);
+  if (!parsed) return refuse(488, parsed.error().message, std::nullopt);
+  if (parsed->streams().size() < spec_.streams.size())
+    return refuse(488, "an offer may not remove m= lines (RFC 3264 8)", std::nullopt);
+  for (const auto& st : parsed->streams())
+    if (st.port != 0 && !st.address)
+      return refuse(488, "a stream without an IPv4 address cannot be anchored", std::nullopt);
+  const policy::Peer* from_peer = from == Side::a ? source_ : dest_;
+  const policy::Peer* to_peer = from == Side::a ? dest_ : source_;
+  if (auto s = filter_codecs(*parsed, from_peer, to_peer); !s)
+    return refuse(488, s.error().message, std::nullopt);
+
+  PendingOffer p;
+  p.from = from;
+  p.in = offer;
+  p.method = m;
+  p.offer = std::string(sdp);
+  p.spec_before = spec_;
+  if (parsed->streams().size() > spec_.streams.size()) {
+    // New m= lines get their ports now: the other side needs them in the offer.
+    auto spec = spec_;
+    for (size_t i = spec_.streams.size(); i < parsed->streams().size(); ++i) {
+      const auto& st = parsed->streams()[i];
+      dataplane::MediaStreamSpec ms;
+      ms.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
+      ms.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
+      take_remote(from == Side::a ? ms.a : ms.b, st);
+      ms.rtcp_mux = st.rtcp_mux;
+      spec.streams.push_back(ms);
+    }
+    auto updated = ctx_.dataplane.update_media(*media_, spec);
+    if (!updated) return refuse(488, "no media ports: " + updated.error().message, std::nullopt);
+    ports_ = *updated;
+    spec_ = spec;
+  }
+  pending_ = std::move(p);
+  auto relayed = anchor(*parsed, other(from));
+  if (!relayed) {
+    roll_back_offer();
+    pending_.reset();
+    return refuse(488, relayed.error().message, std::nullopt);
+  }
+  auto out = ctx_.signalling.send_offer(from == Side::a ? b_ : in_.a, m, *relayed);
+  if (!out) {
+    roll_back_offer();
+    pending_.reset();
+    return refuse(500, "the other side cannot be reached: " + out.error().message, std::nullopt);
+  }
+  pending_->out = *out;
+  if (ctx_.on_offer_sent) ctx_.on_offer_sent(id_, *out);
+}
+
+void Call::roll_back_offer() {
+  if (!pending_ || !media_ || spec_.streams.size() <= pending_->spec_before.streams.size()) return;
+  // Only ports added for new m= lines change before the answer: give them back.
+  auto restored = ctx_.dataplane.update_media(*media_, pending_->spec_before);
+  if (restored) {
+    ports_ = *restored;
+    spec_ = pending_->spec_before;
+  }
+}
+
+void Call::finish_offer(int status, std::string_view sdp, std::string_view warning) {
+  ctx_.signalling.answer_offer(pending_->in, status, sdp, warning, std::nullopt);
+  pending_.reset();
+}
+
+void Call::on_offer_response(SipHandle out, int status, std::string_view sdp) {
+  if (!pending_ || pending_->out != out || status < 200 || state_ == State::ended) return;
+  const Side from = pending_->from;
+  const char* method = to_string(pending_->method);
+  if (status >= 300) {
+    roll_back_offer();
+    finish_offer(status, "", "");
+    if (status == 481 || status == 408) {
+      // The other side has lost the dialog, or is gone (RFC 5057 5.1): the
+      // call is over on both sides.
+      log::info(
+          "call_ended_offer_failed",
+          {{"call", std::to_string(id_)}, {"method", method}, {"status", std::to_string(status)}});
+      ctx_.signalling.bye(in_.a);
+      if (b_) ctx_.signalling.bye(b_);
+      end(from == Side::a ? "callee" : "caller", 200);
+    }
+    return;
+  }
+  auto offer = sip::SdpSession::parse(pending_->offer);
+  auto answer = sip::SdpSession::parse(sdp);
+  auto unusable = [&](const std::string& why) {
+    // The other side took the offer, but its answer cannot be anchored: the
+    // media stays as it was and the offerer hears why.
+    log::warn("offer_answer_refused",
+              {{"call", std::to_string(id_)}, {"method", method}, {"reason", why}});
+    roll_back_offer();
+    finish_offer(488, "", "the answer could not be anchored: " + why);
+  };
+  if (!offer) return unusable(offer.error().message);
+  if (!answer) return unusable(answer.error().message);
+  if (answer->streams().size() != offer->streams().size())
+    return unusable("the answer has " + std::to_string(answer->streams().size()) +
+                    " streams for an offer of " + std::to_string(offer->streams().size()));
+  for (const auto& st : answer->streams())
+    if (st.port != 0 && !st.address) return unusable("a stream without an IPv4 address");
+  auto spec = spec_;
+  for (size_t i = 0; i < offer->streams().size(); ++i) {
+    auto& s = spec.streams[i];
+    take_remote(from == Side::a ? s.a : s.b, offer->streams()[i]);
+    take_remote(from == Side::a ? s.b : s.a, answer->streams()[i]);
+  }
+  // A changed remote clears the pinhole's latch: the new source can latch.
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return unusable(updated.error().message);
+  ports_ = *updated;
+  spec_ = spec;
+  held_ = holds(*offer) || holds(*answer);
+  auto back = anchor(*answer, from);
+  if (!back) return unusable(back.error().message);
+  finish_offer(status, *back, "");
 }
 
 void Call::fail(const FinalAnswer& a) {
@@ -374,6 +564,8 @@ void Call::fail(const FinalAnswer& a) {
 void Call::end(const char* by, int status) {
   if (state_ == State::ended) return;
   state_ = State::ended;
+  // An offer still in flight is answered: its dialog is going (RFC 3261 15.1.2).
+  if (pending_) finish_offer(487, "", "");
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
   disarm(ack_timer_);

@@ -76,6 +76,8 @@ struct CallContext {
   // given up (CANCEL, failover) may still bring a 2xx to acknowledge and end.
   std::function<void(CallId, SipHandle)> on_b_handle;
   std::function<void(CallId, dataplane::MediaSessionId)> on_media_session;
+  // Told when a call relays a mid-dialog offer (the B2BUA maps its answer back).
+  std::function<void(CallId, SipHandle)> on_offer_sent;
   // Called after a call's timer callback has run (the call may have ended in
   // it, and is only forgotten outside its own code).
   std::function<void(CallId)> after_timer;
@@ -98,12 +100,23 @@ class Call {
   void on_a_cancel();
   void on_bye(Side from, SipHandle dialog);
   void on_media_event(const dataplane::DataplaneEvent& e);
+  // A re-INVITE or UPDATE with an offer from one side of the answered call
+  // (offer: the signalling layer's id of that transaction). Relayed to the
+  // other side with the SDP anchored there; its answer comes back through
+  // on_offer_response and goes to the offerer anchored on its leg, with the
+  // dataplane updated in between.
+  void on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view sdp);
+  void on_offer_response(SipHandle out, int status, std::string_view sdp);
 
   CallId id() const { return id_; }
   State state() const { return state_; }
   SipHandle a_handle() const { return in_.a; }
   SipHandle b_handle() const { return b_; }
   std::optional<dataplane::MediaSessionId> media() const { return media_; }
+  // The last negotiated session puts a stream on hold (sendonly, recvonly,
+  // inactive or c=0.0.0.0): silence on it is expected, not a dead call.
+  bool on_hold() const { return held_; }
+  bool offer_pending() const { return pending_.has_value(); }
   const CallRecord& record() const { return record_; }
   const policy::Peer* destination() const { return dest_; }
 
@@ -118,6 +131,15 @@ class Call {
   void end(const char* by, int status);
   Result<std::string> b_offer(const policy::Candidate& c);
   Result<std::string> a_answer(std::string_view b_sdp);
+  // Codecs of every live stream filtered per both peers (from: the offerer).
+  Status filter_codecs(sip::SdpSession& s, const policy::Peer* from, const policy::Peer* to) const;
+  // Points an SDP at the SBC's ports on side `to`'s leg, with the SBC's origin
+  // and no ICE; declined streams stay declined and a c=0.0.0.0 (hold in the
+  // RFC 2543 way) stays 0.0.0.0.
+  Result<std::string> anchor(sip::SdpSession& s, Side to);
+  const std::string& leg_of(Side s) const;
+  void finish_offer(int status, std::string_view sdp, std::string_view warning);
+  void roll_back_offer();
   void arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb);
   void disarm(CallTimers::Id& slot);
   Ipv4Address leg_address(const std::string& leg) const;
@@ -138,6 +160,18 @@ class Call {
   bool dest_channel_ = false;   // the current destination's channel is held
   std::optional<dataplane::MediaSessionId> media_;
   dataplane::MediaSession ports_;
+  dataplane::MediaSessionSpec spec_;  // what the dataplane was last given
+  // A mid-dialog offer relayed and not answered yet (one at a time: a second
+  // one meanwhile, from either side, is glare and gets 491).
+  struct PendingOffer {
+    Side from = Side::a;
+    SipHandle in = 0, out = 0;
+    OfferMethod method = OfferMethod::reinvite;
+    std::string offer;                        // as the offerer sent it
+    dataplane::MediaSessionSpec spec_before;  // to roll back ports added for new streams
+  };
+  std::optional<PendingOffer> pending_;
+  bool held_ = false;
   std::vector<int> failures_;
   CallTimers::Id no_provisional_timer_ = 0, ring_timer_ = 0, ack_timer_ = 0;
   uint64_t sdp_version_ = 1;

@@ -18,6 +18,11 @@ namespace sbc::controlplane {
 // and its dialog (B side). Owned by the signalling layer.
 using SipHandle = uint64_t;
 
+// A mid-dialog offer's method: a re-INVITE (answered with a 2xx the caller
+// ACKs) or an UPDATE (RFC 3311, answered directly).
+enum class OfferMethod : uint8_t { reinvite, update };
+const char* to_string(OfferMethod m);
+
 struct OutgoingInvite {
   const policy::Peer* peer = nullptr;  // where to (address from the peer or its registration)
   std::string called;                  // Request-URI user, as this peer gets it
@@ -45,6 +50,16 @@ class CallSignalling {
 
   // Either established dialog.
   virtual void bye(SipHandle dialog) = 0;
+  // A mid-dialog offer (hold, resume, codec change, new address) toward this
+  // dialog's peer; the SDP is already anchored and hidden. Its final response
+  // comes back through B2bua::on_offer_response with the returned id; the
+  // layer ACKs a re-INVITE's 2xx itself.
+  virtual Result<SipHandle> send_offer(SipHandle dialog, OfferMethod m, std::string_view sdp) = 0;
+  // The final answer to an offer that came in through B2bua::on_offer: a 2xx
+  // with the SDP answer, or a failure (warning: the text of a Warning header,
+  // empty for none; retry_after: seconds, for 491/500).
+  virtual void answer_offer(SipHandle offer, int status, std::string_view sdp,
+                            std::string_view warning, std::optional<int> retry_after) = 0;
   // The call is done with this handle: release what the layer holds for it.
   virtual void release(SipHandle h) = 0;
 };

@@ -76,9 +76,10 @@ struct NtaCallSignalling::Dialog {
   nta_incoming_t* invite_in = nullptr;   // A: the caller's INVITE
   nta_outgoing_t* invite_out = nullptr;  // B: our INVITE
   nta_outgoing_t* ack = nullptr;         // B: kept so nta re-sends it when the 2xx is retransmitted
-  std::vector<nta_outgoing_t*> requests;  // BYEs we sent
-  bool final_sent = false;                // A: a final response went out
-  bool confirmed = false;                 // a 2xx went out (A) or came in (B)
+  // BYEs, re-INVITEs (kept so a retransmitted 2xx finds them) and their ACKs.
+  std::vector<nta_outgoing_t*> requests;
+  bool final_sent = false;  // A: a final response went out
+  bool confirmed = false;   // a 2xx went out (A) or came in (B)
   bool bye_sent = false;
   bool released = false;
   registrar::Source source;  // A: where the INVITE came from (nonces are bound to it)
@@ -437,14 +438,7 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
       return relay_info(d, irq, sip);
     case sip_method_invite:
     case sip_method_update:
-      // Mid-call offers (hold, codec change, session refresh) are not relayed
-      // yet: refusing them keeps the call as it is (RFC 3261 14.2).
-      ++counters_.in_dialog_refused;
-      log::info("in_dialog_refused",
-                {{"handle", std::to_string(d.handle)},
-                 {"method", sip->sip_request->rq_method_name},
-                 {"reason", "mid-call offers are not relayed by this version"}});
-      return 488;
+      return take_offer(d, irq, sip);
     default:
       ++counters_.in_dialog_refused;
       log::info("in_dialog_refused", {{"handle", std::to_string(d.handle)},
@@ -452,6 +446,120 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
                                       {"reason", "not relayed by this version"}});
       return 501;
   }
+}
+
+int NtaCallSignalling::take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* sip) {
+  const bool update = sip->sip_request->rq_method == sip_method_update;
+  std::string body = body_of(sip);
+  // An UPDATE without a body offers nothing (a session or target refresh):
+  // the session stays as it is, so it is answered here.
+  if (update && body.empty()) return 200;
+  if (!body.empty() && (!sip->sip_content_type || !sip->sip_content_type->c_type ||
+                        strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)) {
+    nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"),
+                        TAG_END());
+    return 415;
+  }
+  auto tx = std::make_unique<OfferTx>();
+  tx->self = this;
+  tx->id = next_handle_++;
+  tx->dialog = d.handle;
+  tx->method = update ? OfferMethod::update : OfferMethod::reinvite;
+  tx->irq = irq;
+  SipHandle id = tx->id;
+  offers_in_.emplace(id, std::move(tx));
+  ++counters_.offers_in;
+  b2bua_->on_offer(d.handle, id, update ? OfferMethod::update : OfferMethod::reinvite, body);
+  return 0;  // answered through answer_offer (perhaps already)
+}
+
+void NtaCallSignalling::answer_offer(SipHandle offer, int status, std::string_view sdp,
+                                     std::string_view warning, std::optional<int> retry_after) {
+  auto it = offers_in_.find(offer);
+  if (it == offers_in_.end() || it->second->done) return;
+  OfferTx& tx = *it->second;
+  Dialog* d = find(tx.dialog);
+  std::string body(sdp);
+  std::string warn = warning.empty() ? "" : "399 sbc \"" + std::string(warning) + "\"";
+  for (char& c : warn)
+    if (c == '\r' || c == '\n') c = ' ';
+  // The text is a quoted string: no quote of its own inside.
+  for (size_t i = 8; i + 1 < warn.size(); ++i)
+    if (warn[i] == '"' || warn[i] == '\\') warn[i] = '\'';
+  std::string retry = retry_after ? std::to_string(*retry_after) : "";
+  const bool ok = status >= 200 && status < 300;
+  nta_incoming_treply(
+      tx.irq, status, phrase_of(status),
+      TAG_IF(ok && d, SIPTAG_CONTACT(d ? nta_agent_contact(d->leg.agent->agent()) : nullptr)),
+      TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+      TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())),
+      TAG_IF(!warn.empty(), SIPTAG_WARNING_STR(warn.c_str())),
+      TAG_IF(retry_after.has_value(), SIPTAG_RETRY_AFTER_STR(retry.c_str())), TAG_END());
+  tx.done = true;
+  schedule_flush();  // the transaction is destroyed on the loop (nta keeps it for retransmissions)
+}
+
+Result<SipHandle> NtaCallSignalling::send_offer(SipHandle dialog, OfferMethod m,
+                                                std::string_view sdp) {
+  Dialog* d = find(dialog);
+  if (!d || !d->dialog || !d->confirmed || d->bye_sent)
+    return make_error("dialog " + std::to_string(dialog) + " is not established");
+  auto tx = std::make_unique<OfferTx>();
+  tx->self = this;
+  tx->id = next_handle_++;
+  tx->dialog = dialog;
+  tx->method = m;
+  std::string body(sdp);
+  nta_agent_t* agent = d->leg.agent->agent();
+  tx->orq = m == OfferMethod::reinvite
+                ? nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_offer_response,
+                                       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()), nullptr,
+                                       SIP_METHOD_INVITE, nullptr,
+                                       SIPTAG_CONTACT(nta_agent_contact(agent)),
+                                       SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                                       SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END())
+                : nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_offer_response,
+                                       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()), nullptr,
+                                       SIP_METHOD_UPDATE, nullptr,
+                                       SIPTAG_CONTACT(nta_agent_contact(agent)),
+                                       SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                                       SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END());
+  if (!tx->orq) return make_error(std::string("cannot send the ") + to_string(m));
+  SipHandle id = tx->id;
+  offers_out_.emplace(id, std::move(tx));
+  ++counters_.offers_out;
+  return id;
+}
+
+int NtaCallSignalling::on_offer_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq,
+                                         const sip_t* sip) {
+  auto* tx = reinterpret_cast<OfferTx*>(magic);
+  int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  if (!tx || tx->done || status < 200) return 0;
+  NtaCallSignalling* self = tx->self;
+  tx->done = true;
+  Dialog* d = self->find(tx->dialog);
+  if (d && status < 300 && tx->method == OfferMethod::reinvite) {
+    // Our own ACK, at once: the answer is already in the 2xx (RFC 3261 13.2.2.4).
+    std::string cseq = std::to_string(nta_outgoing_cseq(orq)) + " ACK";
+    nta_outgoing_t* ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, nullptr, SIP_METHOD_ACK,
+                                               nullptr, SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
+    if (ack)
+      d->requests.push_back(ack);
+    else
+      log::warn("ack_failed", {{"handle", std::to_string(tx->dialog)}});
+  }
+  SipHandle id = tx->id;
+  std::string body = body_of(sip);
+  // The orq lives with its dialog from now on (a retransmitted 2xx finds it)
+  // and goes when the dialog does; never destroyed inside its own callback.
+  if (d) {
+    d->requests.push_back(orq);
+    tx->orq = nullptr;
+  }
+  self->schedule_flush();
+  self->b2bua_->on_offer_response(id, status, body);
+  return 0;
 }
 
 int NtaCallSignalling::relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip) {
@@ -528,6 +636,20 @@ void NtaCallSignalling::destroy_released() {
     nta_outgoing_destroy(r->orq);
   }
   relays_ = std::move(keep);
+  // Offers answered, or whose dialog has gone (answered 481 then).
+  std::erase_if(offers_in_, [this](auto& entry) {
+    OfferTx& tx = *entry.second;
+    if (!tx.done && find(tx.dialog)) return false;
+    if (!tx.done) nta_incoming_treply(tx.irq, SIP_481_NO_TRANSACTION, TAG_END());
+    nta_incoming_destroy(tx.irq);
+    return true;
+  });
+  std::erase_if(offers_out_, [this](auto& entry) {
+    OfferTx& tx = *entry.second;
+    if (!tx.done && find(tx.dialog)) return false;
+    if (tx.orq) nta_outgoing_destroy(tx.orq);
+    return true;
+  });
   for (auto& d : dead) {
     for (nta_outgoing_t* orq : d->requests) nta_outgoing_destroy(orq);
     if (d->ack) nta_outgoing_destroy(d->ack);
