@@ -480,12 +480,11 @@ void NtaCallSignalling::answer_offer(SipHandle offer, int status, std::string_vi
   OfferTx& tx = *it->second;
   Dialog* d = find(tx.dialog);
   std::string body(sdp);
-  std::string warn = warning.empty() ? "" : "399 sbc \"" + std::string(warning) + "\"";
-  for (char& c : warn)
-    if (c == '\r' || c == '\n') c = ' ';
-  // The text is a quoted string: no quote of its own inside.
-  for (size_t i = 8; i + 1 < warn.size(); ++i)
-    if (warn[i] == '"' || warn[i] == '\\') warn[i] = '\'';
+  // The text goes in a quoted string: no quote, backslash or line break of its own.
+  std::string text(warning);
+  for (char& c : text)
+    if (c == '"' || c == '\\' || c == '\r' || c == '\n') c = '\'';
+  std::string warn = text.empty() ? "" : "399 sbc \"" + text + "\"";
   std::string retry = retry_after ? std::to_string(*retry_after) : "";
   const bool ok = status >= 200 && status < 300;
   nta_incoming_treply(

@@ -335,6 +335,22 @@ class B2buaCalls(unittest.TestCase):
         self.assert_ok(a.wait(), "carA (got the INFO with its digit)")
         self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
 
+    def test_p_hold_and_resume_from_either_side(self):
+        # The PBX holds (sendonly) and resumes with re-INVITEs, the carrier
+        # holds from a new port; each offer and answer crosses with the SBC's
+        # address on that side only (the scenarios check directions and
+        # addresses); a re-INVITE without SDP is refused 488 with a Warning.
+        a = self.uas("carA", CAR_A, "uas_answer_hold.xml")
+        self.assert_ok(self.call("1010", "uac_call_hold.xml"), "caller (hold, resume, held)")
+        self.assert_ok(a.wait(), "carA (hold, resume, holds)")
+        records = self.records_lines(1)
+        self.assertEqual([(r["ended_by"], r["final_status"]) for r in records],
+                         [("caller", 200)])
+        log = self.sbcd.log_text()
+        self.assertEqual(log.count("offer_refused"), 1, log[-3000:])
+        self.assertIn("late offer", log)
+        self.assertEqual(metric(self.settled_metrics(), "sbc_calls_active"), 0)
+
     def test_n_carrier_calls_a_registered_phone(self):
         # Not registered yet: the route's only candidate is offline (480).
         self.assert_ok(self.call("4001", "uac_rejected.xml", status=480, host="carA",
