@@ -128,6 +128,11 @@ void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, boo
     return;
   }
   const bool emergency = decision.route && decision.route->emergency;
+  if (draining_ && !emergency) {
+    ++counters_.refused_draining;
+    refuse(in, source, {503, "Service Unavailable", drain_retry_after_});
+    return;
+  }
   if (!emergency && source) {
     if (!admission_.channel_available(*source) || !admission_.take_cps(*source)) {
       refuse(in, source, {503, "Service Unavailable", 10});

@@ -28,8 +28,9 @@ struct LiveFacts {
 struct B2buaCounters {
   uint64_t invites = 0;
   uint64_t challenged = 0;
-  uint64_t refused = 0;   // answered with a failure before any attempt
-  uint64_t attempts = 0;  // calls started toward a candidate
+  uint64_t refused = 0;           // answered with a failure before any attempt
+  uint64_t refused_draining = 0;  // of those: 503 because the SBC is draining
+  uint64_t attempts = 0;          // calls started toward a candidate
   uint64_t answered = 0;
   uint64_t ended = 0;  // records emitted: calls that ended and calls refused
 };
@@ -61,6 +62,15 @@ class B2bua : private policy::LiveState {
   // The other side's dialog of an answered call, for what is relayed inside
   // dialogs (INFO); 0 when h is not one side of an answered call.
   SipHandle peer_dialog(SipHandle h) const;
+
+  // Draining (taking the SBC out of service): new calls are refused 503
+  // with this Retry-After (seconds) while the calls in progress go on to
+  // their end; emergency routes are still placed. Off again: calls are taken.
+  void set_draining(bool on, int retry_after_s = 60) {
+    draining_ = on;
+    drain_retry_after_ = retry_after_s;
+  }
+  bool draining() const { return draining_; }
 
   size_t active_calls() const { return calls_.size(); }
   const B2buaCounters& counters() const { return counters_; }
@@ -94,6 +104,8 @@ class B2bua : private policy::LiveState {
   std::unordered_map<SipHandle, CallId> by_offer_;  // relayed offers until their final response
   std::unordered_map<CallId, std::vector<dataplane::MediaSessionId>> media_of_;
   B2buaCounters counters_;
+  bool draining_ = false;
+  int drain_retry_after_ = 60;
 };
 
 }  // namespace sbc::controlplane

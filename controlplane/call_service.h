@@ -73,6 +73,7 @@ class CallService {
   void schedule_refresh();
   void refresh_gauges();
   admin::Reply calls_command(const std::vector<std::string>& args) const;
+  admin::Reply drain_command(const std::vector<std::string>& args);
 
   EventLoop& loop_;
   CallServiceOptions options_;
@@ -92,6 +93,8 @@ class CallService {
 
   prometheus::Family<prometheus::Counter>* calls_total_ = nullptr;
   prometheus::Gauge* calls_active_ = nullptr;
+  prometheus::Gauge* draining_ = nullptr;
+  bool drained_logged_ = false;  // "drained" said once per drain
   prometheus::Family<prometheus::Gauge>* channels_active_ = nullptr;
   std::map<std::string, prometheus::Gauge*> channel_gauges_;  // peers that ever held a channel
 };

@@ -29,6 +29,7 @@ peers:
 routes:
   - {prefix: "0", to: [carrier-a, carrier-b]}
   - {prefix: "6", to: alice}
+  - {prefix: "112", to: carrier-b, emergency: true}
 )";
 
 std::string offer_sdp(const std::string& ip = "198.18.1.10",
@@ -702,4 +703,30 @@ TEST_F(B2buaTest, AStreamNoPeerCanCarryIsDeclinedAlone) {
   ASSERT_EQ(relayed->streams().size(), 2u);
   EXPECT_NE(relayed->streams()[0].port, 0);
   EXPECT_EQ(relayed->streams()[1].port, 0) << "H264 is not in the PBX's codecs";
+}
+
+// ---------------------------------------------------------------- drain
+
+TEST_F(B2buaTest, DrainingRefusesNewCallsAndLetsCurrentOnesEnd) {
+  auto [a, b] = established();
+  b2bua->set_draining(true, 120);
+  EXPECT_TRUE(b2bua->draining());
+  SipHandle refused = dial("0305555");
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(refused) + " 503 retry"));
+  EXPECT_EQ(sig.invites.size(), 1u) << "no attempt for a new call";
+  EXPECT_EQ(b2bua->counters().refused_draining, 1u);
+  // The call in progress goes on: a hold still works, the BYE ends it.
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, hold_offer());
+  EXPECT_EQ(sig.offers.size(), 1u);
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.10", "recvonly"));
+  b2bua->on_bye(b);
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  // Emergency calls are still placed.
+  dial("112");
+  EXPECT_EQ(sig.invites.size(), 2u);
+  EXPECT_EQ(sig.invites[1].peer, "carrier-b");
+  // Resumed: calls are taken again.
+  b2bua->set_draining(false);
+  dial("0306666");
+  EXPECT_EQ(sig.invites.size(), 3u);
 }

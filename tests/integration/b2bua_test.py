@@ -351,6 +351,46 @@ class B2buaCalls(unittest.TestCase):
         self.assertIn("late offer", log)
         self.assertEqual(metric(self.settled_metrics(), "sbc_calls_active"), 0)
 
+    def test_q_drain(self):
+        # A call in progress; `sbcctl drain` refuses new calls 503 with
+        # Retry-After and reports the call left; the held call ends on its
+        # own; `drain --cancel` takes calls again.
+        a = self.uas("carA", CAR_A, "uas_answer.xml", calls=2)
+        held = labkit.SippServer(self.lab, "phones", "uac_call.xml", PBX, calls=1,
+                                 local_port=5070, target=SBC_ACCESS, timeout_s=30,
+                                 extra=["-s", "1011", "-d", "3000"])
+        self.addCleanup(held.__exit__)
+        deadline = time.monotonic() + 10
+        while json.loads(self.sbcd.ctl("status", "--json").stdout)["active_calls"] != 1:
+            self.assertLess(time.monotonic(), deadline, "the held call never started")
+            time.sleep(0.1)
+        self.assertEqual(metric(self.sbcd.metrics(), "sbc_draining"), 0)
+        r = self.sbcd.ctl("drain", "--retry-after", "30")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("draining: new calls get 503; 1 call(s) left", r.stdout)
+        st = json.loads(self.sbcd.ctl("status", "--json").stdout)
+        self.assertEqual((st["draining"], st["active_calls"]), (True, 1))
+        self.assertIn("draining", self.sbcd.ctl("status").stdout)
+        self.assertEqual(metric(self.sbcd.metrics(), "sbc_draining"), 1)
+        self.assert_ok(self.call("1012", "uac_refused_retry_after.xml"), "new call while draining")
+        self.assert_ok(held.wait(), "held call (ends normally while draining)")
+        deadline = time.monotonic() + 5
+        while True:
+            d = json.loads(self.sbcd.ctl("drain", "--status", "--json").stdout)
+            if d["active_calls"] == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(d, {"draining": True, "active_calls": 0, "refused_while_draining": 1})
+        self.assertIn("(drained)", self.sbcd.ctl("drain", "--status").stdout)
+        r = self.sbcd.ctl("drain", "--cancel")
+        self.assertIn("not draining", r.stdout)
+        self.assertEqual(metric(self.sbcd.metrics(), "sbc_draining"), 0)
+        self.assert_ok(self.call("1013"), "call after drain --cancel")
+        self.assert_ok(a.wait(), "carA")
+        outcomes = [(r["called_in"], r["final_status"]) for r in self.records_lines(3)]
+        self.assertEqual(sorted(outcomes), [("1011", 200), ("1012", 503), ("1013", 200)])
+        self.assertFalse(self.sbcd.ctl("drain", "--bogus").returncode == 0)
+
     def test_n_carrier_calls_a_registered_phone(self):
         # Not registered yet: the route's only candidate is offline (480).
         self.assert_ok(self.call("4001", "uac_rejected.xml", status=480, host="carA",
