@@ -730,3 +730,16 @@ TEST_F(B2buaTest, DrainingRefusesNewCallsAndLetsCurrentOnesEnd) {
   dial("0306666");
   EXPECT_EQ(sig.invites.size(), 3u);
 }
+
+// ---------------------------------------------------------------- 3xx
+
+TEST_F(B2buaTest, ARedirectIsNotFollowedButMovesToTheNextCandidate) {
+  SipHandle a = dial("0301234");
+  b2bua->on_b_response(sig.invites[0].handle, 302, "");
+  ASSERT_EQ(sig.invites.size(), 2u) << "the next candidate, not the redirect's Contact";
+  EXPECT_EQ(sig.invites[1].peer, "carrier-b");
+  b2bua->on_b_response(sig.invites[1].handle, 301, "");
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 480"));
+  EXPECT_EQ(records.at(0).attempts, (std::vector<std::string>{"carrier-a:302", "carrier-b:301"}));
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}

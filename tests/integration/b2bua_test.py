@@ -201,6 +201,16 @@ class B2buaCalls(unittest.TestCase):
         text = self.settled_metrics()
         self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), 1)
 
+    def test_e3_redirect_is_not_followed_and_fails_over(self):
+        # carA answers 302 (no Contact is followed): the call goes to carB.
+        a = self.uas("carA", CAR_A, "uas_reject.xml", status=302)
+        b = self.uas("carB", CAR_B, "uas_answer.xml")
+        self.assert_ok(self.call("2003"), "caller")
+        self.assert_ok(a.wait(), "carA (302)")
+        self.assert_ok(b.wait(), "carB")
+        rec = self.records_lines(1)
+        self.assertEqual(rec[0]["attempts"], ["carA:302", "carB:200"])
+
     def test_e2_failover_when_a_carrier_stays_silent(self):
         a = self.uas("carA", CAR_A, "uas_silent.xml")
         b = self.uas("carB", CAR_B, "uas_answer.xml")
