@@ -139,27 +139,28 @@ void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, boo
       return;
     }
   }
-  if (in.sdp.empty()) {
-    // A late offer (INVITE without SDP) is not supported yet: say so plainly.
-    refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
-    return;
-  }
-  auto offer = sip::SdpSession::parse(in.sdp);
-  if (!offer) {
-    log::info("invite_refused", {{"reason", offer.error().message}});
-    refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
-    return;
-  }
-  for (const auto& st : offer->streams()) {
-    if (st.port != 0 && !st.address) {  // IPv6 or no address: cannot be anchored yet
+  // No SDP: a late offer. The callee's 2xx brings the offer and the
+  // caller's ACK the answer (Call relays both, anchored).
+  std::optional<sip::SdpSession> offer;
+  if (!in.sdp.empty()) {
+    auto parsed = sip::SdpSession::parse(in.sdp);
+    if (!parsed) {
+      log::info("invite_refused", {{"reason", parsed.error().message}});
       refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
       return;
     }
+    for (const auto& st : parsed->streams()) {
+      if (st.port != 0 && !st.address) {  // IPv6 or no address: cannot be anchored yet
+        refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
+        return;
+      }
+    }
+    offer = std::move(*parsed);
   }
 
   CallId id = next_id_++;
   auto call =
-      std::make_unique<Call>(id, ctx_, policy, source, in, std::move(decision), std::move(*offer));
+      std::make_unique<Call>(id, ctx_, policy, source, in, std::move(decision), std::move(offer));
   Call* raw = call.get();
   calls_.emplace(id, std::move(call));
   by_a_[in.a] = id;
@@ -186,10 +187,12 @@ void B2bua::on_b_response(SipHandle b, int status, std::string_view sdp) {
   reap(id);
 }
 
-void B2bua::on_a_ack(SipHandle a) {
+void B2bua::on_a_ack(SipHandle a, std::string_view sdp) {
   auto it = by_a_.find(a);
   if (it == by_a_.end()) return;
-  if (Call* c = find(it->second)) c->on_a_ack();
+  CallId id = it->second;
+  if (Call* c = find(id)) c->on_a_ack(sdp);
+  reap(id);  // a late offer's unusable answer ends the call
 }
 
 void B2bua::on_a_cancel(SipHandle a) {

@@ -46,7 +46,7 @@ class B2bua : private policy::LiveState {
   // header if any; digest_verified: the signalling layer checked it.
   void on_invite(const InboundCall& in, std::string_view auth_username, bool digest_verified);
   void on_b_response(SipHandle b, int status, std::string_view sdp);
-  void on_a_ack(SipHandle a);
+  void on_a_ack(SipHandle a, std::string_view sdp = {});  // sdp: the answer to a late offer
   void on_a_cancel(SipHandle a);
   void on_bye(SipHandle dialog);  // either side; the signalling layer has answered it
   void on_dataplane_event(const dataplane::DataplaneEvent& e);

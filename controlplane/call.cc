@@ -52,7 +52,7 @@ const char* to_string(OfferMethod m) {
 void handle_orphan_response(CallSignalling& signalling, SipHandle b, int status) {
   if (status < 200) return;
   if (status < 300) {
-    signalling.ack_b(b);
+    signalling.ack_b(b, "");
     signalling.bye(b);
   }
   signalling.release(b);
@@ -75,7 +75,7 @@ const char* to_string(Call::State s) {
 }
 
 Call::Call(CallId id, CallContext& ctx, policy::PolicyPtr policy, const policy::Peer* source,
-           InboundCall in, policy::RouteDecision decision, sip::SdpSession offer)
+           InboundCall in, policy::RouteDecision decision, std::optional<sip::SdpSession> offer)
     : id_(id),
       ctx_(ctx),
       policy_(std::move(policy)),
@@ -197,14 +197,61 @@ Result<std::string> Call::a_answer(std::string_view b_sdp) {
   for (size_t i = 0; i < ans->streams().size(); ++i) {
     const auto& st = ans->streams()[i];
     take_remote(spec.streams[i].b, st);
-    spec.streams[i].rtcp_mux = offer_.streams()[i].rtcp_mux && st.rtcp_mux;
+    spec.streams[i].rtcp_mux = offer_->streams()[i].rtcp_mux && st.rtcp_mux;
   }
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return updated.error();
   ports_ = *updated;
   spec_ = spec;
-  held_ = holds(offer_) || holds(*ans);
+  held_ = holds(*offer_) || holds(*ans);
   return anchor(*ans, Side::a);
+}
+
+Result<std::string> Call::late_offer_for_a(std::string_view b_sdp) {
+  auto offer = sip::SdpSession::parse(b_sdp);
+  if (!offer) return offer.error();
+  for (const auto& st : offer->streams())
+    if (st.port != 0 && !st.address) return make_error("a stream without an IPv4 address");
+  if (auto s = filter_codecs(*offer, dest_, source_); !s) return s.error();
+  dataplane::MediaSessionSpec spec;
+  for (const auto& st : offer->streams()) {
+    dataplane::MediaStreamSpec m;
+    m.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
+    m.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
+    take_remote(m.b, st);
+    m.rtcp_mux = st.rtcp_mux;
+    spec.streams.push_back(m);
+  }
+  auto opened = ctx_.dataplane.open_media(spec);
+  if (!opened) return opened.error();
+  media_ = opened->id;
+  ports_ = *opened;
+  spec_ = spec;
+  if (ctx_.on_media_session) ctx_.on_media_session(id_, opened->id);
+  late_offer_ = std::string(b_sdp);
+  return anchor(*offer, Side::a);
+}
+
+Result<std::string> Call::late_answer_for_b(std::string_view a_sdp) {
+  if (a_sdp.empty()) return make_error("the ACK carries no answer");
+  auto ans = sip::SdpSession::parse(a_sdp);
+  if (!ans) return ans.error();
+  auto offer = sip::SdpSession::parse(late_offer_);
+  if (!offer) return offer.error();
+  if (ans->streams().size() != spec_.streams.size())
+    return make_error("the answer has " + std::to_string(ans->streams().size()) +
+                      " streams for an offer of " + std::to_string(spec_.streams.size()));
+  for (const auto& st : ans->streams())
+    if (st.port != 0 && !st.address) return make_error("a stream without an IPv4 address");
+  auto spec = spec_;
+  for (size_t i = 0; i < ans->streams().size(); ++i)
+    take_remote(spec.streams[i].a, ans->streams()[i]);
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return updated.error();
+  ports_ = *updated;
+  spec_ = spec;
+  held_ = holds(*offer) || holds(*ans);
+  return anchor(*ans, Side::b);
 }
 
 bool Call::attempt(size_t i) {
@@ -213,7 +260,12 @@ bool Call::attempt(size_t i) {
   b_provisional_ = false;
   // Media first: the offer to B carries the SBC's ports on B's leg.
   dataplane::MediaSessionSpec spec;
-  for (const auto& st : offer_.streams()) {
+  if (!offer_) {
+    // A late offer: the INVITE goes without SDP and media opens with the
+    // callee's offer in its 2xx.
+    return send_invite(c, "");
+  }
+  for (const auto& st : offer_->streams()) {
     dataplane::MediaStreamSpec m;
     m.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
     take_remote(m.a, st);
@@ -245,10 +297,14 @@ bool Call::attempt(size_t i) {
     record_.attempts.push_back(c.peer->name + ":488");
     return false;
   }
+  return send_invite(c, *sdp);
+}
+
+bool Call::send_invite(const policy::Candidate& c, const std::string& sdp) {
   ctx_.admission.take_channel(*c.peer);
   dest_channel_ = true;
   (void)ctx_.admission.take_cps(*c.peer);
-  auto b = ctx_.signalling.invite_b({c.peer, c.called, c.caller, *sdp, in_.max_forwards - 1});
+  auto b = ctx_.signalling.invite_b({c.peer, c.called, c.caller, sdp, in_.max_forwards - 1});
   if (!b) {
     log::warn(
         "invite_failed",
@@ -312,7 +368,9 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
       });
     }
     std::string a_sdp;
-    if (!sdp.empty()) {
+    // With a late offer an SDP here is the callee's offer ahead of its 2xx
+    // (which must repeat it, RFC 3261 13.2.1): not passed on.
+    if (!sdp.empty() && offer_) {
       auto ans = a_answer(sdp);
       if (ans)
         a_sdp = *ans;
@@ -327,8 +385,19 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
   if (status < 300) {
     disarm(no_provisional_timer_);
     disarm(ring_timer_);
-    ctx_.signalling.ack_b(b_);
-    auto ans = a_answer(sdp);
+    Result<std::string> ans = std::string();
+    if (offer_) {
+      ctx_.signalling.ack_b(b_, "");
+      ans = a_answer(sdp);
+    } else {
+      // A late offer: the 2xx carries the callee's offer; our ACK waits for
+      // the caller's answer (in its ACK).
+      ans = late_offer_for_a(sdp);
+      if (ans)
+        late_ack_pending_ = true;
+      else
+        ctx_.signalling.ack_b(b_, "");
+    }
     if (!ans) {
       log::warn("answer_sdp_refused",
                 {{"call", std::to_string(id_)}, {"reason", ans.error().message}});
@@ -345,6 +414,9 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
       ack_timer_ = 0;
       if (state_ != State::answered) return;
       log::info("call_ended_no_ack", {{"call", std::to_string(id_)}});
+      if (late_ack_pending_ && b_)
+        ctx_.signalling.ack_b(b_, "");  // a dialog is ACKed before its BYE
+      late_ack_pending_ = false;
       ctx_.signalling.bye(in_.a);
       if (b_) ctx_.signalling.bye(b_);
       end("no_ack", 200);
@@ -374,9 +446,25 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
   }
 }
 
-void Call::on_a_ack() {
-  if (state_ == State::answered) state_ = State::established;
+void Call::on_a_ack(std::string_view sdp) {
   disarm(ack_timer_);
+  if (state_ != State::answered) return;
+  state_ = State::established;
+  if (!late_ack_pending_ || !b_) return;
+  late_ack_pending_ = false;
+  auto for_b = late_answer_for_b(sdp);
+  if (!for_b) {
+    // No usable answer to the callee's offer: both dialogs are confirmed and
+    // have no session; hang up both (RFC 3261 13.2.1 leaves no other way out).
+    log::warn("late_answer_refused",
+              {{"call", std::to_string(id_)}, {"reason", for_b.error().message}});
+    ctx_.signalling.ack_b(b_, "");
+    ctx_.signalling.bye(in_.a);
+    ctx_.signalling.bye(b_);
+    end("sbc", 488);
+    return;
+  }
+  ctx_.signalling.ack_b(b_, *for_b);
 }
 
 void Call::on_a_cancel() {

@@ -46,7 +46,7 @@ struct InboundCall {
   Ipv4Address source;
   std::string called;     // Request-URI user part
   std::string caller;     // From user part
-  std::string sdp;        // the offer (a late offer, INVITE without SDP, is refused with 488)
+  std::string sdp;        // the offer; empty: a late offer (the callee's 2xx brings one)
   int max_forwards = 70;  // as received; the B side gets one less
 };
 
@@ -88,7 +88,7 @@ class Call {
   enum class State { calling, early, answered, established, ended };
 
   Call(CallId id, CallContext& ctx, policy::PolicyPtr policy, const policy::Peer* source,
-       InboundCall in, policy::RouteDecision decision, sip::SdpSession offer);
+       InboundCall in, policy::RouteDecision decision, std::optional<sip::SdpSession> offer);
   ~Call();
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -96,7 +96,8 @@ class Call {
   void start();  // tries the first usable candidate
 
   void on_b_response(SipHandle b, int status, std::string_view sdp);
-  void on_a_ack();
+  // The caller's ACK of our 2xx; sdp: its answer when the call was a late offer.
+  void on_a_ack(std::string_view sdp = {});
   void on_a_cancel();
   void on_bye(Side from, SipHandle dialog);
   void on_media_event(const dataplane::DataplaneEvent& e);
@@ -125,12 +126,18 @@ class Call {
   // Starts the attempt at candidate i; false (with its status recorded) when
   // the candidate cannot take this offer.
   bool attempt(size_t i);
+  bool send_invite(const policy::Candidate& c,
+                   const std::string& sdp);  // to the candidate, its channel taken
   void give_up_attempt(int status);  // CANCEL the current B side, close its media and channel
   void release_destination_channel();
   void fail(const FinalAnswer& a);  // final answer to A, then end
   void end(const char* by, int status);
   Result<std::string> b_offer(const policy::Candidate& c);
   Result<std::string> a_answer(std::string_view b_sdp);
+  // Late offer: the callee's offer (in its 2xx) opens the media and goes to
+  // the caller anchored; the caller's answer (in its ACK) goes to the callee.
+  Result<std::string> late_offer_for_a(std::string_view b_sdp);
+  Result<std::string> late_answer_for_b(std::string_view a_sdp);
   // Codecs of every live stream filtered per both peers (from: the offerer).
   Status filter_codecs(sip::SdpSession& s, const policy::Peer* from, const policy::Peer* to) const;
   // Points an SDP at the SBC's ports on side `to`'s leg, with the SBC's origin
@@ -150,7 +157,9 @@ class Call {
   const policy::Peer* source_;
   InboundCall in_;
   policy::RouteDecision decision_;
-  sip::SdpSession offer_;
+  std::optional<sip::SdpSession> offer_;  // none: a late offer
+  std::string late_offer_;                // the callee's offer, as it sent it
+  bool late_ack_pending_ = false;         // the callee's 2xx waits for the caller's answer
   State state_ = State::calling;
 
   size_t next_candidate_ = 0;

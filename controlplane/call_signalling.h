@@ -46,7 +46,9 @@ class CallSignalling {
   // B side. Responses come back through B2bua::on_b_response.
   virtual Result<SipHandle> invite_b(const OutgoingInvite& invite) = 0;
   virtual void cancel_b(SipHandle b) = 0;
-  virtual void ack_b(SipHandle b) = 0;  // the ACK of a 2xx (the B2BUA's own)
+  // The ACK of a 2xx (the B2BUA's own); sdp: the answer, when the 2xx
+  // carried the offer (a late offer), else empty.
+  virtual void ack_b(SipHandle b, std::string_view sdp) = 0;
 
   // Either established dialog.
   virtual void bye(SipHandle dialog) = 0;

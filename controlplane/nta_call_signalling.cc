@@ -244,7 +244,7 @@ int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incomin
     // does, if the call had already moved on).
     self->b2bua_->on_a_cancel(d->handle);
   } else if (sip->sip_request->rq_method == sip_method_ack) {
-    self->b2bua_->on_a_ack(d->handle);
+    self->b2bua_->on_a_ack(d->handle, body_of(sip));
   }
   return 0;
 }
@@ -352,8 +352,10 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
       d->dialog, &NtaCallSignalling::on_invite_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
       route.empty() ? nullptr : URL_STRING_MAKE(route.c_str()), SIP_METHOD_INVITE,
       URL_STRING_MAKE(ruri.c_str()), SIPTAG_CONTACT(nta_agent_contact(agent)),
-      SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-      SIPTAG_PAYLOAD_STR(inv.sdp.c_str()), TAG_END());
+      SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()),
+      // No body: a late offer, passed on as one (the offer comes in the 2xx).
+      TAG_IF(!inv.sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+      TAG_IF(!inv.sdp.empty(), SIPTAG_PAYLOAD_STR(inv.sdp.c_str())), TAG_END());
   if (!d->invite_out) {
     SipHandle h = d->handle;
     release(h);
@@ -386,14 +388,17 @@ void NtaCallSignalling::cancel_b(SipHandle b) {
   nta_outgoing_cancel(d->invite_out);
 }
 
-void NtaCallSignalling::ack_b(SipHandle b) {
+void NtaCallSignalling::ack_b(SipHandle b, std::string_view sdp) {
   Dialog* d = find(b);
   if (!d || !d->invite_out || !d->confirmed || d->ack) return;
   // The ACK of a 2xx is its own transaction, in the dialog, with the
   // INVITE's CSeq number (RFC 3261 13.2.2.4).
   std::string cseq = std::to_string(nta_outgoing_cseq(d->invite_out)) + " ACK";
+  std::string body(sdp);
   d->ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, nullptr, SIP_METHOD_ACK, nullptr,
-                                SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
+                                SIPTAG_CSEQ_STR(cseq.c_str()),
+                                TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                                TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
   if (!d->ack) log::warn("ack_failed", {{"handle", std::to_string(b)}});
 }
 
@@ -430,7 +435,7 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
       b2bua_->on_bye(d.handle);
       return 200;
     case sip_method_ack:
-      if (d.a_side) b2bua_->on_a_ack(d.handle);
+      if (d.a_side) b2bua_->on_a_ack(d.handle, body_of(sip));
       return 200;  // never answered; tells nta the transaction is done
     case sip_method_options:
       return 200;

@@ -97,7 +97,7 @@ class NtaCallSignalling final : public CallSignalling {
   void challenge_a(SipHandle a) override;
   Result<SipHandle> invite_b(const OutgoingInvite& invite) override;
   void cancel_b(SipHandle b) override;
-  void ack_b(SipHandle b) override;
+  void ack_b(SipHandle b, std::string_view sdp) override;
   void bye(SipHandle dialog) override;
   Result<SipHandle> send_offer(SipHandle dialog, OfferMethod m, std::string_view sdp) override;
   void answer_offer(SipHandle offer, int status, std::string_view sdp, std::string_view warning,

@@ -76,7 +76,11 @@ struct FakeSignalling : CallSignalling {
     return next;
   }
   void cancel_b(SipHandle b) override { log.push_back("cancel_b " + std::to_string(b)); }
-  void ack_b(SipHandle b) override { log.push_back("ack_b " + std::to_string(b)); }
+  void ack_b(SipHandle b, std::string_view sdp) override {
+    log.push_back("ack_b " + std::to_string(b));
+    ack_sdp[b] = std::string(sdp);
+  }
+  std::map<SipHandle, std::string> ack_sdp;
   void bye(SipHandle d) override { log.push_back("bye " + std::to_string(d)); }
   void release(SipHandle h) override { released.push_back(h); }
   std::vector<SipHandle> released;
@@ -426,11 +430,10 @@ TEST_F(B2buaTest, CodecsAreFilteredAndDtmfSurvives) {
   EXPECT_NE(sig.invites[0].sdp.find("telephone-event"), std::string::npos) << sig.invites[0].sdp;
 }
 
-TEST_F(B2buaTest, LateOfferAndBadSdpAre488) {
-  dial("0301234", "");
+TEST_F(B2buaTest, BadSdpIs488) {
   dial("0301234", "this is not sdp");
   EXPECT_TRUE(sig.saw("reject_a 1 488"));
-  EXPECT_TRUE(sig.saw("reject_a 2 488"));
+  EXPECT_TRUE(sig.invites.empty());
 }
 
 TEST_F(B2buaTest, MediaIdleEndsTheCallOnBothSides) {
@@ -742,4 +745,77 @@ TEST_F(B2buaTest, ARedirectIsNotFollowedButMovesToTheNextCandidate) {
   EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 480"));
   EXPECT_EQ(records.at(0).attempts, (std::vector<std::string>{"carrier-a:302", "carrier-b:301"}));
   EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+// ---------------------------------------------------------------- late offer
+
+TEST_F(B2buaTest, LateOfferTheCalleesOfferGoesInThe200AndTheCallersAnswerInTheAck) {
+  SipHandle a = dial("0301234", "");
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_TRUE(sig.invites[0].sdp.empty()) << "passed on as a late offer";
+  EXPECT_EQ(dp.open_sessions(), 0u) << "no media before an offer";
+  SipHandle b = sig.invites[0].handle;
+  b2bua->on_b_response(b, 180, "");
+  EXPECT_TRUE(sig.saw("provisional_a 1 180"));
+  // The callee's offer (G.711 A-law, PCMU and DTMF) comes in its 200.
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "8 0 101"));
+  EXPECT_FALSE(sig.saw("ack_b " + std::to_string(b))) << "our ACK waits for the caller's answer";
+  EXPECT_TRUE(sig.saw("answer_a 1"));
+  ASSERT_EQ(dp.open_sessions(), 1u);
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.10");
+  EXPECT_EQ(last_media_spec().b.remote_port, 40000);
+  const std::string& to_a = sig.a_sdp[a];
+  EXPECT_NE(to_a.find("c=IN IP4 198.18.1.1\r\n"), std::string::npos) << to_a;
+  EXPECT_EQ(to_a.find("198.18.2."), std::string::npos) << to_a;
+
+  // The caller's answer comes in its ACK: anchored for the callee, media completed.
+  b2bua->on_a_ack(a, answer_sdp("198.18.1.10"));
+  ASSERT_TRUE(sig.saw("ack_b " + std::to_string(b)));
+  const std::string& to_b = sig.ack_sdp[b];
+  EXPECT_NE(to_b.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos) << to_b;
+  EXPECT_EQ(to_b.find("198.18.1."), std::string::npos) << to_b;
+  EXPECT_EQ(last_media_spec().a.remote_ip.to_string(), "198.18.1.10");
+  EXPECT_EQ(last_media_spec().a.remote_port, 50000);
+  EXPECT_EQ(b2bua->calls().at(0)->state(), Call::State::established);
+  // The SBC's ports in the 200 to A and in the ACK to B are the pinhole's two sides.
+  auto a_side = sip::SdpSession::parse(to_a);
+  auto b_side = sip::SdpSession::parse(to_b);
+  ASSERT_TRUE(a_side && b_side);
+  EXPECT_NE(a_side->streams()[0].port, b_side->streams()[0].port);
+  b2bua->on_bye(a);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(B2buaTest, LateOfferWithoutAnAnswerInTheAckHangsUpBoth) {
+  SipHandle a = dial("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "8 0 101"));
+  b2bua->on_a_ack(a, "");
+  EXPECT_TRUE(sig.saw("ack_b " + std::to_string(b))) << "ACKed before its BYE";
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+  EXPECT_EQ(records.at(0).final_status, 488);
+}
+
+TEST_F(B2buaTest, LateOfferTheCalleeCannotMakeAnAcceptableOffer) {
+  SipHandle a = dial("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "18"));  // G729 only: not for the PBX
+  EXPECT_TRUE(sig.saw("ack_b " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 502"));
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(B2buaTest, LateOfferNeverAckedIsAckedAndHungUp) {
+  SipHandle a = dial("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "8 0 101"));
+  timers.advance(settings.ack_timeout);
+  EXPECT_TRUE(sig.saw("ack_b " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
 }

@@ -401,6 +401,17 @@ class B2buaCalls(unittest.TestCase):
         self.assertEqual(sorted(outcomes), [("1011", 200), ("1012", 503), ("1013", 200)])
         self.assertFalse(self.sbcd.ctl("drain", "--bogus").returncode == 0)
 
+    def test_r_late_offer(self):
+        # INVITE without SDP: relayed without; the callee's offer in its 200
+        # reaches the caller anchored on access, the caller's answer in its
+        # ACK reaches the callee anchored on core (the scenarios check both).
+        a = self.uas("carA", CAR_A, "uas_answer_late.xml")
+        self.assert_ok(self.call("1014", "uac_call_late.xml"), "caller (late offer)")
+        self.assert_ok(a.wait(), "carA (offer in its 200, answer in the ACK)")
+        rec = self.records_lines(1)
+        self.assertEqual([(r["final_status"], r["ended_by"]) for r in rec], [(200, "caller")])
+        self.assertNotIn("late_answer_refused", self.sbcd.log_text())
+
     def test_n_carrier_calls_a_registered_phone(self):
         # Not registered yet: the route's only candidate is offline (480).
         self.assert_ok(self.call("4001", "uac_rejected.xml", status=480, host="carA",
