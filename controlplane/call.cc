@@ -304,7 +304,15 @@ bool Call::send_invite(const policy::Candidate& c, const std::string& sdp) {
   ctx_.admission.take_channel(*c.peer);
   dest_channel_ = true;
   (void)ctx_.admission.take_cps(*c.peer);
-  auto b = ctx_.signalling.invite_b({c.peer, c.called, c.caller, sdp, in_.max_forwards - 1});
+  // The caller's identity at the trust boundary: address-trusted trunks are
+  // the trust domain; a phone's own assertion is replaced by the identity
+  // the SBC verified.
+  auto trusted = [](const policy::Peer* p) { return p && p->auth.mode == policy::AuthMode::ip; };
+  std::string vouched =
+      c.caller.empty() ? "" : "<sip:" + c.caller + "@" + leg_address(c.peer->leg).to_string() + ">";
+  auto id = sip::identity_toward_callee(in_.identity, trusted(source_), trusted(c.peer), vouched);
+  auto b = ctx_.signalling.invite_b({c.peer, c.called, id.anonymous ? "anonymous" : c.caller, sdp,
+                                     in_.max_forwards - 1, id.asserted, id.privacy});
   if (!b) {
     log::warn(
         "invite_failed",

@@ -21,6 +21,7 @@
 #include "dataplane/dataplane_event.h"
 #include "policy/policy.h"
 #include "policy/router.h"
+#include "sip/asserted_identity.h"
 #include "sip/sdp_session.h"
 
 namespace sbc::controlplane {
@@ -44,10 +45,11 @@ struct InboundCall {
   SipHandle a = 0;
   std::string leg;
   Ipv4Address source;
-  std::string called;     // Request-URI user part
-  std::string caller;     // From user part
-  std::string sdp;        // the offer; empty: a late offer (the callee's 2xx brings one)
-  int max_forwards = 70;  // as received; the B side gets one less
+  std::string called;              // Request-URI user part
+  std::string caller;              // From user part
+  std::string sdp;                 // the offer; empty: a late offer (the callee's 2xx brings one)
+  int max_forwards = 70;           // as received; the B side gets one less
+  sip::CallerIdentity identity{};  // P-Asserted-Identity and Privacy as received
 };
 
 struct CallRecord {

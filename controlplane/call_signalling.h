@@ -29,6 +29,8 @@ struct OutgoingInvite {
   std::string caller;                  // From user, as this peer gets it
   std::string sdp;                     // the offer, already anchored and hidden
   int max_forwards = 70;               // the inbound one less one: loops still end
+  std::string asserted_identity{};     // P-Asserted-Identity value; empty: none (RFC 3325)
+  std::string privacy{};               // Privacy value; empty: none
 };
 
 class CallSignalling {

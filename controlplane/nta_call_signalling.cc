@@ -15,6 +15,7 @@
 
 #include "controlplane/b2bua.h"
 #include "controlplane/log.h"
+#include "sip/asserted_identity.h"
 #include "sip/request_source.h"
 
 namespace sbc::controlplane {
@@ -57,6 +58,23 @@ std::string unquote(const char* v) {
   std::string s = v ? v : "";
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
   return s;
+}
+
+// P-Asserted-Identity is not in Sofia's default header set (its agents use
+// the default parser), so it arrives as an unknown header; Privacy is known.
+sip::CallerIdentity caller_identity(const sip_t* sip) {
+  sip::CallerIdentity id;
+  for (const sip_unknown_t* u = sip->sip_unknown; u; u = u->un_next) {
+    if (u->un_name && u->un_value && strcasecmp(u->un_name, "P-Asserted-Identity") == 0) {
+      id.asserted = u->un_value;
+      break;  // the first one (a second may only add a tel: URI)
+    }
+  }
+  if (sip->sip_privacy && sip->sip_privacy->priv_values) {
+    for (const msg_param_t* v = sip->sip_privacy->priv_values; *v; ++v)
+      id.privacy += (id.privacy.empty() ? "" : ";") + std::string(*v);
+  }
+  return id;
 }
 
 const char* phrase_of(int status) {
@@ -173,6 +191,7 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   if (sip->sip_from->a_url->url_user) in.caller = sip->sip_from->a_url->url_user;
   in.sdp = body_of(sip);
   in.max_forwards = sip->sip_max_forwards ? static_cast<int>(sip->sip_max_forwards->mf_count) : 70;
+  in.identity = caller_identity(sip);
 
   std::string auth_username;
   bool verified = false;
@@ -338,6 +357,10 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
   }
   std::string call_id = random_hex(16);
   std::string max_forwards = std::to_string(inv.max_forwards);
+  std::string pai = inv.asserted_identity.empty()
+                        ? ""
+                        : "P-Asserted-Identity: " + sip::safe_header_value(inv.asserted_identity);
+  if (pai == "P-Asserted-Identity: ") pai.clear();
 
   d->dialog =
       nta_leg_tcreate(agent, &NtaCallSignalling::on_dialog_request,
@@ -353,6 +376,8 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
       route.empty() ? nullptr : URL_STRING_MAKE(route.c_str()), SIP_METHOD_INVITE,
       URL_STRING_MAKE(ruri.c_str()), SIPTAG_CONTACT(nta_agent_contact(agent)),
       SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()),
+      TAG_IF(!pai.empty(), SIPTAG_HEADER_STR(pai.c_str())),
+      TAG_IF(!inv.privacy.empty(), SIPTAG_PRIVACY_STR(inv.privacy.c_str())),
       // No body: a late offer, passed on as one (the offer comes in the 2xx).
       TAG_IF(!inv.sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
       TAG_IF(!inv.sdp.empty(), SIPTAG_PAYLOAD_STR(inv.sdp.c_str())), TAG_END());

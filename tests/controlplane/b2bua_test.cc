@@ -49,6 +49,7 @@ struct FakeSignalling : CallSignalling {
     SipHandle handle;
     std::string peer, called, caller, sdp;
     int max_forwards = 0;
+    std::string asserted_identity, privacy;
   };
   std::vector<std::string> log;
   std::vector<Invite> invites;
@@ -71,7 +72,8 @@ struct FakeSignalling : CallSignalling {
   void challenge_a(SipHandle a) override { log.push_back("challenge_a " + std::to_string(a)); }
   Result<SipHandle> invite_b(const OutgoingInvite& inv) override {
     if (fail_invites) return make_error("transport down");
-    invites.push_back({++next, inv.peer->name, inv.called, inv.caller, inv.sdp, inv.max_forwards});
+    invites.push_back({++next, inv.peer->name, inv.called, inv.caller, inv.sdp, inv.max_forwards,
+                       inv.asserted_identity, inv.privacy});
     log.push_back("invite_b " + inv.peer->name + " " + std::to_string(next));
     return next;
   }
@@ -818,4 +820,42 @@ TEST_F(B2buaTest, LateOfferNeverAckedIsAckedAndHungUp) {
   EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
   EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
   EXPECT_EQ(b2bua->active_calls(), 0u);
+}
+
+// ---------------------------------------------------------------- identity (RFC 3325)
+
+TEST_F(B2buaTest, AssertedIdentityFromATrustedTrunkGoesToATrustedTrunk) {
+  InboundCall in{1, "access", *Ipv4Address::parse("198.18.1.10"), "0301", "6001", offer_sdp()};
+  in.identity = {"<sip:+493055501@pbx.example>", "id", false};
+  b2bua->on_invite(in, "", false);
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].asserted_identity, "<sip:+493055501@pbx.example>");
+  EXPECT_EQ(sig.invites[0].privacy, "id");
+  EXPECT_EQ(sig.invites[0].caller, "6001") << "the trust domain applies the privacy";
+}
+
+TEST_F(B2buaTest, APhonesOwnAssertedIdentityIsReplacedByTheVerifiedOne) {
+  InboundCall in{1, "access", *Ipv4Address::parse("198.18.1.50"), "0301", "alice", offer_sdp()};
+  in.identity = {"<sip:+4930999@forged>", "", false};
+  b2bua->on_invite(in, "alice", true);
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].asserted_identity, "<sip:alice@198.18.2.1>");
+}
+
+TEST_F(B2buaTest, NoAssertedIdentityTowardAPhoneAndPrivacyHidesTheCaller) {
+  InboundCall in{1,      "core",       *Ipv4Address::parse("198.18.2.10"),
+                 "6001", "+493012345", offer_sdp("198.18.2.10")};
+  in.identity = {"<sip:+493012345@carrier>", "id", false};
+  b2bua->on_invite(in, "", false);
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].peer, "alice");
+  EXPECT_TRUE(sig.invites[0].asserted_identity.empty());
+  EXPECT_EQ(sig.invites[0].caller, "anonymous");
+  in.a = 2;
+  in.source = *Ipv4Address::parse("198.18.2.20");  // carrier-b: carrier-a's one channel is taken
+  in.identity = {"<sip:+493012345@carrier>", "", false};
+  b2bua->on_invite(in, "", false);
+  ASSERT_EQ(sig.invites.size(), 2u);
+  EXPECT_TRUE(sig.invites[1].asserted_identity.empty());
+  EXPECT_EQ(sig.invites[1].caller, "+493012345");
 }

@@ -297,6 +297,31 @@ class B2buaCalls(unittest.TestCase):
         # Max-Forwards crossed, one less.
         self.assertRegex(core_side, r"(?m)^Max-Forwards: *69\s*$")
 
+    def test_h2_asserted_identity_crosses_between_trusted_trunks(self):
+        # The PBX (an address-trusted trunk) asserts its caller's identity and
+        # asks for privacy: carA (trusted too) gets both, as they were sent.
+        with open(os.path.join(labkit.SIPP_DIR, "uac_call.xml")) as f:
+            text = f.read()
+        text = text.replace("User-Agent: sipp-phone-side\n",
+                            "User-Agent: sipp-phone-side\n"
+                            "P-Asserted-Identity: <sip:+493055501@pbx.example>\n"
+                            "Privacy: id\n", 1)
+        self.assertIn("P-Asserted-Identity", text)
+        scenario = os.path.join(self.tmp, "uac_call_pai.xml")
+        with open(scenario, "w") as f:
+            f.write(text)
+        a_dir = os.path.join(self.tmp, "carA")
+        os.makedirs(a_dir)
+        a = self.uas("carA", CAR_A, "uas_answer.xml", extra=["-trace_msg"], cwd=a_dir)
+        self.assert_ok(self.call("1015", scenario), "caller")
+        self.assert_ok(a.wait(), "carA")
+        logs = [f for f in os.listdir(a_dir) if f.endswith("_messages.log")]
+        with open(os.path.join(a_dir, logs[0])) as f:
+            core_side = f.read()
+        self.assertRegex(core_side,
+                         r"(?mi)^P-Asserted-Identity: *<sip:\+493055501@pbx\.example>\s*$")
+        self.assertRegex(core_side, r"(?mi)^Privacy: *id\s*$")
+
     def test_i_reverse_direction_carrier_calls_pbx(self):
         p = self.uas("phones", PBX, "uas_answer.xml")
         self.assert_ok(self.call("5001", host="carA", target=SBC_CORE, local_ip=CAR_A), "carA")
