@@ -325,7 +325,9 @@ bool Call::send_invite(const policy::Candidate& c, const std::string& sdp) {
   record_.destination_peer = c.peer->name;
   record_.called_out = c.called;
   record_.caller_out = c.caller;
-  arm(no_provisional_timer_, ctx_.settings.no_provisional_timeout, [this] {
+  const auto failover = ctx_.settings.no_provisional_timeout.value_or(
+      std::chrono::duration_cast<std::chrono::milliseconds>(policy_->timers.failover));
+  arm(no_provisional_timer_, failover, [this] {
     no_provisional_timer_ = 0;
     log::info("failover", {{"call", std::to_string(id_)},
                            {"peer", dest_->name},

@@ -32,7 +32,8 @@ enum class Side : uint8_t { a, b };
 struct CallSettings {
   // A candidate that sends no provisional response in this time is given up
   // (CANCEL) and the next one tried.
-  std::chrono::milliseconds no_provisional_timeout{4000};
+  // Unset: the call's policy's timers.failover.
+  std::optional<std::chrono::milliseconds> no_provisional_timeout;
   // A call that rings this long without an answer ends with 480 (timer C).
   std::chrono::milliseconds ring_timeout{180000};
   // The caller must ACK our 2xx within this (64*T1, RFC 3261 13.3.1.4), or

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,8 @@ class Family;
 namespace sbc::controlplane {
 
 struct CallServiceOptions {
-  std::chrono::milliseconds no_provisional_timeout{4000};
+  // Overrides the policy's timers.failover (sbcd --failover-timeout).
+  std::optional<std::chrono::milliseconds> no_provisional_timeout;
   std::string call_records_path;  // empty: no call records file
   std::string realm = "sbc";      // of the 407 challenges
   bool offer_sha256 = true;       // digest algorithms offered (sipp knows MD5 only)

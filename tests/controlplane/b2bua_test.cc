@@ -859,3 +859,22 @@ TEST_F(B2buaTest, NoAssertedIdentityTowardAPhoneAndPrivacyHidesTheCaller) {
   EXPECT_TRUE(sig.invites[1].asserted_identity.empty());
   EXPECT_EQ(sig.invites[1].caller, "+493012345");
 }
+
+// ---------------------------------------------------------------- failover timer
+
+TEST_F(B2buaTest, TheFailoverTimeoutComesFromTheCallsPolicyUnlessOverridden) {
+  auto loaded =
+      policy::load_policy_text(std::string(kPolicy) + "timers: {failover: 700ms}\n", "test.yaml");
+  ASSERT_TRUE(loaded.policy);
+  policy = loaded.policy;
+  settings.no_provisional_timeout.reset();
+  b2bua = std::make_unique<B2bua>(
+      sig, dp, admission, timers, clock, settings, [this] { return policy; }, facts);
+  dial("0301234");
+  ASSERT_EQ(sig.invites.size(), 1u);
+  timers.advance(std::chrono::milliseconds(600));
+  EXPECT_EQ(sig.invites.size(), 1u);
+  timers.advance(std::chrono::milliseconds(100));
+  ASSERT_EQ(sig.invites.size(), 2u) << "carrier-a given up after the policy's 700 ms";
+  EXPECT_EQ(sig.invites[1].peer, "carrier-b");
+}
