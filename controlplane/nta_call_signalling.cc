@@ -149,6 +149,23 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
     return 415;
   }
 
+  // Extensions the caller requires (RFC 3261 8.2.2.3): this B2BUA supports
+  // none, not 100rel (PRACK is not relayed) nor timer (no session timers),
+  // so such a call would break halfway: 420 at once, naming them.
+  if (sip->sip_require) {
+    std::string unsupported;
+    for (const sip_require_t* r = sip->sip_require; r; r = r->k_next)
+      for (const msg_param_t* t = r->k_items; t && *t; ++t)
+        unsupported += (unsupported.empty() ? "" : ", ") + sip::safe_header_value(*t);
+    if (!unsupported.empty()) {
+      ++counters_.extension_refused;
+      log::info("invite_refused", {{"reason", "requires " + unsupported}});
+      nta_incoming_treply(irq, SIP_420_BAD_EXTENSION, SIPTAG_UNSUPPORTED_STR(unsupported.c_str()),
+                          TAG_END());
+      return 420;
+    }
+  }
+
   auto src = sip::request_source(irq);
   auto refuse_banned = [&](const registrar::Ban& ban) {
     ++counters_.banned;

@@ -40,6 +40,7 @@ struct NtaCallSignallingCounters {
   uint64_t auth_failed = 0;        // INVITE credentials that did not verify
   uint64_t banned = 0;             // INVITEs refused 403 from a banned source or user
   uint64_t info_relayed = 0;       // INFO passed to the other dialog
+  uint64_t extension_refused = 0;  // INVITEs answered 420 (Require: 100rel, timer, ...)
 };
 
 class NtaCallSignalling final : public CallSignalling {

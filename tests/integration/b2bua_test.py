@@ -322,6 +322,25 @@ class B2buaCalls(unittest.TestCase):
                          r"(?mi)^P-Asserted-Identity: *<sip:\+493055501@pbx\.example>\s*$")
         self.assertRegex(core_side, r"(?mi)^Privacy: *id\s*$")
 
+    def test_h3_require_100rel_is_refused_420(self):
+        # PRACK is not relayed: a caller that requires 100rel gets 420 with
+        # Unsupported: 100rel, and no call is placed.
+        with open(scenario_with_status("uac_rejected.xml", 420, self.tmp)) as f:
+            text = f.read()
+        text = text.replace("Max-Forwards: 70\n", "Max-Forwards: 70\nRequire: 100rel\n"
+                            "Supported: 100rel\n", 1)
+        text = text.replace('<recv response="420"/>',
+                            '<recv response="420"><action><ereg regexp="100rel" search_in="hdr" '
+                            'header="Unsupported:" check_it="true" assign_to="u"/></action></recv>'
+                            '<Reference variables="u"/>', 1)
+        self.assertIn("Require: 100rel", text)
+        scenario = os.path.join(self.tmp, "uac_require_100rel.xml")
+        with open(scenario, "w") as f:
+            f.write(text)
+        self.assert_ok(self.call("1016", scenario), "caller (420)")
+        self.assertEqual(json.loads(self.sbcd.ctl("status", "--json").stdout)["active_calls"], 0)
+        self.assertIn("requires 100rel", self.sbcd.log_text())
+
     def test_i_reverse_direction_carrier_calls_pbx(self):
         p = self.uas("phones", PBX, "uas_answer.xml")
         self.assert_ok(self.call("5001", host="carA", target=SBC_CORE, local_ip=CAR_A), "carA")
