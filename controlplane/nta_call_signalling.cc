@@ -102,6 +102,13 @@ struct NtaCallSignalling::Dialog {
   bool released = false;
   registrar::Source source;  // A: where the INVITE came from (nonces are bound to it)
   bool stale = false;        // A: right password, old nonce: the challenge says stale
+  // Where in-dialog requests are sent when not to the remote Contact: a
+  // phone's address as its REGISTER (B) or its INVITE (A) came from, so
+  // they pass its NAT binding like the responses do. Empty: the Contact.
+  std::string send_to;
+  const url_string_t* next_hop() const {
+    return send_to.empty() ? nullptr : URL_STRING_MAKE(send_to.c_str());
+  }
 };
 
 NtaCallSignalling::NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg> legs,
@@ -266,6 +273,11 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
       if (home) su_home_unref(home);
     }
   }
+  // A phone (it proved itself with digest) may sit behind NAT: requests to
+  // it inside the call go where its INVITE came from, not to its Contact.
+  if (verified && src && src->transport != "tls")
+    d->send_to = "sip:" + src->address.to_string() + ":" + std::to_string(src->port) +
+                 (src->transport == "tcp" ? ";transport=tcp" : "");
   b2bua_->on_invite(in, auth_username, verified);
   return 0;
 }
@@ -363,6 +375,7 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
     to = "<" + reg->contact + ">";
     route = "sip:" + reg->address.to_string() + ":" + std::to_string(reg->port) +
             (reg->tcp ? ";transport=tcp" : "");
+    d->send_to = route;
   } else {
     std::string peer_host =
         peer->address.ip->to_string() + ":" + std::to_string(peer->address.port.value_or(5060));
@@ -437,7 +450,7 @@ void NtaCallSignalling::ack_b(SipHandle b, std::string_view sdp) {
   // INVITE's CSeq number (RFC 3261 13.2.2.4).
   std::string cseq = std::to_string(nta_outgoing_cseq(d->invite_out)) + " ACK";
   std::string body(sdp);
-  d->ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, nullptr, SIP_METHOD_ACK, nullptr,
+  d->ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, d->next_hop(), SIP_METHOD_ACK, nullptr,
                                 SIPTAG_CSEQ_STR(cseq.c_str()),
                                 TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
                                 TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
@@ -451,8 +464,8 @@ void NtaCallSignalling::bye(SipHandle h) {
   if (!d || !d->dialog || !d->confirmed || d->bye_sent) return;
   d->bye_sent = true;
   nta_outgoing_t* orq = nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_other_response,
-                                             reinterpret_cast<nta_outgoing_magic_t*>(d), nullptr,
-                                             SIP_METHOD_BYE, nullptr, TAG_END());
+                                             reinterpret_cast<nta_outgoing_magic_t*>(d),
+                                             d->next_hop(), SIP_METHOD_BYE, nullptr, TAG_END());
   if (orq)
     d->requests.push_back(orq);
   else
@@ -559,14 +572,14 @@ Result<SipHandle> NtaCallSignalling::send_offer(SipHandle dialog, OfferMethod m,
   nta_agent_t* agent = d->leg.agent->agent();
   tx->orq = m == OfferMethod::reinvite
                 ? nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_offer_response,
-                                       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()), nullptr,
-                                       SIP_METHOD_INVITE, nullptr,
+                                       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()),
+                                       d->next_hop(), SIP_METHOD_INVITE, nullptr,
                                        SIPTAG_CONTACT(nta_agent_contact(agent)),
                                        SIPTAG_CONTENT_TYPE_STR("application/sdp"),
                                        SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END())
                 : nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_offer_response,
-                                       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()), nullptr,
-                                       SIP_METHOD_UPDATE, nullptr,
+                                       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()),
+                                       d->next_hop(), SIP_METHOD_UPDATE, nullptr,
                                        SIPTAG_CONTACT(nta_agent_contact(agent)),
                                        SIPTAG_CONTENT_TYPE_STR("application/sdp"),
                                        SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END());
@@ -588,8 +601,9 @@ int NtaCallSignalling::on_offer_response(nta_outgoing_magic_t* magic, nta_outgoi
   if (d && status < 300 && tx->method == OfferMethod::reinvite) {
     // Our own ACK, at once: the answer is already in the 2xx (RFC 3261 13.2.2.4).
     std::string cseq = std::to_string(nta_outgoing_cseq(orq)) + " ACK";
-    nta_outgoing_t* ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, nullptr, SIP_METHOD_ACK,
-                                               nullptr, SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
+    nta_outgoing_t* ack =
+        nta_outgoing_tcreate(d->dialog, nullptr, nullptr, d->next_hop(), SIP_METHOD_ACK, nullptr,
+                             SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
     if (ack)
       d->requests.push_back(ack);
     else
@@ -620,7 +634,7 @@ int NtaCallSignalling::relay_info(Dialog& from, nta_incoming_t* irq, const sip_t
   // the rest of the request stays on its side like everything else.
   r->orq = nta_outgoing_tcreate(
       to->dialog, &NtaCallSignalling::on_relay_response,
-      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), nullptr, SIP_METHOD_INFO, nullptr,
+      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), to->next_hop(), SIP_METHOD_INFO, nullptr,
       TAG_IF(sip->sip_content_type, SIPTAG_CONTENT_TYPE(sip->sip_content_type)),
       TAG_IF(sip->sip_payload, SIPTAG_PAYLOAD(sip->sip_payload)), TAG_END());
   if (!r->orq) return 500;

@@ -473,6 +473,40 @@ class B2buaCalls(unittest.TestCase):
         self.assertEqual([(x["source_peer"], x["destination_peer"], x["final_status"]) for x in rec],
                          [("carA", "", 480), ("carA", "alice", 200)])
 
+    def test_n2_phone_behind_nat_gets_in_dialog_requests_through_its_router(self):
+        # alice registers from behind the lab's NAT router (natph); the
+        # carrier calls her and holds the call: the INVITE, the ACK, the
+        # carrier's re-INVITE and the BYE all reach her through the router's
+        # mapping (her Contact, 198.19.1.10, is not reachable from the SBC).
+        inf = os.path.join(self.tmp, "alice.csv")
+        with open(inf, "w") as f:
+            f.write(f"SEQUENTIAL\nalice;[authentication username=alice password={ALICE_PASSWORD}];300\n")
+        r = labkit.sipp(self.lab, "natph", "register.xml", SBC_ACCESS, "198.19.1.10",
+                        local_port=5078, extra=["-inf", inf])
+        self.assert_ok(r, "alice registering from behind NAT")
+        # The hold scenarios check the SBC's address each side sees; here the
+        # caller is on core and the callee on access: the addresses swap.
+        def swapped(name):
+            with open(os.path.join(labkit.SIPP_DIR, name)) as f:
+                text = f.read()
+            for a, b in (("198\\.18\\.1\\.", "@ACCESS@"), ("198\\.18\\.2\\.", "198\\.18\\.1\\."),
+                         ("@ACCESS@", "198\\.18\\.2\\.")):
+                text = text.replace(a, b)
+            path = os.path.join(self.tmp, "swapped-" + name)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+        p = labkit.SippServer(self.lab, "natph", swapped("uas_answer_hold.xml"), "198.19.1.10",
+                              calls=1, local_port=5078, timeout_s=30)
+        self.addCleanup(p.__exit__)
+        wait_udp_listening(self.lab, "natph", "198.19.1.10", 5078)
+        self.assert_ok(self.call("4003", swapped("uac_call_hold.xml"), host="carA", target=SBC_CORE,
+                                 local_ip=CAR_A), "carA (holds, resumes, is held)")
+        self.assert_ok(p.wait(), "alice behind NAT")
+        rec = self.records_lines(1)
+        self.assertEqual([(x["destination_peer"], x["final_status"]) for x in rec],
+                         [("alice", 200)])
+
     def test_o_password_guessing_by_invite_is_banned(self):
         for _ in range(2):
             r = self.call("3003", "uac_call_auth.xml", local_ip=PHONE,
