@@ -246,6 +246,15 @@ void B2bua::on_offer(SipHandle dialog, SipHandle offer, OfferMethod m, std::stri
   reap(id);
 }
 
+void B2bua::on_b_ack(SipHandle b, std::string_view sdp) {
+  auto it = by_b_.find(b);
+  if (it == by_b_.end()) return;
+  CallId id = it->second;
+  Call* c = find(id);
+  if (c && c->b_handle() == b) c->on_dialog_ack(Side::b, sdp);
+  reap(id);
+}
+
 void B2bua::on_offer_response(SipHandle out, int status, std::string_view sdp) {
   auto it = by_offer_.find(out);
   if (it == by_offer_.end()) return;

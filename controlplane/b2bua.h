@@ -55,6 +55,9 @@ class B2bua : private policy::LiveState {
   // final response to one the B2BUA relayed (out: send_offer's id).
   void on_offer(SipHandle dialog, SipHandle offer, OfferMethod m, std::string_view sdp);
   void on_offer_response(SipHandle out, int status, std::string_view sdp);
+  // An ACK inside a callee's dialog (the answer to a late-offer re-INVITE
+  // the callee sent); the caller's ACKs come through on_a_ack.
+  void on_b_ack(SipHandle b, std::string_view sdp);
 
   // Told of every call that ends (call records, metrics).
   void on_call_ended(std::function<void(const CallRecord&)> f) { record_sink_ = std::move(f); }

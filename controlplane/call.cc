@@ -94,6 +94,7 @@ Call::~Call() {
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
   disarm(ack_timer_);
+  disarm(offer_ack_timer_);
 }
 
 Ipv4Address Call::leg_address(const std::string& leg) const {
@@ -458,6 +459,7 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
 
 void Call::on_a_ack(std::string_view sdp) {
   disarm(ack_timer_);
+  if (state_ == State::established) return on_dialog_ack(Side::a, sdp);
   if (state_ != State::answered) return;
   state_ = State::established;
   if (!late_ack_pending_ || !b_) return;
@@ -492,6 +494,7 @@ void Call::on_a_cancel() {
 void Call::on_bye(Side from, SipHandle dialog) {
   if (state_ == State::ended) return;
   if (from == Side::b && dialog != b_) return;  // a BYE for an attempt given up
+  ack_late_offer_unanswered();
   if (from == Side::a) {
     if (b_) ctx_.signalling.bye(b_);
     end("caller", 200);
@@ -531,9 +534,25 @@ void Call::on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view 
   // One offer at a time per call: one from the other side in flight is glare
   // (RFC 3261 14.1); the offerer retries after a random wait.
   if (pending_) return refuse(491, "", std::nullopt);
-  if (sdp.empty())
-    return refuse(488, "an offer without SDP (late offer) is not relayed by this SBC",
-                  std::nullopt);
+  if (sdp.empty()) {
+    if (m == OfferMethod::update)
+      return refuse(488, "an UPDATE offers nothing without SDP", std::nullopt);
+    // A re-INVITE without SDP: the other side gets one without SDP too and
+    // its 2xx brings the offer (on_offer_response).
+    PendingOffer p;
+    p.from = from;
+    p.in = offer;
+    p.method = m;
+    p.spec_before = spec_;
+    p.late = true;
+    auto out = ctx_.signalling.send_offer(from == Side::a ? b_ : in_.a, m, "");
+    if (!out)
+      return refuse(500, "the other side cannot be reached: " + out.error().message, std::nullopt);
+    p.out = *out;
+    pending_ = std::move(p);
+    if (ctx_.on_offer_sent) ctx_.on_offer_sent(id_, *out);
+    return;
+  }
   auto parsed = sip::SdpSession::parse(sdp);
   if (!parsed) return refuse(488, parsed.error().message, std::nullopt);
   if (parsed->streams().size() < spec_.streams.size())
@@ -605,6 +624,7 @@ void Call::on_offer_response(SipHandle out, int status, std::string_view sdp) {
   if (!pending_ || pending_->out != out || status < 200 || state_ == State::ended) return;
   const Side from = pending_->from;
   const char* method = to_string(pending_->method);
+  if (status < 300 && pending_->late) return late_offer_in_2xx(sdp);
   if (status >= 300) {
     roll_back_offer();
     finish_offer(status, "", "");
@@ -614,9 +634,7 @@ void Call::on_offer_response(SipHandle out, int status, std::string_view sdp) {
       log::info(
           "call_ended_offer_failed",
           {{"call", std::to_string(id_)}, {"method", method}, {"status", std::to_string(status)}});
-      ctx_.signalling.bye(in_.a);
-      if (b_) ctx_.signalling.bye(b_);
-      end(from == Side::a ? "callee" : "caller", 200);
+      hang_up_both(from == Side::a ? "callee" : "caller", 200);
     }
     return;
   }
@@ -654,6 +672,101 @@ void Call::on_offer_response(SipHandle out, int status, std::string_view sdp) {
   finish_offer(status, *back, "");
 }
 
+void Call::ack_late_offer_unanswered() {
+  if (!pending_ || !pending_->awaiting_ack) return;
+  ctx_.signalling.ack_offer(pending_->out, "");
+  pending_.reset();
+}
+
+void Call::hang_up_both(const char* by, int status) {
+  ack_late_offer_unanswered();
+  ctx_.signalling.bye(in_.a);
+  if (b_) ctx_.signalling.bye(b_);
+  end(by, status);
+}
+
+void Call::late_offer_in_2xx(std::string_view sdp) {
+  const Side from = pending_->from;
+  const SipHandle out = pending_->out;
+  auto broken = [&](const std::string& why) {
+    // The other side is committed to an offer the SBC cannot anchor: ACK it
+    // (no answer to give) and end the call (RFC 3261 13.2.1 leaves no other way).
+    log::warn("late_reinvite_refused", {{"call", std::to_string(id_)}, {"reason", why}});
+    ctx_.signalling.ack_offer(out, "");
+    roll_back_offer();
+    finish_offer(488, "", "the offer could not be anchored: " + why);
+    hang_up_both("sbc", 488);
+  };
+  auto offer = sip::SdpSession::parse(sdp);
+  if (!offer) return broken(offer.error().message);
+  if (offer->streams().size() < spec_.streams.size())
+    return broken("an offer may not remove m= lines (RFC 3264 8)");
+  for (const auto& st : offer->streams())
+    if (st.port != 0 && !st.address) return broken("a stream without an IPv4 address");
+  const policy::Peer* offerer = from == Side::a ? dest_ : source_;  // the 2xx's sender offers
+  const policy::Peer* answerer = from == Side::a ? source_ : dest_;
+  if (auto s = filter_codecs(*offer, offerer, answerer); !s) return broken(s.error().message);
+  auto spec = spec_;
+  for (size_t i = 0; i < offer->streams().size(); ++i) {
+    const auto& st = offer->streams()[i];
+    if (i >= spec.streams.size()) {
+      dataplane::MediaStreamSpec ms;
+      ms.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
+      ms.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
+      ms.rtcp_mux = st.rtcp_mux;
+      spec.streams.push_back(ms);
+    }
+    take_remote(from == Side::a ? spec.streams[i].b : spec.streams[i].a, st);
+  }
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return broken(updated.error().message);
+  ports_ = *updated;
+  spec_ = spec;
+  auto relayed = anchor(*offer, from);
+  if (!relayed) return broken(relayed.error().message);
+  pending_->offer = std::string(sdp);
+  pending_->awaiting_ack = true;
+  ctx_.signalling.answer_offer(pending_->in, 200, *relayed, "", std::nullopt);
+  arm(offer_ack_timer_, ctx_.settings.ack_timeout, [this] {
+    offer_ack_timer_ = 0;
+    if (!pending_ || !pending_->awaiting_ack) return;
+    log::info("call_ended_no_ack", {{"call", std::to_string(id_)}, {"method", "re-INVITE"}});
+    hang_up_both("no_ack", 200);
+  });
+}
+
+void Call::on_dialog_ack(Side from, std::string_view sdp) {
+  if (!pending_ || !pending_->awaiting_ack || pending_->from != from || state_ == State::ended)
+    return;
+  disarm(offer_ack_timer_);
+  auto offer = sip::SdpSession::parse(pending_->offer);
+  auto answer = sdp.empty() ? Result<sip::SdpSession>(make_error("the ACK carries no answer"))
+                            : sip::SdpSession::parse(sdp);
+  auto broken = [&](const std::string& why) {
+    log::warn("late_reinvite_answer_refused", {{"call", std::to_string(id_)}, {"reason", why}});
+    hang_up_both("sbc", 488);
+  };
+  if (!offer) return broken(offer.error().message);
+  if (!answer) return broken(answer.error().message);
+  if (answer->streams().size() != offer->streams().size())
+    return broken("the answer has " + std::to_string(answer->streams().size()) +
+                  " streams for an offer of " + std::to_string(offer->streams().size()));
+  for (const auto& st : answer->streams())
+    if (st.port != 0 && !st.address) return broken("a stream without an IPv4 address");
+  auto spec = spec_;
+  for (size_t i = 0; i < answer->streams().size(); ++i)
+    take_remote(from == Side::a ? spec.streams[i].a : spec.streams[i].b, answer->streams()[i]);
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return broken(updated.error().message);
+  ports_ = *updated;
+  spec_ = spec;
+  held_ = holds(*offer) || holds(*answer);
+  auto relayed = anchor(*answer, other(from));
+  if (!relayed) return broken(relayed.error().message);
+  ctx_.signalling.ack_offer(pending_->out, *relayed);
+  pending_.reset();
+}
+
 void Call::fail(const FinalAnswer& a) {
   ctx_.signalling.reject_a(in_.a, a.status, a.phrase, a.retry_after);
   end("sbc", a.status);
@@ -663,7 +776,9 @@ void Call::end(const char* by, int status) {
   if (state_ == State::ended) return;
   state_ = State::ended;
   // An offer still in flight is answered: its dialog is going (RFC 3261 15.1.2).
+  ack_late_offer_unanswered();
   if (pending_) finish_offer(487, "", "");
+  disarm(offer_ack_timer_);
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
   disarm(ack_timer_);

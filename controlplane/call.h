@@ -111,6 +111,9 @@ class Call {
   // dataplane updated in between.
   void on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view sdp);
   void on_offer_response(SipHandle out, int status, std::string_view sdp);
+  // An ACK inside the established dialog of side `from` (the answer of a
+  // late-offer re-INVITE, when the SBC's 2xx carried the offer).
+  void on_dialog_ack(Side from, std::string_view sdp);
 
   CallId id() const { return id_; }
   State state() const { return state_; }
@@ -149,6 +152,9 @@ class Call {
   Result<std::string> anchor(sip::SdpSession& s, Side to);
   const std::string& leg_of(Side s) const;
   void finish_offer(int status, std::string_view sdp, std::string_view warning);
+  void late_offer_in_2xx(std::string_view sdp);
+  void hang_up_both(const char* by, int status);  // BYE both dialogs, end
+  void ack_late_offer_unanswered();               // a held ACK goes (empty) before the dialog ends
   void roll_back_offer();
   void arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb);
   void disarm(CallTimers::Id& slot);
@@ -181,11 +187,17 @@ class Call {
     OfferMethod method = OfferMethod::reinvite;
     std::string offer;                        // as the offerer sent it
     dataplane::MediaSessionSpec spec_before;  // to roll back ports added for new streams
+    // A re-INVITE without SDP: the other side's 2xx brought the offer
+    // (`offer` then), relayed in our 2xx; its answer comes in the offerer's
+    // ACK and goes on in the SBC's ACK, held until then.
+    bool late = false;
+    bool awaiting_ack = false;
   };
   std::optional<PendingOffer> pending_;
   bool held_ = false;
   std::vector<int> failures_;
   CallTimers::Id no_provisional_timer_ = 0, ring_timer_ = 0, ack_timer_ = 0;
+  CallTimers::Id offer_ack_timer_ = 0;  // a late-offer re-INVITE's ACK from the offerer
   uint64_t sdp_version_ = 1;
   CallRecord record_;
 };

@@ -59,6 +59,9 @@ class CallSignalling {
   // comes back through B2bua::on_offer_response with the returned id; the
   // layer ACKs a re-INVITE's 2xx itself.
   virtual Result<SipHandle> send_offer(SipHandle dialog, OfferMethod m, std::string_view sdp) = 0;
+  // The ACK of the 2xx to a re-INVITE sent without SDP (its 2xx brought the
+  // offer): sdp is the answer, empty when there is none to give.
+  virtual void ack_offer(SipHandle out, std::string_view sdp) = 0;
   // The final answer to an offer that came in through B2bua::on_offer: a 2xx
   // with the SDP answer, or a failure (warning: the text of a Warning header,
   // empty for none; retry_after: seconds, for 491/500).

@@ -292,7 +292,10 @@ int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incomin
     // does, if the call had already moved on).
     self->b2bua_->on_a_cancel(d->handle);
   } else if (sip->sip_request->rq_method == sip_method_ack) {
-    self->b2bua_->on_a_ack(d->handle, body_of(sip));
+    if (d->a_side)
+      self->b2bua_->on_a_ack(d->handle, body_of(sip));
+    else
+      self->b2bua_->on_b_ack(d->handle, body_of(sip));
   }
   return 0;
 }
@@ -490,7 +493,10 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
       b2bua_->on_bye(d.handle);
       return 200;
     case sip_method_ack:
-      if (d.a_side) b2bua_->on_a_ack(d.handle, body_of(sip));
+      if (d.a_side)
+        b2bua_->on_a_ack(d.handle, body_of(sip));
+      else
+        b2bua_->on_b_ack(d.handle, body_of(sip));
       return 200;  // never answered; tells nta the transaction is done
     case sip_method_options:
       return 200;
@@ -558,6 +564,30 @@ void NtaCallSignalling::answer_offer(SipHandle offer, int status, std::string_vi
   schedule_flush();  // the transaction is destroyed on the loop (nta keeps it for retransmissions)
 }
 
+void NtaCallSignalling::ack_offer(SipHandle out, std::string_view sdp) {
+  auto it = offers_out_.find(out);
+  if (it == offers_out_.end() || !it->second->awaiting_ack) return;
+  OfferTx& tx = *it->second;
+  tx.awaiting_ack = false;
+  Dialog* d = find(tx.dialog);
+  if (d && tx.orq) {
+    std::string cseq = std::to_string(nta_outgoing_cseq(tx.orq)) + " ACK";
+    std::string body(sdp);
+    nta_outgoing_t* ack =
+        nta_outgoing_tcreate(d->dialog, nullptr, nullptr, d->next_hop(), SIP_METHOD_ACK, nullptr,
+                             SIPTAG_CSEQ_STR(cseq.c_str()),
+                             TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                             TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+    if (ack)
+      d->requests.push_back(ack);
+    else
+      log::warn("ack_failed", {{"handle", std::to_string(tx.dialog)}});
+    d->requests.push_back(tx.orq);  // lives with its dialog (a retransmitted 2xx finds it)
+    tx.orq = nullptr;
+  }
+  schedule_flush();
+}
+
 Result<SipHandle> NtaCallSignalling::send_offer(SipHandle dialog, OfferMethod m,
                                                 std::string_view sdp) {
   Dialog* d = find(dialog);
@@ -570,19 +600,15 @@ Result<SipHandle> NtaCallSignalling::send_offer(SipHandle dialog, OfferMethod m,
   tx->method = m;
   std::string body(sdp);
   nta_agent_t* agent = d->leg.agent->agent();
-  tx->orq = m == OfferMethod::reinvite
-                ? nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_offer_response,
-                                       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()),
-                                       d->next_hop(), SIP_METHOD_INVITE, nullptr,
-                                       SIPTAG_CONTACT(nta_agent_contact(agent)),
-                                       SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                                       SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END())
-                : nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_offer_response,
-                                       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()),
-                                       d->next_hop(), SIP_METHOD_UPDATE, nullptr,
-                                       SIPTAG_CONTACT(nta_agent_contact(agent)),
-                                       SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                                       SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END());
+  tx->late = body.empty();
+  const bool invite = m == OfferMethod::reinvite;
+  tx->orq = nta_outgoing_tcreate(
+      d->dialog, &NtaCallSignalling::on_offer_response,
+      reinterpret_cast<nta_outgoing_magic_t*>(tx.get()), d->next_hop(),
+      invite ? sip_method_invite : sip_method_update, invite ? "INVITE" : "UPDATE", nullptr,
+      SIPTAG_CONTACT(nta_agent_contact(agent)),
+      TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+      TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
   if (!tx->orq) return make_error(std::string("cannot send the ") + to_string(m));
   SipHandle id = tx->id;
   offers_out_.emplace(id, std::move(tx));
@@ -598,6 +624,14 @@ int NtaCallSignalling::on_offer_response(nta_outgoing_magic_t* magic, nta_outgoi
   NtaCallSignalling* self = tx->self;
   tx->done = true;
   Dialog* d = self->find(tx->dialog);
+  if (d && status < 300 && tx->method == OfferMethod::reinvite && tx->late) {
+    // Its 2xx brought the offer: the ACK carries the answer, once the
+    // B2BUA has it (ack_offer); the orq stays with the tx until then.
+    tx->awaiting_ack = true;
+    SipHandle late_id = tx->id;
+    self->b2bua_->on_offer_response(late_id, status, body_of(sip));
+    return 0;
+  }
   if (d && status < 300 && tx->method == OfferMethod::reinvite) {
     // Our own ACK, at once: the answer is already in the 2xx (RFC 3261 13.2.2.4).
     std::string cseq = std::to_string(nta_outgoing_cseq(orq)) + " ACK";
@@ -706,7 +740,7 @@ void NtaCallSignalling::destroy_released() {
   });
   std::erase_if(offers_out_, [this](auto& entry) {
     OfferTx& tx = *entry.second;
-    if (!tx.done && find(tx.dialog)) return false;
+    if ((!tx.done || tx.awaiting_ack) && find(tx.dialog)) return false;
     if (tx.orq) nta_outgoing_destroy(tx.orq);
     return true;
   });

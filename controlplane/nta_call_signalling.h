@@ -101,6 +101,7 @@ class NtaCallSignalling final : public CallSignalling {
   void ack_b(SipHandle b, std::string_view sdp) override;
   void bye(SipHandle dialog) override;
   Result<SipHandle> send_offer(SipHandle dialog, OfferMethod m, std::string_view sdp) override;
+  void ack_offer(SipHandle out, std::string_view sdp) override;
   void answer_offer(SipHandle offer, int status, std::string_view sdp, std::string_view warning,
                     std::optional<int> retry_after) override;
   void release(SipHandle h) override;
@@ -125,6 +126,8 @@ class NtaCallSignalling final : public CallSignalling {
     nta_incoming_t* irq = nullptr;  // in: destroyed on the loop once answered
     nta_outgoing_t* orq = nullptr;  // out: moves to its dialog once final
     bool done = false;
+    bool late = false;          // out: a re-INVITE without SDP (its 2xx brings the offer)
+    bool awaiting_ack = false;  // out: that 2xx waits for ack_offer
   };
   Dialog* find(SipHandle h) const;
   int take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* sip);

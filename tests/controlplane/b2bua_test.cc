@@ -105,6 +105,11 @@ struct FakeSignalling : CallSignalling {
     log.push_back(std::string("send_offer ") + to_string(m) + " " + std::to_string(dialog));
     return next;
   }
+  std::map<SipHandle, std::string> offer_acks;  // ack_offer: out id -> the answer it carried
+  void ack_offer(SipHandle out, std::string_view sdp) override {
+    offer_acks[out] = std::string(sdp);
+    log.push_back("ack_offer " + std::to_string(out));
+  }
   void answer_offer(SipHandle offer, int status, std::string_view sdp, std::string_view warning,
                     std::optional<int>) override {
     answers[offer] = {status, std::string(sdp), std::string(warning)};
@@ -621,14 +626,76 @@ TEST_F(B2buaTest, GlareIs491BothWays) {
   EXPECT_EQ(sig.offers.size(), 2u);
 }
 
-TEST_F(B2buaTest, ReInviteWithoutSdpIsRefused488WithAWarning) {
+TEST_F(B2buaTest, ReInviteWithoutSdpTheOfferComesBackInThe200AndTheAnswerInTheAck) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, "");
+  ASSERT_EQ(sig.offers.size(), 1u);
+  EXPECT_EQ(sig.offers[0].dialog, b);
+  EXPECT_TRUE(sig.offers[0].sdp.empty()) << "relayed as a late offer";
+  // The callee's 2xx brings an offer (from a new port): to the caller in our 200.
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.11", "sendrecv", 50004));
+  ASSERT_EQ(sig.answers[900].status, 200);
+  const std::string& to_a = sig.answers[900].sdp;
+  EXPECT_NE(to_a.find("c=IN IP4 198.18.1.1\r\n"), std::string::npos) << to_a;
+  EXPECT_EQ(to_a.find("198.18.2."), std::string::npos) << to_a;
+  EXPECT_TRUE(sig.offer_acks.empty()) << "our ACK waits for the caller's answer";
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.11");
+  // Another offer meanwhile is glare.
+  b2bua->on_offer(b, 901, OfferMethod::reinvite, carrier_answer("198.18.2.10", "sendonly"));
+  EXPECT_EQ(sig.answers[901].status, 491);
+  // The caller's ACK brings the answer: anchored for the callee, in our ACK.
+  b2bua->on_a_ack(a, with(offer_sdp("198.18.1.10", "8 101"), "a=sendrecv", "a=recvonly"));
+  ASSERT_TRUE(sig.offer_acks.count(sig.offers[0].id));
+  const std::string& to_b = sig.offer_acks[sig.offers[0].id];
+  EXPECT_NE(to_b.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos) << to_b;
+  EXPECT_NE(to_b.find("a=recvonly"), std::string::npos) << to_b;
+  EXPECT_EQ(to_b.find("198.18.1."), std::string::npos) << to_b;
+  EXPECT_TRUE(b2bua->calls()[0]->on_hold());
+  EXPECT_FALSE(b2bua->calls()[0]->offer_pending());
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+}
+
+TEST_F(B2buaTest, ReInviteWithoutSdpFromTheCalleeAnsweredInItsAck) {
+  auto [a, b] = established();
+  b2bua->on_offer(b, 900, OfferMethod::reinvite, "");
+  ASSERT_EQ(sig.offers.size(), 1u);
+  EXPECT_EQ(sig.offers[0].dialog, a);
+  b2bua->on_offer_response(sig.offers[0].id, 200, offer_sdp("198.18.1.10", "8 101"));
+  ASSERT_EQ(sig.answers[900].status, 200);
+  EXPECT_NE(sig.answers[900].sdp.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos);
+  b2bua->on_b_ack(b, carrier_answer("198.18.2.10", "sendrecv"));
+  ASSERT_TRUE(sig.offer_acks.count(sig.offers[0].id));
+  EXPECT_NE(sig.offer_acks[sig.offers[0].id].find("c=IN IP4 198.18.1.1\r\n"), std::string::npos);
+}
+
+TEST_F(B2buaTest, ReInviteWithoutSdpAndAnAckWithoutAnswerEndsTheCall) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, "");
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.10", "sendrecv"));
+  b2bua->on_a_ack(a, "");
+  EXPECT_TRUE(sig.offer_acks.count(sig.offers[0].id)) << "the callee's 2xx is ACKed first";
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(B2buaTest, ReInviteWithoutSdpNeverAckedEndsTheCall) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, "");
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.10", "sendrecv"));
+  timers.advance(settings.ack_timeout);
+  EXPECT_TRUE(sig.offer_acks.count(sig.offers[0].id));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+}
+
+TEST_F(B2buaTest, UpdateWithoutSdpIsRefused) {
   auto [a, b] = established();
   (void)b;
-  b2bua->on_offer(a, 900, OfferMethod::reinvite, "");
+  b2bua->on_offer(a, 900, OfferMethod::update, "");
   EXPECT_EQ(sig.answers[900].status, 488);
-  EXPECT_NE(sig.answers[900].warning.find("late offer"), std::string::npos);
   EXPECT_TRUE(sig.offers.empty());
-  EXPECT_EQ(b2bua->active_calls(), 1u);
 }
 
 TEST_F(B2buaTest, OffersBeforeTheCallIsEstablishedAre491) {
