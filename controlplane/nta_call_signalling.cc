@@ -282,7 +282,7 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   return 0;
 }
 
-int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t*,
+int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq,
                                         const sip_t* sip) {
   auto* d = reinterpret_cast<Dialog*>(magic);
   if (!d || d->released || !sip || !sip->sip_request) return 0;
@@ -292,6 +292,13 @@ int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incomin
     // does, if the call had already moved on).
     self->b2bua_->on_a_cancel(d->handle);
   } else if (sip->sip_request->rq_method == sip_method_ack) {
+    // A re-INVITE's transaction is kept until its ACK (destroyed earlier,
+    // nta would swallow the ACK, and a late offer's answer with it).
+    for (auto& [id, tx] : self->offers_in_)
+      if (tx->irq == irq) {
+        tx->acked = true;
+        self->schedule_flush();
+      }
     if (d->a_side)
       self->b2bua_->on_a_ack(d->handle, body_of(sip));
     else
@@ -532,6 +539,11 @@ int NtaCallSignalling::take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* s
   tx->dialog = d.handle;
   tx->method = update ? OfferMethod::update : OfferMethod::reinvite;
   tx->irq = irq;
+  // The ACK of our 2xx may arrive while nta still holds this transaction:
+  // then it comes here, not to the dialog (and may carry a late offer's answer).
+  if (!update)
+    nta_incoming_bind(irq, &NtaCallSignalling::on_ack_or_cancel,
+                      reinterpret_cast<nta_incoming_magic_t*>(&d));
   SipHandle id = tx->id;
   offers_in_.emplace(id, std::move(tx));
   ++counters_.offers_in;
@@ -561,6 +573,7 @@ void NtaCallSignalling::answer_offer(SipHandle offer, int status, std::string_vi
       TAG_IF(!warn.empty(), SIPTAG_WARNING_STR(warn.c_str())),
       TAG_IF(retry_after.has_value(), SIPTAG_RETRY_AFTER_STR(retry.c_str())), TAG_END());
   tx.done = true;
+  tx.keep_until_ack = ok && tx.method == OfferMethod::reinvite;
   schedule_flush();  // the transaction is destroyed on the loop (nta keeps it for retransmissions)
 }
 
@@ -733,7 +746,7 @@ void NtaCallSignalling::destroy_released() {
   // Offers answered, or whose dialog has gone (answered 481 then).
   std::erase_if(offers_in_, [this](auto& entry) {
     OfferTx& tx = *entry.second;
-    if (!tx.done && find(tx.dialog)) return false;
+    if ((!tx.done || (tx.keep_until_ack && !tx.acked)) && find(tx.dialog)) return false;
     if (!tx.done) nta_incoming_treply(tx.irq, SIP_481_NO_TRANSACTION, TAG_END());
     nta_incoming_destroy(tx.irq);
     return true;

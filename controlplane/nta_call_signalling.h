@@ -126,7 +126,9 @@ class NtaCallSignalling final : public CallSignalling {
     nta_incoming_t* irq = nullptr;  // in: destroyed on the loop once answered
     nta_outgoing_t* orq = nullptr;  // out: moves to its dialog once final
     bool done = false;
-    bool late = false;          // out: a re-INVITE without SDP (its 2xx brings the offer)
+    bool late = false;            // out: a re-INVITE without SDP (its 2xx brings the offer)
+    bool keep_until_ack = false;  // in: a re-INVITE answered 2xx; its ACK comes to the irq
+    bool acked = false;
     bool awaiting_ack = false;  // out: that 2xx waits for ack_offer
   };
   Dialog* find(SipHandle h) const;
