@@ -66,6 +66,7 @@ security:
   failed_auth: {{threshold: 2, window: 1m, ban: 1m}}
 timers:
   timer_b: 4s
+  failover: 3s  # a silent candidate is given up after this (test_e2)
 """
 
 
@@ -90,8 +91,7 @@ class B2buaCalls(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.records = os.path.join(self.tmp, "calls.jsonl")
         self.sbcd = labkit.Sbcd(self.lab, policy(self.lab),
-                                extra_args=["--call-records", self.records,
-                                            "--failover-timeout", "3"])
+                                extra_args=["--call-records", self.records])
         self.addCleanup(self.sbcd.cleanup)
         self.sbcd.start()
 
