@@ -102,6 +102,16 @@ Ipv4Address Call::leg_address(const std::string& leg) const {
   return i ? i->address.address : Ipv4Address{};
 }
 
+void Call::log_ports() const {
+  // Which SBC ports a call's media uses (debug: one line per change), for
+  // tracing a call's RTP on the wire.
+  std::string ports;
+  for (const auto& st : ports_.streams)
+    ports +=
+        (ports.empty() ? "" : ",") + std::to_string(st.a_port) + "/" + std::to_string(st.b_port);
+  log::debug("media_ports", {{"call", std::to_string(id_)}, {"a/b", ports}});
+}
+
 void Call::arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb) {
   disarm(slot);
   slot = ctx_.timers.after(d, [this, cb = std::move(cb)] {
@@ -203,6 +213,7 @@ Result<std::string> Call::a_answer(std::string_view b_sdp) {
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return updated.error();
   ports_ = *updated;
+  log_ports();
   spec_ = spec;
   held_ = holds(*offer_) || holds(*ans);
   return anchor(*ans, Side::a);
@@ -227,6 +238,7 @@ Result<std::string> Call::late_offer_for_a(std::string_view b_sdp) {
   if (!opened) return opened.error();
   media_ = opened->id;
   ports_ = *opened;
+  log_ports();
   spec_ = spec;
   if (ctx_.on_media_session) ctx_.on_media_session(id_, opened->id);
   late_offer_ = std::string(b_sdp);
@@ -250,6 +262,7 @@ Result<std::string> Call::late_answer_for_b(std::string_view a_sdp) {
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return updated.error();
   ports_ = *updated;
+  log_ports();
   spec_ = spec;
   held_ = holds(*offer) || holds(*ans);
   return anchor(*ans, Side::b);
@@ -285,6 +298,7 @@ bool Call::attempt(size_t i) {
   }
   media_ = opened->id;
   ports_ = *opened;
+  log_ports();
   spec_ = spec;
   if (ctx_.on_media_session) ctx_.on_media_session(id_, opened->id);
 
@@ -586,6 +600,7 @@ void Call::on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view 
     auto updated = ctx_.dataplane.update_media(*media_, spec);
     if (!updated) return refuse(488, "no media ports: " + updated.error().message, std::nullopt);
     ports_ = *updated;
+    log_ports();
     spec_ = spec;
   }
   pending_ = std::move(p);
@@ -611,6 +626,7 @@ void Call::roll_back_offer() {
   auto restored = ctx_.dataplane.update_media(*media_, pending_->spec_before);
   if (restored) {
     ports_ = *restored;
+    log_ports();
     spec_ = pending_->spec_before;
   }
 }
@@ -665,6 +681,7 @@ void Call::on_offer_response(SipHandle out, int status, std::string_view sdp) {
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return unusable(updated.error().message);
   ports_ = *updated;
+  log_ports();
   spec_ = spec;
   held_ = holds(*offer) || holds(*answer);
   auto back = anchor(*answer, from);
@@ -721,6 +738,7 @@ void Call::late_offer_in_2xx(std::string_view sdp) {
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return broken(updated.error().message);
   ports_ = *updated;
+  log_ports();
   spec_ = spec;
   auto relayed = anchor(*offer, from);
   if (!relayed) return broken(relayed.error().message);
@@ -759,6 +777,7 @@ void Call::on_dialog_ack(Side from, std::string_view sdp) {
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return broken(updated.error().message);
   ports_ = *updated;
+  log_ports();
   spec_ = spec;
   held_ = holds(*offer) || holds(*answer);
   auto relayed = anchor(*answer, other(from));

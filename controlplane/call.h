@@ -156,6 +156,7 @@ class Call {
   void hang_up_both(const char* by, int status);  // BYE both dialogs, end
   void ack_late_offer_unanswered();               // a held ACK goes (empty) before the dialog ends
   void roll_back_offer();
+  void log_ports() const;
   void arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb);
   void disarm(CallTimers::Id& slot);
   Ipv4Address leg_address(const std::string& leg) const;

@@ -571,11 +571,11 @@ class B2buaCallsOnTheDpdkDataplane(unittest.TestCase):
     def tearDownClass(cls):
         cls.lab.down()
 
-    def start_with_callee(self, scenario):
+    def start_with_callee(self, scenario, extra_args=()):
         """sbcd with its DPDK dataplane, and carA's sipp playing `scenario`."""
         text = labkit.lab_policy(self.lab, tcp=False, driver="af_xdp")
         text += policy(self.lab)[len(labkit.lab_policy(self.lab, tcp=False)):]
-        sbcd = labkit.Sbcd(self.lab, text, dataplane=True)
+        sbcd = labkit.Sbcd(self.lab, text, dataplane=True, extra_args=extra_args)
         self.addCleanup(sbcd.cleanup)
         sbcd.start(timeout=60)
         uas = labkit.SippServer(self.lab, "carA", scenario, CAR_A, timeout_s=30)
@@ -628,6 +628,61 @@ class B2buaCallsOnTheDpdkDataplane(unittest.TestCase):
         while metric(sbcd.metrics(), "sbc_dataplane_pinholes") != 0:
             self.assertLess(time.monotonic(), deadline, "pinholes left after the call")
             time.sleep(0.1)
+
+    def test_a_moved_remote_relatches(self):
+        # carA talks from port 7000, then moves its media to 7002 with a
+        # re-INVITE: RTP from 7002 is relayed both ways like RTP from 7000
+        # was (the pinhole latched 7000 first; the update clears the latch).
+        actor = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dataplane",
+                             "udp_actor.py")
+        sbcd, uas = self.start_with_callee("uas_answer_move.xml",
+                                           extra_args=["--log-level", "debug"])
+        uac = labkit.SippServer(self.lab, "phones", "uac_call_moved.xml", PBX, target=SBC_ACCESS,
+                                timeout_s=30, extra=["-s", "1010", "-d", "4000"])
+        self.addCleanup(uac.__exit__)
+
+        def port_changes():
+            return re.findall(r"media_ports call=1 a/b=(\d+)/(\d+)", sbcd.log_text())
+
+        deadline = time.monotonic() + 15
+        while len(port_changes()) < 2:  # opened, then the 200's answer
+            self.assertLess(time.monotonic(), deadline, sbcd.log_text()[-3000:])
+            time.sleep(0.1)
+        core_port = port_changes()[0][1]
+
+        def talk(port):
+            # The PBX echoes the 10 packets once it has them all (udp_actor echo).
+            echo = self.lab.popen("phones", ["python3", actor, "echo", PBX, "7000", "10", "10"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                time.sleep(0.3)  # the echo's socket is bound
+                r = self.lab.run("carA", ["python3", actor, "send", CAR_A, str(port),
+                                          "198.18.2.1", core_port, "10", "3"], timeout=20)
+                out, _ = echo.communicate(timeout=20)
+            finally:
+                if echo.poll() is None:
+                    echo.kill()
+                    echo.wait()
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 10, out)
+            return json.loads(r.stdout)
+
+        # The hosts' MACs reach the dataplane through the kernel's neighbour
+        # table (published by housekeeping every 200 ms), as in the dataplane test.
+        self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
+        self.assertTrue(self.lab.ping("phones", "198.18.1.1"))
+        time.sleep(0.5)
+        before = talk(7000)
+        self.assertEqual((before["sent"], before["replies"]), (10, 10), before)
+        while len(port_changes()) < 3:  # the re-INVITE's answer
+            self.assertLess(time.monotonic(), deadline + 10, sbcd.log_text()[-3000:])
+            time.sleep(0.1)
+        after = talk(7002)
+        self.assertEqual((after["sent"], after["replies"]), (10, 10),
+                         f"{after}: RTP from the new port was not relayed")
+        self.assertEqual(port_changes()[-1], port_changes()[0], "the SBC's ports stay")
+        self.assertEqual(uac.wait().returncode, 0, uac.output)
+        self.assertEqual(uas.wait().returncode, 0, uas.output)
 
 
 if __name__ == "__main__":
