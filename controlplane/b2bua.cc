@@ -12,7 +12,7 @@ B2bua::B2bua(CallSignalling& signalling, dataplane::Dataplane& dataplane, Admiss
       admission_(admission),
       current_policy_(std::move(current_policy)),
       facts_(std::move(facts)),
-      ctx_{signalling, dataplane, admission, timers, clock, settings, {}, {}, {}, {}} {
+      ctx_{signalling, dataplane, admission, timers, clock, settings, {}, {}, {}, {}, {}} {
   ctx_.on_ended = [this](const CallRecord& r) {
     ++counters_.ended;
     if (r.answered) ++counters_.answered;
@@ -23,6 +23,7 @@ B2bua::B2bua(CallSignalling& signalling, dataplane::Dataplane& dataplane, Admiss
     ++counters_.attempts;
   };
   ctx_.after_timer = [this](CallId id) { reap(id); };
+  ctx_.on_offer_sent = [this](CallId id, SipHandle out) { by_offer_[out] = id; };
   ctx_.on_media_session = [this](CallId id, dataplane::MediaSessionId m) {
     by_media_[m] = id;
     media_of_[id].push_back(m);
@@ -127,33 +128,39 @@ void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, boo
     return;
   }
   const bool emergency = decision.route && decision.route->emergency;
+  if (draining_ && !emergency) {
+    ++counters_.refused_draining;
+    refuse(in, source, {503, "Service Unavailable", drain_retry_after_});
+    return;
+  }
   if (!emergency && source) {
     if (!admission_.channel_available(*source) || !admission_.take_cps(*source)) {
       refuse(in, source, {503, "Service Unavailable", 10});
       return;
     }
   }
-  if (in.sdp.empty()) {
-    // A late offer (INVITE without SDP) is not supported yet: say so plainly.
-    refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
-    return;
-  }
-  auto offer = sip::SdpSession::parse(in.sdp);
-  if (!offer) {
-    log::info("invite_refused", {{"reason", offer.error().message}});
-    refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
-    return;
-  }
-  for (const auto& st : offer->streams()) {
-    if (st.port != 0 && !st.address) {  // IPv6 or no address: cannot be anchored yet
+  // No SDP: a late offer. The callee's 2xx brings the offer and the
+  // caller's ACK the answer (Call relays both, anchored).
+  std::optional<sip::SdpSession> offer;
+  if (!in.sdp.empty()) {
+    auto parsed = sip::SdpSession::parse(in.sdp);
+    if (!parsed) {
+      log::info("invite_refused", {{"reason", parsed.error().message}});
       refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
       return;
     }
+    for (const auto& st : parsed->streams()) {
+      if (st.port != 0 && !st.address) {  // IPv6 or no address: cannot be anchored yet
+        refuse(in, source, {488, "Not Acceptable Here", std::nullopt});
+        return;
+      }
+    }
+    offer = std::move(*parsed);
   }
 
   CallId id = next_id_++;
   auto call =
-      std::make_unique<Call>(id, ctx_, policy, source, in, std::move(decision), std::move(*offer));
+      std::make_unique<Call>(id, ctx_, policy, source, in, std::move(decision), std::move(offer));
   Call* raw = call.get();
   calls_.emplace(id, std::move(call));
   by_a_[in.a] = id;
@@ -180,10 +187,12 @@ void B2bua::on_b_response(SipHandle b, int status, std::string_view sdp) {
   reap(id);
 }
 
-void B2bua::on_a_ack(SipHandle a) {
+void B2bua::on_a_ack(SipHandle a, std::string_view sdp) {
   auto it = by_a_.find(a);
   if (it == by_a_.end()) return;
-  if (Call* c = find(it->second)) c->on_a_ack();
+  CallId id = it->second;
+  if (Call* c = find(id)) c->on_a_ack(sdp);
+  reap(id);  // a late offer's unusable answer ends the call
 }
 
 void B2bua::on_a_cancel(SipHandle a) {
@@ -218,6 +227,43 @@ void B2bua::on_dataplane_event(const dataplane::DataplaneEvent& e) {
   reap(id);
 }
 
+void B2bua::on_offer(SipHandle dialog, SipHandle offer, OfferMethod m, std::string_view sdp) {
+  Side side = Side::a;
+  CallId id = 0;
+  if (auto it = by_a_.find(dialog); it != by_a_.end()) {
+    id = it->second;
+  } else if (auto ib = by_b_.find(dialog); ib != by_b_.end()) {
+    side = Side::b;
+    id = ib->second;
+  }
+  Call* c = id ? find(id) : nullptr;
+  // A dialog of an attempt given up, or of a call that is going: no session to change.
+  if (!c || (side == Side::b && c->b_handle() != dialog)) {
+    signalling_.answer_offer(offer, 481, "", "", std::nullopt);
+    return;
+  }
+  c->on_offer(side, offer, m, sdp);
+  reap(id);
+}
+
+void B2bua::on_b_ack(SipHandle b, std::string_view sdp) {
+  auto it = by_b_.find(b);
+  if (it == by_b_.end()) return;
+  CallId id = it->second;
+  Call* c = find(id);
+  if (c && c->b_handle() == b) c->on_dialog_ack(Side::b, sdp);
+  reap(id);
+}
+
+void B2bua::on_offer_response(SipHandle out, int status, std::string_view sdp) {
+  auto it = by_offer_.find(out);
+  if (it == by_offer_.end()) return;
+  CallId id = it->second;
+  if (status >= 200) by_offer_.erase(it);
+  if (Call* c = find(id)) c->on_offer_response(out, status, sdp);
+  reap(id);
+}
+
 void B2bua::reap(CallId id) {
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->state() != Call::State::ended) return;
@@ -229,6 +275,7 @@ void B2bua::reap(CallId id) {
     signalling_.release(b);
   }
   for (auto m : media_of_[id]) by_media_.erase(m);
+  std::erase_if(by_offer_, [id](const auto& entry) { return entry.second == id; });
   media_of_.erase(id);
   calls_.erase(it);  // B handles still awaiting a final response stay in by_b_
 }

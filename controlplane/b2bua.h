@@ -28,8 +28,9 @@ struct LiveFacts {
 struct B2buaCounters {
   uint64_t invites = 0;
   uint64_t challenged = 0;
-  uint64_t refused = 0;   // answered with a failure before any attempt
-  uint64_t attempts = 0;  // calls started toward a candidate
+  uint64_t refused = 0;           // answered with a failure before any attempt
+  uint64_t refused_draining = 0;  // of those: 503 because the SBC is draining
+  uint64_t attempts = 0;          // calls started toward a candidate
   uint64_t answered = 0;
   uint64_t ended = 0;  // records emitted: calls that ended and calls refused
 };
@@ -45,10 +46,18 @@ class B2bua : private policy::LiveState {
   // header if any; digest_verified: the signalling layer checked it.
   void on_invite(const InboundCall& in, std::string_view auth_username, bool digest_verified);
   void on_b_response(SipHandle b, int status, std::string_view sdp);
-  void on_a_ack(SipHandle a);
+  void on_a_ack(SipHandle a, std::string_view sdp = {});  // sdp: the answer to a late offer
   void on_a_cancel(SipHandle a);
   void on_bye(SipHandle dialog);  // either side; the signalling layer has answered it
   void on_dataplane_event(const dataplane::DataplaneEvent& e);
+  // A re-INVITE or UPDATE inside a dialog of a call (offer: the signalling
+  // layer's id of that transaction, answered through answer_offer), and the
+  // final response to one the B2BUA relayed (out: send_offer's id).
+  void on_offer(SipHandle dialog, SipHandle offer, OfferMethod m, std::string_view sdp);
+  void on_offer_response(SipHandle out, int status, std::string_view sdp);
+  // An ACK inside a callee's dialog (the answer to a late-offer re-INVITE
+  // the callee sent); the caller's ACKs come through on_a_ack.
+  void on_b_ack(SipHandle b, std::string_view sdp);
 
   // Told of every call that ends (call records, metrics).
   void on_call_ended(std::function<void(const CallRecord&)> f) { record_sink_ = std::move(f); }
@@ -56,6 +65,15 @@ class B2bua : private policy::LiveState {
   // The other side's dialog of an answered call, for what is relayed inside
   // dialogs (INFO); 0 when h is not one side of an answered call.
   SipHandle peer_dialog(SipHandle h) const;
+
+  // Draining (taking the SBC out of service): new calls are refused 503
+  // with this Retry-After (seconds) while the calls in progress go on to
+  // their end; emergency routes are still placed. Off again: calls are taken.
+  void set_draining(bool on, int retry_after_s = 60) {
+    draining_ = on;
+    drain_retry_after_ = retry_after_s;
+  }
+  bool draining() const { return draining_; }
 
   size_t active_calls() const { return calls_.size(); }
   const B2buaCounters& counters() const { return counters_; }
@@ -86,8 +104,11 @@ class B2bua : private policy::LiveState {
   std::unordered_map<SipHandle, CallId> by_a_;
   std::unordered_map<SipHandle, CallId> by_b_;  // every B handle until its final response
   std::unordered_map<dataplane::MediaSessionId, CallId> by_media_;
+  std::unordered_map<SipHandle, CallId> by_offer_;  // relayed offers until their final response
   std::unordered_map<CallId, std::vector<dataplane::MediaSessionId>> media_of_;
   B2buaCounters counters_;
+  bool draining_ = false;
+  int drain_retry_after_ = 60;
 };
 
 }  // namespace sbc::controlplane

@@ -18,12 +18,41 @@ dataplane::LatchMode latch_for(const policy::Peer* p) {
   return dataplane::LatchMode::ip;
 }
 
+// A stream addressed to 0.0.0.0: hold the RFC 2543 way (nothing is to be sent to it).
+bool held_address(const sip::SdpStream& st) {
+  return st.address && st.address->value == 0;
+}
+
+// Takes a stream's remote from its SDP, unless it is declined or on hold with
+// c=0.0.0.0: then the pinhole keeps the remote it has (and its latch).
+void take_remote(dataplane::MediaSide& side, const sip::SdpStream& st) {
+  if (st.port == 0 || !st.address || held_address(st)) return;
+  side.remote_ip = *st.address;
+  side.remote_port = st.port;
+}
+
+// A live stream that is not sendrecv or is addressed to 0.0.0.0.
+bool holds(const sip::SdpSession& s) {
+  for (const auto& st : s.streams())
+    if (st.port != 0 && (st.direction != sip::MediaDirection::sendrecv || held_address(st)))
+      return true;
+  return false;
+}
+
+Side other(Side s) {
+  return s == Side::a ? Side::b : Side::a;
+}
+
 }  // namespace
+
+const char* to_string(OfferMethod m) {
+  return m == OfferMethod::reinvite ? "INVITE" : "UPDATE";
+}
 
 void handle_orphan_response(CallSignalling& signalling, SipHandle b, int status) {
   if (status < 200) return;
   if (status < 300) {
-    signalling.ack_b(b);
+    signalling.ack_b(b, "");
     signalling.bye(b);
   }
   signalling.release(b);
@@ -46,7 +75,7 @@ const char* to_string(Call::State s) {
 }
 
 Call::Call(CallId id, CallContext& ctx, policy::PolicyPtr policy, const policy::Peer* source,
-           InboundCall in, policy::RouteDecision decision, sip::SdpSession offer)
+           InboundCall in, policy::RouteDecision decision, std::optional<sip::SdpSession> offer)
     : id_(id),
       ctx_(ctx),
       policy_(std::move(policy)),
@@ -65,11 +94,22 @@ Call::~Call() {
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
   disarm(ack_timer_);
+  disarm(offer_ack_timer_);
 }
 
 Ipv4Address Call::leg_address(const std::string& leg) const {
   const policy::Interface* i = policy_->find_interface(leg);
   return i ? i->address.address : Ipv4Address{};
+}
+
+void Call::log_ports() const {
+  // Which SBC ports a call's media uses (debug: one line per change), for
+  // tracing a call's RTP on the wire.
+  std::string ports;
+  for (const auto& st : ports_.streams)
+    ports +=
+        (ports.empty() ? "" : ",") + std::to_string(st.a_port) + "/" + std::to_string(st.b_port);
+  log::debug("media_ports", {{"call", std::to_string(id_)}, {"a/b", ports}});
 }
 
 void Call::arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb) {
@@ -100,33 +140,61 @@ void Call::try_next() {
   fail(failures_.empty() ? answer_for_route_failure(decision_) : best_final_answer(failures_));
 }
 
+const std::string& Call::leg_of(Side s) const {
+  return s == Side::a ? in_.leg : dest_->leg;
+}
+
+Status Call::filter_codecs(sip::SdpSession& s, const policy::Peer* from,
+                           const policy::Peer* to) const {
+  static const std::vector<std::string> kAny;
+  for (size_t i = 0; i < s.streams().size(); ++i) {
+    const auto& st = s.streams()[i];
+    // Declined, or not RTP (e.g. T.38 over udptl): formats pass as they are.
+    if (st.port == 0 || st.codecs.empty()) continue;
+    std::vector<policy::OfferedCodec> offered;
+    for (const auto& codec : st.codecs)
+      offered.push_back({codec.name, codec.clock_rate, codec.payload_type});
+    auto kept = policy::filter_codecs(offered, from ? from->codecs : kAny, to ? to->codecs : kAny);
+    std::vector<uint8_t> pts;
+    for (const auto& k : kept) pts.push_back(static_cast<uint8_t>(k.payload_type));
+    // A stream neither peer can carry (video toward an audio-only trunk) is
+    // declined on its own; the call goes on with the others.
+    if (pts.empty())
+      s.reject(i);
+    else if (auto r = s.keep_codecs(i, pts); !r)
+      return r.error();
+  }
+  for (const auto& st : s.streams())
+    if (st.port != 0) return ok_status();
+  return make_error("no acceptable codec in any stream");
+}
+
+Result<std::string> Call::anchor(sip::SdpSession& s, Side to) {
+  if (s.streams().size() != ports_.streams.size())
+    return make_error("the SDP has " + std::to_string(s.streams().size()) +
+                      " streams for a session of " + std::to_string(ports_.streams.size()));
+  Ipv4Address sbc = leg_address(leg_of(to));
+  s.set_origin("sbc", id_, sdp_version_++, sbc);
+  s.strip_ice();
+  for (size_t i = 0; i < s.streams().size(); ++i) {
+    const auto& p = ports_.streams[i];
+    const bool rejected = s.streams()[i].port == 0;
+    const bool hold = held_address(s.streams()[i]);
+    uint16_t port = to == Side::a ? p.a_port : p.b_port;
+    if (auto r = s.set_endpoint(i, hold ? Ipv4Address{} : sbc, port, p.rtcp_mux ? port : port + 1);
+        !r)
+      return r.error();
+    if (rejected) s.reject(i);
+  }
+  return s.print();
+}
+
 Result<std::string> Call::b_offer(const policy::Candidate& c) {
   // The caller's offer, anchored on the callee's leg, codecs filtered per both peers.
   auto copy = sip::SdpSession::parse(in_.sdp);
   if (!copy) return copy.error();
-  Ipv4Address sbc = leg_address(c.peer->leg);
-  copy->set_origin("sbc", id_, sdp_version_++, sbc);
-  copy->strip_ice();
-  for (size_t i = 0; i < copy->streams().size(); ++i) {
-    const auto& st = copy->streams()[i];
-    const auto& p = ports_.streams[i];
-    if (auto s = copy->set_endpoint(i, sbc, p.b_port, p.rtcp_mux ? p.b_port : p.b_port + 1); !s)
-      return s.error();
-    if (st.port == 0) {
-      copy->reject(i);
-      continue;
-    }
-    if (st.codecs.empty()) continue;  // not RTP (e.g. T.38 over udptl): formats pass as they are
-    std::vector<policy::OfferedCodec> offered;
-    for (const auto& codec : st.codecs)
-      offered.push_back({codec.name, codec.clock_rate, codec.payload_type});
-    auto kept = policy::filter_codecs(
-        offered, source_ ? source_->codecs : std::vector<std::string>{}, c.peer->codecs);
-    std::vector<uint8_t> pts;
-    for (const auto& k : kept) pts.push_back(static_cast<uint8_t>(k.payload_type));
-    if (auto s = copy->keep_codecs(i, pts); !s) return s.error();
-  }
-  return copy->print();
+  if (auto s = filter_codecs(*copy, source_, c.peer); !s) return s.error();
+  return anchor(*copy, Side::b);
 }
 
 Result<std::string> Call::a_answer(std::string_view b_sdp) {
@@ -136,30 +204,68 @@ Result<std::string> Call::a_answer(std::string_view b_sdp) {
     return make_error("the answer has " + std::to_string(ans->streams().size()) +
                       " streams for an offer of " + std::to_string(ports_.streams.size()));
   // The callee's real addresses go to the dataplane, the SBC's to the caller.
-  dataplane::MediaSessionSpec spec;
+  dataplane::MediaSessionSpec spec = spec_;
   for (size_t i = 0; i < ans->streams().size(); ++i) {
-    const auto& o = offer_.streams()[i];
     const auto& st = ans->streams()[i];
-    dataplane::MediaStreamSpec m;
-    m.a = {in_.leg, o.address.value_or(Ipv4Address{}), o.port, latch_for(source_)};
-    m.b = {dest_->leg, st.address.value_or(Ipv4Address{}), st.port, latch_for(dest_)};
-    m.rtcp_mux = o.rtcp_mux && st.rtcp_mux;
-    spec.streams.push_back(m);
+    take_remote(spec.streams[i].b, st);
+    spec.streams[i].rtcp_mux = offer_->streams()[i].rtcp_mux && st.rtcp_mux;
   }
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return updated.error();
   ports_ = *updated;
-  Ipv4Address sbc = leg_address(in_.leg);
-  ans->set_origin("sbc", id_, sdp_version_++, sbc);
-  ans->strip_ice();
-  for (size_t i = 0; i < ans->streams().size(); ++i) {
-    const auto& p = ports_.streams[i];
-    bool rejected = ans->streams()[i].port == 0;
-    if (auto s = ans->set_endpoint(i, sbc, p.a_port, p.rtcp_mux ? p.a_port : p.a_port + 1); !s)
-      return s.error();
-    if (rejected) ans->reject(i);
+  log_ports();
+  spec_ = spec;
+  held_ = holds(*offer_) || holds(*ans);
+  return anchor(*ans, Side::a);
+}
+
+Result<std::string> Call::late_offer_for_a(std::string_view b_sdp) {
+  auto offer = sip::SdpSession::parse(b_sdp);
+  if (!offer) return offer.error();
+  for (const auto& st : offer->streams())
+    if (st.port != 0 && !st.address) return make_error("a stream without an IPv4 address");
+  if (auto s = filter_codecs(*offer, dest_, source_); !s) return s.error();
+  dataplane::MediaSessionSpec spec;
+  for (const auto& st : offer->streams()) {
+    dataplane::MediaStreamSpec m;
+    m.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
+    m.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
+    take_remote(m.b, st);
+    m.rtcp_mux = st.rtcp_mux;
+    spec.streams.push_back(m);
   }
-  return ans->print();
+  auto opened = ctx_.dataplane.open_media(spec);
+  if (!opened) return opened.error();
+  media_ = opened->id;
+  ports_ = *opened;
+  log_ports();
+  spec_ = spec;
+  if (ctx_.on_media_session) ctx_.on_media_session(id_, opened->id);
+  late_offer_ = std::string(b_sdp);
+  return anchor(*offer, Side::a);
+}
+
+Result<std::string> Call::late_answer_for_b(std::string_view a_sdp) {
+  if (a_sdp.empty()) return make_error("the ACK carries no answer");
+  auto ans = sip::SdpSession::parse(a_sdp);
+  if (!ans) return ans.error();
+  auto offer = sip::SdpSession::parse(late_offer_);
+  if (!offer) return offer.error();
+  if (ans->streams().size() != spec_.streams.size())
+    return make_error("the answer has " + std::to_string(ans->streams().size()) +
+                      " streams for an offer of " + std::to_string(spec_.streams.size()));
+  for (const auto& st : ans->streams())
+    if (st.port != 0 && !st.address) return make_error("a stream without an IPv4 address");
+  auto spec = spec_;
+  for (size_t i = 0; i < ans->streams().size(); ++i)
+    take_remote(spec.streams[i].a, ans->streams()[i]);
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return updated.error();
+  ports_ = *updated;
+  log_ports();
+  spec_ = spec;
+  held_ = holds(*offer) || holds(*ans);
+  return anchor(*ans, Side::b);
 }
 
 bool Call::attempt(size_t i) {
@@ -168,9 +274,15 @@ bool Call::attempt(size_t i) {
   b_provisional_ = false;
   // Media first: the offer to B carries the SBC's ports on B's leg.
   dataplane::MediaSessionSpec spec;
-  for (const auto& st : offer_.streams()) {
+  if (!offer_) {
+    // A late offer: the INVITE goes without SDP and media opens with the
+    // callee's offer in its 2xx.
+    return send_invite(c, "");
+  }
+  for (const auto& st : offer_->streams()) {
     dataplane::MediaStreamSpec m;
-    m.a = {in_.leg, st.address.value_or(Ipv4Address{}), st.port, latch_for(source_)};
+    m.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
+    take_remote(m.a, st);
     m.b = {c.peer->leg, Ipv4Address{}, 0, latch_for(c.peer)};
     m.rtcp_mux = st.rtcp_mux;
     spec.streams.push_back(m);
@@ -186,6 +298,8 @@ bool Call::attempt(size_t i) {
   }
   media_ = opened->id;
   ports_ = *opened;
+  log_ports();
+  spec_ = spec;
   if (ctx_.on_media_session) ctx_.on_media_session(id_, opened->id);
 
   auto sdp = b_offer(c);
@@ -198,10 +312,22 @@ bool Call::attempt(size_t i) {
     record_.attempts.push_back(c.peer->name + ":488");
     return false;
   }
+  return send_invite(c, *sdp);
+}
+
+bool Call::send_invite(const policy::Candidate& c, const std::string& sdp) {
   ctx_.admission.take_channel(*c.peer);
   dest_channel_ = true;
   (void)ctx_.admission.take_cps(*c.peer);
-  auto b = ctx_.signalling.invite_b({c.peer, c.called, c.caller, *sdp, in_.max_forwards - 1});
+  // The caller's identity at the trust boundary: address-trusted trunks are
+  // the trust domain; a phone's own assertion is replaced by the identity
+  // the SBC verified.
+  auto trusted = [](const policy::Peer* p) { return p && p->auth.mode == policy::AuthMode::ip; };
+  std::string vouched =
+      c.caller.empty() ? "" : "<sip:" + c.caller + "@" + leg_address(c.peer->leg).to_string() + ">";
+  auto id = sip::identity_toward_callee(in_.identity, trusted(source_), trusted(c.peer), vouched);
+  auto b = ctx_.signalling.invite_b({c.peer, c.called, id.anonymous ? "anonymous" : c.caller, sdp,
+                                     in_.max_forwards - 1, id.asserted, id.privacy});
   if (!b) {
     log::warn(
         "invite_failed",
@@ -214,7 +340,9 @@ bool Call::attempt(size_t i) {
   record_.destination_peer = c.peer->name;
   record_.called_out = c.called;
   record_.caller_out = c.caller;
-  arm(no_provisional_timer_, ctx_.settings.no_provisional_timeout, [this] {
+  const auto failover = ctx_.settings.no_provisional_timeout.value_or(
+      std::chrono::duration_cast<std::chrono::milliseconds>(policy_->timers.failover));
+  arm(no_provisional_timer_, failover, [this] {
     no_provisional_timer_ = 0;
     log::info("failover", {{"call", std::to_string(id_)},
                            {"peer", dest_->name},
@@ -265,7 +393,9 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
       });
     }
     std::string a_sdp;
-    if (!sdp.empty()) {
+    // With a late offer an SDP here is the callee's offer ahead of its 2xx
+    // (which must repeat it, RFC 3261 13.2.1): not passed on.
+    if (!sdp.empty() && offer_) {
       auto ans = a_answer(sdp);
       if (ans)
         a_sdp = *ans;
@@ -280,8 +410,19 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
   if (status < 300) {
     disarm(no_provisional_timer_);
     disarm(ring_timer_);
-    ctx_.signalling.ack_b(b_);
-    auto ans = a_answer(sdp);
+    Result<std::string> ans = std::string();
+    if (offer_) {
+      ctx_.signalling.ack_b(b_, "");
+      ans = a_answer(sdp);
+    } else {
+      // A late offer: the 2xx carries the callee's offer; our ACK waits for
+      // the caller's answer (in its ACK).
+      ans = late_offer_for_a(sdp);
+      if (ans)
+        late_ack_pending_ = true;
+      else
+        ctx_.signalling.ack_b(b_, "");
+    }
     if (!ans) {
       log::warn("answer_sdp_refused",
                 {{"call", std::to_string(id_)}, {"reason", ans.error().message}});
@@ -298,6 +439,9 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
       ack_timer_ = 0;
       if (state_ != State::answered) return;
       log::info("call_ended_no_ack", {{"call", std::to_string(id_)}});
+      if (late_ack_pending_ && b_)
+        ctx_.signalling.ack_b(b_, "");  // a dialog is ACKed before its BYE
+      late_ack_pending_ = false;
       ctx_.signalling.bye(in_.a);
       if (b_) ctx_.signalling.bye(b_);
       end("no_ack", 200);
@@ -327,9 +471,26 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
   }
 }
 
-void Call::on_a_ack() {
-  if (state_ == State::answered) state_ = State::established;
+void Call::on_a_ack(std::string_view sdp) {
   disarm(ack_timer_);
+  if (state_ == State::established) return on_dialog_ack(Side::a, sdp);
+  if (state_ != State::answered) return;
+  state_ = State::established;
+  if (!late_ack_pending_ || !b_) return;
+  late_ack_pending_ = false;
+  auto for_b = late_answer_for_b(sdp);
+  if (!for_b) {
+    // No usable answer to the callee's offer: both dialogs are confirmed and
+    // have no session; hang up both (RFC 3261 13.2.1 leaves no other way out).
+    log::warn("late_answer_refused",
+              {{"call", std::to_string(id_)}, {"reason", for_b.error().message}});
+    ctx_.signalling.ack_b(b_, "");
+    ctx_.signalling.bye(in_.a);
+    ctx_.signalling.bye(b_);
+    end("sbc", 488);
+    return;
+  }
+  ctx_.signalling.ack_b(b_, *for_b);
 }
 
 void Call::on_a_cancel() {
@@ -347,6 +508,7 @@ void Call::on_a_cancel() {
 void Call::on_bye(Side from, SipHandle dialog) {
   if (state_ == State::ended) return;
   if (from == Side::b && dialog != b_) return;  // a BYE for an attempt given up
+  ack_late_offer_unanswered();
   if (from == Side::a) {
     if (b_) ctx_.signalling.bye(b_);
     end("caller", 200);
@@ -359,11 +521,269 @@ void Call::on_bye(Side from, SipHandle dialog) {
 void Call::on_media_event(const dataplane::DataplaneEvent& e) {
   if (state_ != State::established && state_ != State::answered) return;
   if (e.type == dataplane::EventType::latched) return;
+  if (held_) {
+    // On hold, silence (inactive) or one way (sendonly) is what was agreed.
+    log::info("media_event_on_hold",
+              {{"call", std::to_string(id_)},
+               {"event", e.type == dataplane::EventType::media_idle ? "media_idle" : "one_way"}});
+    return;
+  }
   const char* why = e.type == dataplane::EventType::media_idle ? "media_idle" : "one_way";
   log::info("call_ended_by_media", {{"call", std::to_string(id_)}, {"reason", why}});
   ctx_.signalling.bye(in_.a);
   if (b_) ctx_.signalling.bye(b_);
   end(why, 200);
+}
+
+void Call::on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view sdp) {
+  auto refuse = [&](int status, std::string_view warning, std::optional<int> retry_after) {
+    log::info("offer_refused", {{"call", std::to_string(id_)},
+                                {"method", to_string(m)},
+                                {"status", std::to_string(status)},
+                                {"reason", std::string(warning)}});
+    ctx_.signalling.answer_offer(offer, status, "", warning, retry_after);
+  };
+  if (state_ != State::established || !media_ || !b_ || !dest_)
+    return refuse(491, "the call is not established yet", std::nullopt);
+  // One offer at a time per call: one from the other side in flight is glare
+  // (RFC 3261 14.1); the offerer retries after a random wait.
+  if (pending_) return refuse(491, "", std::nullopt);
+  if (sdp.empty()) {
+    if (m == OfferMethod::update)
+      return refuse(488, "an UPDATE offers nothing without SDP", std::nullopt);
+    // A re-INVITE without SDP: the other side gets one without SDP too and
+    // its 2xx brings the offer (on_offer_response).
+    PendingOffer p;
+    p.from = from;
+    p.in = offer;
+    p.method = m;
+    p.spec_before = spec_;
+    p.late = true;
+    auto out = ctx_.signalling.send_offer(from == Side::a ? b_ : in_.a, m, "");
+    if (!out)
+      return refuse(500, "the other side cannot be reached: " + out.error().message, std::nullopt);
+    p.out = *out;
+    pending_ = std::move(p);
+    if (ctx_.on_offer_sent) ctx_.on_offer_sent(id_, *out);
+    return;
+  }
+  auto parsed = sip::SdpSession::parse(sdp);
+  if (!parsed) return refuse(488, parsed.error().message, std::nullopt);
+  if (parsed->streams().size() < spec_.streams.size())
+    return refuse(488, "an offer may not remove m= lines (RFC 3264 8)", std::nullopt);
+  for (const auto& st : parsed->streams())
+    if (st.port != 0 && !st.address)
+      return refuse(488, "a stream without an IPv4 address cannot be anchored", std::nullopt);
+  const policy::Peer* from_peer = from == Side::a ? source_ : dest_;
+  const policy::Peer* to_peer = from == Side::a ? dest_ : source_;
+  if (auto s = filter_codecs(*parsed, from_peer, to_peer); !s)
+    return refuse(488, s.error().message, std::nullopt);
+
+  PendingOffer p;
+  p.from = from;
+  p.in = offer;
+  p.method = m;
+  p.offer = std::string(sdp);
+  p.spec_before = spec_;
+  if (parsed->streams().size() > spec_.streams.size()) {
+    // New m= lines get their ports now: the other side needs them in the offer.
+    auto spec = spec_;
+    for (size_t i = spec_.streams.size(); i < parsed->streams().size(); ++i) {
+      const auto& st = parsed->streams()[i];
+      dataplane::MediaStreamSpec ms;
+      ms.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
+      ms.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
+      take_remote(from == Side::a ? ms.a : ms.b, st);
+      ms.rtcp_mux = st.rtcp_mux;
+      spec.streams.push_back(ms);
+    }
+    auto updated = ctx_.dataplane.update_media(*media_, spec);
+    if (!updated) return refuse(488, "no media ports: " + updated.error().message, std::nullopt);
+    ports_ = *updated;
+    log_ports();
+    spec_ = spec;
+  }
+  pending_ = std::move(p);
+  auto relayed = anchor(*parsed, other(from));
+  if (!relayed) {
+    roll_back_offer();
+    pending_.reset();
+    return refuse(488, relayed.error().message, std::nullopt);
+  }
+  auto out = ctx_.signalling.send_offer(from == Side::a ? b_ : in_.a, m, *relayed);
+  if (!out) {
+    roll_back_offer();
+    pending_.reset();
+    return refuse(500, "the other side cannot be reached: " + out.error().message, std::nullopt);
+  }
+  pending_->out = *out;
+  if (ctx_.on_offer_sent) ctx_.on_offer_sent(id_, *out);
+}
+
+void Call::roll_back_offer() {
+  if (!pending_ || !media_ || spec_.streams.size() <= pending_->spec_before.streams.size()) return;
+  // Only ports added for new m= lines change before the answer: give them back.
+  auto restored = ctx_.dataplane.update_media(*media_, pending_->spec_before);
+  if (restored) {
+    ports_ = *restored;
+    log_ports();
+    spec_ = pending_->spec_before;
+  }
+}
+
+void Call::finish_offer(int status, std::string_view sdp, std::string_view warning) {
+  ctx_.signalling.answer_offer(pending_->in, status, sdp, warning, std::nullopt);
+  pending_.reset();
+}
+
+void Call::on_offer_response(SipHandle out, int status, std::string_view sdp) {
+  if (!pending_ || pending_->out != out || status < 200 || state_ == State::ended) return;
+  const Side from = pending_->from;
+  const char* method = to_string(pending_->method);
+  if (status < 300 && pending_->late) return late_offer_in_2xx(sdp);
+  if (status >= 300) {
+    roll_back_offer();
+    finish_offer(status, "", "");
+    if (status == 481 || status == 408) {
+      // The other side has lost the dialog, or is gone (RFC 5057 5.1): the
+      // call is over on both sides.
+      log::info(
+          "call_ended_offer_failed",
+          {{"call", std::to_string(id_)}, {"method", method}, {"status", std::to_string(status)}});
+      hang_up_both(from == Side::a ? "callee" : "caller", 200);
+    }
+    return;
+  }
+  auto offer = sip::SdpSession::parse(pending_->offer);
+  auto answer = sip::SdpSession::parse(sdp);
+  auto unusable = [&](const std::string& why) {
+    // The other side took the offer, but its answer cannot be anchored: the
+    // media stays as it was and the offerer hears why.
+    log::warn("offer_answer_refused",
+              {{"call", std::to_string(id_)}, {"method", method}, {"reason", why}});
+    roll_back_offer();
+    finish_offer(488, "", "the answer could not be anchored: " + why);
+  };
+  if (!offer) return unusable(offer.error().message);
+  if (!answer) return unusable(answer.error().message);
+  if (answer->streams().size() != offer->streams().size())
+    return unusable("the answer has " + std::to_string(answer->streams().size()) +
+                    " streams for an offer of " + std::to_string(offer->streams().size()));
+  for (const auto& st : answer->streams())
+    if (st.port != 0 && !st.address) return unusable("a stream without an IPv4 address");
+  auto spec = spec_;
+  for (size_t i = 0; i < offer->streams().size(); ++i) {
+    auto& s = spec.streams[i];
+    take_remote(from == Side::a ? s.a : s.b, offer->streams()[i]);
+    take_remote(from == Side::a ? s.b : s.a, answer->streams()[i]);
+  }
+  // A changed remote clears the pinhole's latch: the new source can latch.
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return unusable(updated.error().message);
+  ports_ = *updated;
+  log_ports();
+  spec_ = spec;
+  held_ = holds(*offer) || holds(*answer);
+  auto back = anchor(*answer, from);
+  if (!back) return unusable(back.error().message);
+  finish_offer(status, *back, "");
+}
+
+void Call::ack_late_offer_unanswered() {
+  if (!pending_ || !pending_->awaiting_ack) return;
+  ctx_.signalling.ack_offer(pending_->out, "");
+  pending_.reset();
+}
+
+void Call::hang_up_both(const char* by, int status) {
+  ack_late_offer_unanswered();
+  ctx_.signalling.bye(in_.a);
+  if (b_) ctx_.signalling.bye(b_);
+  end(by, status);
+}
+
+void Call::late_offer_in_2xx(std::string_view sdp) {
+  const Side from = pending_->from;
+  const SipHandle out = pending_->out;
+  auto broken = [&](const std::string& why) {
+    // The other side is committed to an offer the SBC cannot anchor: ACK it
+    // (no answer to give) and end the call (RFC 3261 13.2.1 leaves no other way).
+    log::warn("late_reinvite_refused", {{"call", std::to_string(id_)}, {"reason", why}});
+    ctx_.signalling.ack_offer(out, "");
+    roll_back_offer();
+    finish_offer(488, "", "the offer could not be anchored: " + why);
+    hang_up_both("sbc", 488);
+  };
+  auto offer = sip::SdpSession::parse(sdp);
+  if (!offer) return broken(offer.error().message);
+  if (offer->streams().size() < spec_.streams.size())
+    return broken("an offer may not remove m= lines (RFC 3264 8)");
+  for (const auto& st : offer->streams())
+    if (st.port != 0 && !st.address) return broken("a stream without an IPv4 address");
+  const policy::Peer* offerer = from == Side::a ? dest_ : source_;  // the 2xx's sender offers
+  const policy::Peer* answerer = from == Side::a ? source_ : dest_;
+  if (auto s = filter_codecs(*offer, offerer, answerer); !s) return broken(s.error().message);
+  auto spec = spec_;
+  for (size_t i = 0; i < offer->streams().size(); ++i) {
+    const auto& st = offer->streams()[i];
+    if (i >= spec.streams.size()) {
+      dataplane::MediaStreamSpec ms;
+      ms.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
+      ms.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
+      ms.rtcp_mux = st.rtcp_mux;
+      spec.streams.push_back(ms);
+    }
+    take_remote(from == Side::a ? spec.streams[i].b : spec.streams[i].a, st);
+  }
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return broken(updated.error().message);
+  ports_ = *updated;
+  log_ports();
+  spec_ = spec;
+  auto relayed = anchor(*offer, from);
+  if (!relayed) return broken(relayed.error().message);
+  pending_->offer = std::string(sdp);
+  pending_->awaiting_ack = true;
+  ctx_.signalling.answer_offer(pending_->in, 200, *relayed, "", std::nullopt);
+  arm(offer_ack_timer_, ctx_.settings.ack_timeout, [this] {
+    offer_ack_timer_ = 0;
+    if (!pending_ || !pending_->awaiting_ack) return;
+    log::info("call_ended_no_ack", {{"call", std::to_string(id_)}, {"method", "re-INVITE"}});
+    hang_up_both("no_ack", 200);
+  });
+}
+
+void Call::on_dialog_ack(Side from, std::string_view sdp) {
+  if (!pending_ || !pending_->awaiting_ack || pending_->from != from || state_ == State::ended)
+    return;
+  disarm(offer_ack_timer_);
+  auto offer = sip::SdpSession::parse(pending_->offer);
+  auto answer = sdp.empty() ? Result<sip::SdpSession>(make_error("the ACK carries no answer"))
+                            : sip::SdpSession::parse(sdp);
+  auto broken = [&](const std::string& why) {
+    log::warn("late_reinvite_answer_refused", {{"call", std::to_string(id_)}, {"reason", why}});
+    hang_up_both("sbc", 488);
+  };
+  if (!offer) return broken(offer.error().message);
+  if (!answer) return broken(answer.error().message);
+  if (answer->streams().size() != offer->streams().size())
+    return broken("the answer has " + std::to_string(answer->streams().size()) +
+                  " streams for an offer of " + std::to_string(offer->streams().size()));
+  for (const auto& st : answer->streams())
+    if (st.port != 0 && !st.address) return broken("a stream without an IPv4 address");
+  auto spec = spec_;
+  for (size_t i = 0; i < answer->streams().size(); ++i)
+    take_remote(from == Side::a ? spec.streams[i].a : spec.streams[i].b, answer->streams()[i]);
+  auto updated = ctx_.dataplane.update_media(*media_, spec);
+  if (!updated) return broken(updated.error().message);
+  ports_ = *updated;
+  log_ports();
+  spec_ = spec;
+  held_ = holds(*offer) || holds(*answer);
+  auto relayed = anchor(*answer, other(from));
+  if (!relayed) return broken(relayed.error().message);
+  ctx_.signalling.ack_offer(pending_->out, *relayed);
+  pending_.reset();
 }
 
 void Call::fail(const FinalAnswer& a) {
@@ -374,6 +794,10 @@ void Call::fail(const FinalAnswer& a) {
 void Call::end(const char* by, int status) {
   if (state_ == State::ended) return;
   state_ = State::ended;
+  // An offer still in flight is answered: its dialog is going (RFC 3261 15.1.2).
+  ack_late_offer_unanswered();
+  if (pending_) finish_offer(487, "", "");
+  disarm(offer_ack_timer_);
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
   disarm(ack_timer_);

@@ -21,6 +21,7 @@
 #include "dataplane/dataplane_event.h"
 #include "policy/policy.h"
 #include "policy/router.h"
+#include "sip/asserted_identity.h"
 #include "sip/sdp_session.h"
 
 namespace sbc::controlplane {
@@ -31,7 +32,8 @@ enum class Side : uint8_t { a, b };
 struct CallSettings {
   // A candidate that sends no provisional response in this time is given up
   // (CANCEL) and the next one tried.
-  std::chrono::milliseconds no_provisional_timeout{4000};
+  // Unset: the call's policy's timers.failover.
+  std::optional<std::chrono::milliseconds> no_provisional_timeout;
   // A call that rings this long without an answer ends with 480 (timer C).
   std::chrono::milliseconds ring_timeout{180000};
   // The caller must ACK our 2xx within this (64*T1, RFC 3261 13.3.1.4), or
@@ -44,10 +46,11 @@ struct InboundCall {
   SipHandle a = 0;
   std::string leg;
   Ipv4Address source;
-  std::string called;     // Request-URI user part
-  std::string caller;     // From user part
-  std::string sdp;        // the offer (a late offer, INVITE without SDP, is refused with 488)
-  int max_forwards = 70;  // as received; the B side gets one less
+  std::string called;              // Request-URI user part
+  std::string caller;              // From user part
+  std::string sdp;                 // the offer; empty: a late offer (the callee's 2xx brings one)
+  int max_forwards = 70;           // as received; the B side gets one less
+  sip::CallerIdentity identity{};  // P-Asserted-Identity and Privacy as received
 };
 
 struct CallRecord {
@@ -76,6 +79,8 @@ struct CallContext {
   // given up (CANCEL, failover) may still bring a 2xx to acknowledge and end.
   std::function<void(CallId, SipHandle)> on_b_handle;
   std::function<void(CallId, dataplane::MediaSessionId)> on_media_session;
+  // Told when a call relays a mid-dialog offer (the B2BUA maps its answer back).
+  std::function<void(CallId, SipHandle)> on_offer_sent;
   // Called after a call's timer callback has run (the call may have ended in
   // it, and is only forgotten outside its own code).
   std::function<void(CallId)> after_timer;
@@ -86,7 +91,7 @@ class Call {
   enum class State { calling, early, answered, established, ended };
 
   Call(CallId id, CallContext& ctx, policy::PolicyPtr policy, const policy::Peer* source,
-       InboundCall in, policy::RouteDecision decision, sip::SdpSession offer);
+       InboundCall in, policy::RouteDecision decision, std::optional<sip::SdpSession> offer);
   ~Call();
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -94,16 +99,31 @@ class Call {
   void start();  // tries the first usable candidate
 
   void on_b_response(SipHandle b, int status, std::string_view sdp);
-  void on_a_ack();
+  // The caller's ACK of our 2xx; sdp: its answer when the call was a late offer.
+  void on_a_ack(std::string_view sdp = {});
   void on_a_cancel();
   void on_bye(Side from, SipHandle dialog);
   void on_media_event(const dataplane::DataplaneEvent& e);
+  // A re-INVITE or UPDATE with an offer from one side of the answered call
+  // (offer: the signalling layer's id of that transaction). Relayed to the
+  // other side with the SDP anchored there; its answer comes back through
+  // on_offer_response and goes to the offerer anchored on its leg, with the
+  // dataplane updated in between.
+  void on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view sdp);
+  void on_offer_response(SipHandle out, int status, std::string_view sdp);
+  // An ACK inside the established dialog of side `from` (the answer of a
+  // late-offer re-INVITE, when the SBC's 2xx carried the offer).
+  void on_dialog_ack(Side from, std::string_view sdp);
 
   CallId id() const { return id_; }
   State state() const { return state_; }
   SipHandle a_handle() const { return in_.a; }
   SipHandle b_handle() const { return b_; }
   std::optional<dataplane::MediaSessionId> media() const { return media_; }
+  // The last negotiated session puts a stream on hold (sendonly, recvonly,
+  // inactive or c=0.0.0.0): silence on it is expected, not a dead call.
+  bool on_hold() const { return held_; }
+  bool offer_pending() const { return pending_.has_value(); }
   const CallRecord& record() const { return record_; }
   const policy::Peer* destination() const { return dest_; }
 
@@ -112,12 +132,31 @@ class Call {
   // Starts the attempt at candidate i; false (with its status recorded) when
   // the candidate cannot take this offer.
   bool attempt(size_t i);
+  bool send_invite(const policy::Candidate& c,
+                   const std::string& sdp);  // to the candidate, its channel taken
   void give_up_attempt(int status);  // CANCEL the current B side, close its media and channel
   void release_destination_channel();
   void fail(const FinalAnswer& a);  // final answer to A, then end
   void end(const char* by, int status);
   Result<std::string> b_offer(const policy::Candidate& c);
   Result<std::string> a_answer(std::string_view b_sdp);
+  // Late offer: the callee's offer (in its 2xx) opens the media and goes to
+  // the caller anchored; the caller's answer (in its ACK) goes to the callee.
+  Result<std::string> late_offer_for_a(std::string_view b_sdp);
+  Result<std::string> late_answer_for_b(std::string_view a_sdp);
+  // Codecs of every live stream filtered per both peers (from: the offerer).
+  Status filter_codecs(sip::SdpSession& s, const policy::Peer* from, const policy::Peer* to) const;
+  // Points an SDP at the SBC's ports on side `to`'s leg, with the SBC's origin
+  // and no ICE; declined streams stay declined and a c=0.0.0.0 (hold in the
+  // RFC 2543 way) stays 0.0.0.0.
+  Result<std::string> anchor(sip::SdpSession& s, Side to);
+  const std::string& leg_of(Side s) const;
+  void finish_offer(int status, std::string_view sdp, std::string_view warning);
+  void late_offer_in_2xx(std::string_view sdp);
+  void hang_up_both(const char* by, int status);  // BYE both dialogs, end
+  void ack_late_offer_unanswered();               // a held ACK goes (empty) before the dialog ends
+  void roll_back_offer();
+  void log_ports() const;
   void arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb);
   void disarm(CallTimers::Id& slot);
   Ipv4Address leg_address(const std::string& leg) const;
@@ -128,7 +167,9 @@ class Call {
   const policy::Peer* source_;
   InboundCall in_;
   policy::RouteDecision decision_;
-  sip::SdpSession offer_;
+  std::optional<sip::SdpSession> offer_;  // none: a late offer
+  std::string late_offer_;                // the callee's offer, as it sent it
+  bool late_ack_pending_ = false;         // the callee's 2xx waits for the caller's answer
   State state_ = State::calling;
 
   size_t next_candidate_ = 0;
@@ -138,8 +179,26 @@ class Call {
   bool dest_channel_ = false;   // the current destination's channel is held
   std::optional<dataplane::MediaSessionId> media_;
   dataplane::MediaSession ports_;
+  dataplane::MediaSessionSpec spec_;  // what the dataplane was last given
+  // A mid-dialog offer relayed and not answered yet (one at a time: a second
+  // one meanwhile, from either side, is glare and gets 491).
+  struct PendingOffer {
+    Side from = Side::a;
+    SipHandle in = 0, out = 0;
+    OfferMethod method = OfferMethod::reinvite;
+    std::string offer;                        // as the offerer sent it
+    dataplane::MediaSessionSpec spec_before;  // to roll back ports added for new streams
+    // A re-INVITE without SDP: the other side's 2xx brought the offer
+    // (`offer` then), relayed in our 2xx; its answer comes in the offerer's
+    // ACK and goes on in the SBC's ACK, held until then.
+    bool late = false;
+    bool awaiting_ack = false;
+  };
+  std::optional<PendingOffer> pending_;
+  bool held_ = false;
   std::vector<int> failures_;
   CallTimers::Id no_provisional_timer_ = 0, ring_timer_ = 0, ack_timer_ = 0;
+  CallTimers::Id offer_ack_timer_ = 0;  // a late-offer re-INVITE's ACK from the offerer
   uint64_t sdp_version_ = 1;
   CallRecord record_;
 };

@@ -69,13 +69,18 @@ FinalAnswer answer_for_route_failure(const policy::RouteDecision& d) {
 }
 
 bool fails_over(int status) {
-  return status == 408 || (status >= 500 && status < 600);
+  // A 3xx names another target: it is never followed (the Contact could be
+  // anywhere, and a trunk's redirect would route calls around the policy),
+  // so the next route candidate is tried instead.
+  return (status >= 300 && status < 400) || status == 408 || (status >= 500 && status < 600);
 }
 
 FinalAnswer best_final_answer(const std::vector<int>& statuses) {
   int first4 = 0, first5 = 0, count5 = 0;
+  bool redirected = false;
   for (int s : statuses) {
     if (s >= 600) return answer(s);
+    if (s >= 300 && s < 400) redirected = true;
     if (s >= 400 && s < 500 && s != 408 && !first4) first4 = s;
     if (s >= 500 && s < 600) {
       if (!first5) first5 = s;
@@ -85,6 +90,10 @@ FinalAnswer best_final_answer(const std::vector<int>& statuses) {
   if (first4) return answer(first4);
   if (count5 > 1) return answer(503, 30);
   if (first5) return answer(first5);
+  // Only redirects (not followed) and silence: the callee is not reachable
+  // through this SBC. A 3xx itself is never passed back (its Contact would
+  // leak the other side's topology).
+  if (redirected) return answer(480);
   return answer(408);
 }
 

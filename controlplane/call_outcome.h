@@ -24,13 +24,14 @@ struct FinalAnswer {
 FinalAnswer answer_for_route_failure(const policy::RouteDecision& d);
 
 // Whether a candidate's final response moves the call to the next candidate:
-// 408 and 5xx (503 included) do; 4xx other than 408 and 6xx do not (the
-// callee was reached and said no); never 2xx.
+// 3xx (redirects are never followed), 408 and 5xx (503 included) do; 4xx
+// other than 408 and 6xx do not (the callee was reached and said no); never 2xx.
 bool fails_over(int status);
 
 // RFC 3261 16.7-style choice among the candidates' final responses: a 6xx
 // wins; else the first 4xx (a real answer from a callee); else 5xx (as 503
-// when more than one trunk failed); else 408 when nobody answered at all.
+// when more than one trunk failed); else 480 when candidates only redirected
+// (a 3xx is never passed back); else 408 when nobody answered at all.
 FinalAnswer best_final_answer(const std::vector<int>& statuses);
 
 const char* default_phrase(int status);

@@ -6,6 +6,7 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 
+#include <charconv>
 #include <set>
 
 #include "controlplane/call_metrics.h"
@@ -156,6 +157,11 @@ Result<std::unique_ptr<CallService>> CallService::start(
                              .Help("Calls in progress (ringing or talking)")
                              .Register(reg)
                              .Add({});
+  self->draining_ = &prometheus::BuildGauge()
+                         .Name("sbc_draining")
+                         .Help("1 while sbcd is draining (sbcctl drain): new calls get 503")
+                         .Register(reg)
+                         .Add({});
   self->channels_active_ = &prometheus::BuildGauge()
                                 .Name("sbc_channels_active")
                                 .Help("Channels (concurrent calls) held per peer, both directions")
@@ -226,6 +232,11 @@ void CallService::schedule_refresh() {
 
 void CallService::refresh_gauges() {
   calls_active_->Set(static_cast<double>(b2bua_->active_calls()));
+  draining_->Set(b2bua_->draining() ? 1 : 0);
+  if (b2bua_->draining() && b2bua_->active_calls() == 0 && !drained_logged_) {
+    drained_logged_ = true;
+    log::info("drained", {{"calls", "0"}});
+  }
   std::set<std::string> names;
   for (const auto& [name, g] : channel_gauges_) names.insert(name);
   for (const Call* c : b2bua_->calls()) {
@@ -245,6 +256,64 @@ void CallService::refresh_gauges() {
 void CallService::register_admin_commands(AdminServer& admin) {
   admin.on("calls", "active calls: id, state, peers, called number, duration [--json]",
            [this](const std::vector<std::string>& a) { return calls_command(a); });
+  admin.on("drain",
+           "stop taking new calls (503 with Retry-After, emergency routes excepted) and let "
+           "the current ones end; shows the calls left [--cancel] [--status] "
+           "[--retry-after S] [--json]",
+           [this](const std::vector<std::string>& a) { return drain_command(a); });
+}
+
+admin::Reply CallService::drain_command(const std::vector<std::string>& args) {
+  bool json = false, cancel = false, status_only = false;
+  int retry_after = 60;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--cancel") {
+      cancel = true;
+    } else if (a == "--status") {
+      status_only = true;
+    } else if (a == "--retry-after" && i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      int n = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || end != v.data() + v.size() || n < 0 || n > 86400)
+        return {false, "drain: --retry-after takes seconds (0-86400), got '" + v + "'\n"};
+      retry_after = n;
+    } else {
+      return {false, "drain: unknown argument '" + a + "'\n"};
+    }
+  }
+  if (cancel && status_only) return {false, "drain: --cancel and --status exclude each other\n"};
+  if (cancel) {
+    if (b2bua_->draining()) log::info("drain_cancelled", {});
+    b2bua_->set_draining(false);
+  } else if (!status_only) {
+    if (!b2bua_->draining()) {
+      drained_logged_ = false;
+      log::info("draining", {{"calls", std::to_string(b2bua_->active_calls())},
+                             {"retry_after", std::to_string(retry_after)}});
+    }
+    b2bua_->set_draining(true, retry_after);
+  }
+  refresh_gauges();
+  const size_t left = b2bua_->active_calls();
+  const bool on = b2bua_->draining();
+  if (json) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("draining").value(on);
+    w.key("active_calls").value(static_cast<uint64_t>(left));
+    w.key("refused_while_draining").value(b2bua_->counters().refused_draining);
+    w.end_object();
+    return {true, w.str() + "\n"};
+  }
+  std::string out =
+      on ? "draining: new calls get 503; " + std::to_string(left) + " call(s) left" +
+               (left == 0 ? " (drained)" : "") + "\n"
+         : "not draining: new calls are taken; " + std::to_string(left) + " active call(s)\n";
+  return {true, out};
 }
 
 admin::Reply CallService::calls_command(const std::vector<std::string>& args) const {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,8 @@ class Family;
 namespace sbc::controlplane {
 
 struct CallServiceOptions {
-  std::chrono::milliseconds no_provisional_timeout{4000};
+  // Overrides the policy's timers.failover (sbcd --failover-timeout).
+  std::optional<std::chrono::milliseconds> no_provisional_timeout;
   std::string call_records_path;  // empty: no call records file
   std::string realm = "sbc";      // of the 407 challenges
   bool offer_sha256 = true;       // digest algorithms offered (sipp knows MD5 only)
@@ -73,6 +75,7 @@ class CallService {
   void schedule_refresh();
   void refresh_gauges();
   admin::Reply calls_command(const std::vector<std::string>& args) const;
+  admin::Reply drain_command(const std::vector<std::string>& args);
 
   EventLoop& loop_;
   CallServiceOptions options_;
@@ -92,6 +95,8 @@ class CallService {
 
   prometheus::Family<prometheus::Counter>* calls_total_ = nullptr;
   prometheus::Gauge* calls_active_ = nullptr;
+  prometheus::Gauge* draining_ = nullptr;
+  bool drained_logged_ = false;  // "drained" said once per drain
   prometheus::Family<prometheus::Gauge>* channels_active_ = nullptr;
   std::map<std::string, prometheus::Gauge*> channel_gauges_;  // peers that ever held a channel
 };

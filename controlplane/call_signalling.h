@@ -18,12 +18,19 @@ namespace sbc::controlplane {
 // and its dialog (B side). Owned by the signalling layer.
 using SipHandle = uint64_t;
 
+// A mid-dialog offer's method: a re-INVITE (answered with a 2xx the caller
+// ACKs) or an UPDATE (RFC 3311, answered directly).
+enum class OfferMethod : uint8_t { reinvite, update };
+const char* to_string(OfferMethod m);
+
 struct OutgoingInvite {
   const policy::Peer* peer = nullptr;  // where to (address from the peer or its registration)
   std::string called;                  // Request-URI user, as this peer gets it
   std::string caller;                  // From user, as this peer gets it
   std::string sdp;                     // the offer, already anchored and hidden
   int max_forwards = 70;               // the inbound one less one: loops still end
+  std::string asserted_identity{};     // P-Asserted-Identity value; empty: none (RFC 3325)
+  std::string privacy{};               // Privacy value; empty: none
 };
 
 class CallSignalling {
@@ -41,10 +48,25 @@ class CallSignalling {
   // B side. Responses come back through B2bua::on_b_response.
   virtual Result<SipHandle> invite_b(const OutgoingInvite& invite) = 0;
   virtual void cancel_b(SipHandle b) = 0;
-  virtual void ack_b(SipHandle b) = 0;  // the ACK of a 2xx (the B2BUA's own)
+  // The ACK of a 2xx (the B2BUA's own); sdp: the answer, when the 2xx
+  // carried the offer (a late offer), else empty.
+  virtual void ack_b(SipHandle b, std::string_view sdp) = 0;
 
   // Either established dialog.
   virtual void bye(SipHandle dialog) = 0;
+  // A mid-dialog offer (hold, resume, codec change, new address) toward this
+  // dialog's peer; the SDP is already anchored and hidden. Its final response
+  // comes back through B2bua::on_offer_response with the returned id; the
+  // layer ACKs a re-INVITE's 2xx itself.
+  virtual Result<SipHandle> send_offer(SipHandle dialog, OfferMethod m, std::string_view sdp) = 0;
+  // The ACK of the 2xx to a re-INVITE sent without SDP (its 2xx brought the
+  // offer): sdp is the answer, empty when there is none to give.
+  virtual void ack_offer(SipHandle out, std::string_view sdp) = 0;
+  // The final answer to an offer that came in through B2bua::on_offer: a 2xx
+  // with the SDP answer, or a failure (warning: the text of a Warning header,
+  // empty for none; retry_after: seconds, for 491/500).
+  virtual void answer_offer(SipHandle offer, int status, std::string_view sdp,
+                            std::string_view warning, std::optional<int> retry_after) = 0;
   // The call is done with this handle: release what the layer holds for it.
   virtual void release(SipHandle h) = 0;
 };

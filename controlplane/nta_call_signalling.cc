@@ -15,6 +15,8 @@
 
 #include "controlplane/b2bua.h"
 #include "controlplane/log.h"
+#include "sip/asserted_identity.h"
+#include "sip/auth_header_text.h"
 #include "sip/request_source.h"
 
 namespace sbc::controlplane {
@@ -59,14 +61,26 @@ std::string unquote(const char* v) {
   return s;
 }
 
+// P-Asserted-Identity is not in Sofia's default header set (its agents use
+// the default parser), so it arrives as an unknown header; Privacy is known.
+sip::CallerIdentity caller_identity(const sip_t* sip) {
+  sip::CallerIdentity id;
+  for (const sip_unknown_t* u = sip->sip_unknown; u; u = u->un_next) {
+    if (u->un_name && u->un_value && strcasecmp(u->un_name, "P-Asserted-Identity") == 0) {
+      id.asserted = u->un_value;
+      break;  // the first one (a second may only add a tel: URI)
+    }
+  }
+  if (sip->sip_privacy && sip->sip_privacy->priv_values) {
+    for (const msg_param_t* v = sip->sip_privacy->priv_values; *v; ++v)
+      id.privacy += (id.privacy.empty() ? "" : ";") + std::string(*v);
+  }
+  return id;
+}
+
 const char* phrase_of(int status) {
   const char* p = sip_status_phrase(status);
   return p ? p : "";
-}
-
-// An in-dialog request's next hop: nullptr sends it to the remote target.
-url_string_t const* hop_url(const std::string& next_hop) {
-  return next_hop.empty() ? nullptr : URL_STRING_MAKE(next_hop.c_str());
 }
 
 }  // namespace
@@ -81,16 +95,21 @@ struct NtaCallSignalling::Dialog {
   nta_incoming_t* invite_in = nullptr;   // A: the caller's INVITE
   nta_outgoing_t* invite_out = nullptr;  // B: our INVITE
   nta_outgoing_t* ack = nullptr;         // B: kept so nta re-sends it when the 2xx is retransmitted
-  std::vector<nta_outgoing_t*> requests;  // BYEs we sent
-  bool final_sent = false;                // A: a final response went out
-  bool confirmed = false;                 // a 2xx went out (A) or came in (B)
+  // BYEs, re-INVITEs (kept so a retransmitted 2xx finds them) and their ACKs.
+  std::vector<nta_outgoing_t*> requests;
+  bool final_sent = false;  // A: a final response went out
+  bool confirmed = false;   // a 2xx went out (A) or came in (B)
   bool bye_sent = false;
   bool released = false;
   registrar::Source source;  // A: where the INVITE came from (nonces are bound to it)
   bool stale = false;        // A: right password, old nonce: the challenge says stale
-  // B toward a registered phone: where its REGISTER came from. The ACK, BYE
-  // and relayed requests go there too: behind NAT its Contact is private.
-  std::string next_hop;
+  // Where in-dialog requests are sent when not to the remote Contact: a
+  // phone's address as its REGISTER (B) or its INVITE (A) came from, so
+  // they pass its NAT binding like the responses do. Empty: the Contact.
+  std::string send_to;
+  const url_string_t* next_hop() const {
+    return send_to.empty() ? nullptr : URL_STRING_MAKE(send_to.c_str());
+  }
 };
 
 NtaCallSignalling::NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg> legs,
@@ -138,6 +157,23 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
     return 415;
   }
 
+  // Extensions the caller requires (RFC 3261 8.2.2.3): this B2BUA supports
+  // none, not 100rel (PRACK is not relayed) nor timer (no session timers),
+  // so such a call would break halfway: 420 at once, naming them.
+  if (sip->sip_require) {
+    std::string unsupported;
+    for (const sip_require_t* r = sip->sip_require; r; r = r->k_next)
+      for (const msg_param_t* t = r->k_items; t && *t; ++t)
+        unsupported += (unsupported.empty() ? "" : ", ") + sip::safe_header_value(*t);
+    if (!unsupported.empty()) {
+      ++counters_.extension_refused;
+      log::info("invite_refused", {{"reason", "requires " + unsupported}});
+      nta_incoming_treply(irq, SIP_420_BAD_EXTENSION, SIPTAG_UNSUPPORTED_STR(unsupported.c_str()),
+                          TAG_END());
+      return 420;
+    }
+  }
+
   auto src = sip::request_source(irq);
   auto refuse_banned = [&](const registrar::Ban& ban) {
     ++counters_.banned;
@@ -169,7 +205,7 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
     const url_t* c = sip->sip_contact->m_url;
     uint16_t port = c->url_port ? static_cast<uint16_t>(std::atoi(c->url_port)) : 5060;
     if (c->url_host != src->address.to_string() || port != src->port)
-      d->next_hop = "sip:" + src->address.to_string() + ":" + std::to_string(src->port);
+      d->send_to = "sip:" + src->address.to_string() + ":" + std::to_string(src->port);
   }
   d->invite_in = irq;
   nta_incoming_bind(irq, &NtaCallSignalling::on_ack_or_cancel,
@@ -188,6 +224,7 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   if (sip->sip_from->a_url->url_user) in.caller = sip->sip_from->a_url->url_user;
   in.sdp = body_of(sip);
   in.max_forwards = sip->sip_max_forwards ? static_cast<int>(sip->sip_max_forwards->mf_count) : 70;
+  in.identity = caller_identity(sip);
 
   std::string auth_username;
   bool verified = false;
@@ -195,12 +232,10 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
     auth_username = unquote(msg_params_find(sip->sip_proxy_authorization->au_params, "username="));
     if (auth_.authenticator) {
       auto* home = static_cast<su_home_t*>(su_home_new(sizeof(su_home_t)));
-      const char* header =
-          home ? sip_header_as_string(
-                     home, reinterpret_cast<const sip_header_t*>(sip->sip_proxy_authorization))
-               : nullptr;
+      // Not sip_header_as_string: it drops a trailing qop=auth (auth_header_text.h).
+      const std::string header = sip::auth_header_text(sip->sip_proxy_authorization);
       const char* ruri = home ? url_as_string(home, sip->sip_request->rq_url) : nullptr;
-      auto r = auth_.authenticator->verify(header ? header : "", "INVITE", d->source, auth_.lookup);
+      auto r = auth_.authenticator->verify(header, "INVITE", d->source, auth_.lookup);
       // The credentials must name this request's URI (RFC 2617 3.2.2.5), or
       // the SBC itself without a user part, as some clients (sipp among
       // them) send. A replayed header fails anyway: the nonce is bound to the
@@ -245,11 +280,16 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
       if (home) su_home_unref(home);
     }
   }
+  // A phone (it proved itself with digest) may sit behind NAT: requests to
+  // it inside the call go where its INVITE came from, not to its Contact.
+  if (verified && src && src->transport != "tls")
+    d->send_to = "sip:" + src->address.to_string() + ":" + std::to_string(src->port) +
+                 (src->transport == "tcp" ? ";transport=tcp" : "");
   b2bua_->on_invite(in, auth_username, verified);
   return 0;
 }
 
-int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t*,
+int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq,
                                         const sip_t* sip) {
   auto* d = reinterpret_cast<Dialog*>(magic);
   if (!d || d->released || !sip || !sip->sip_request) return 0;
@@ -259,7 +299,17 @@ int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incomin
     // does, if the call had already moved on).
     self->b2bua_->on_a_cancel(d->handle);
   } else if (sip->sip_request->rq_method == sip_method_ack) {
-    self->b2bua_->on_a_ack(d->handle);
+    // A re-INVITE's transaction is kept until its ACK (destroyed earlier,
+    // nta would swallow the ACK, and a late offer's answer with it).
+    for (auto& [id, tx] : self->offers_in_)
+      if (tx->irq == irq) {
+        tx->acked = true;
+        self->schedule_flush();
+      }
+    if (d->a_side)
+      self->b2bua_->on_a_ack(d->handle, body_of(sip));
+    else
+      self->b2bua_->on_b_ack(d->handle, body_of(sip));
   }
   return 0;
 }
@@ -347,7 +397,7 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
     to = "<" + reg->contact + ">";
     route = "sip:" + reg->address.to_string() + ":" + std::to_string(reg->port) +
             (reg->tcp ? ";transport=tcp" : "");
-    d->next_hop = route;
+    d->send_to = route;
   } else {
     std::string peer_host =
         peer->address.ip->to_string() + ":" + std::to_string(peer->address.port.value_or(5060));
@@ -359,6 +409,10 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
   }
   std::string call_id = random_hex(16);
   std::string max_forwards = std::to_string(inv.max_forwards);
+  std::string pai = inv.asserted_identity.empty()
+                        ? ""
+                        : "P-Asserted-Identity: " + sip::safe_header_value(inv.asserted_identity);
+  if (pai == "P-Asserted-Identity: ") pai.clear();
 
   d->dialog =
       nta_leg_tcreate(agent, &NtaCallSignalling::on_dialog_request,
@@ -373,8 +427,12 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
       d->dialog, &NtaCallSignalling::on_invite_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
       route.empty() ? nullptr : URL_STRING_MAKE(route.c_str()), SIP_METHOD_INVITE,
       URL_STRING_MAKE(ruri.c_str()), SIPTAG_CONTACT(nta_agent_contact(agent)),
-      SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-      SIPTAG_PAYLOAD_STR(inv.sdp.c_str()), TAG_END());
+      SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()),
+      TAG_IF(!pai.empty(), SIPTAG_HEADER_STR(pai.c_str())),
+      TAG_IF(!inv.privacy.empty(), SIPTAG_PRIVACY_STR(inv.privacy.c_str())),
+      // No body: a late offer, passed on as one (the offer comes in the 2xx).
+      TAG_IF(!inv.sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+      TAG_IF(!inv.sdp.empty(), SIPTAG_PAYLOAD_STR(inv.sdp.c_str())), TAG_END());
   if (!d->invite_out) {
     SipHandle h = d->handle;
     release(h);
@@ -407,14 +465,17 @@ void NtaCallSignalling::cancel_b(SipHandle b) {
   nta_outgoing_cancel(d->invite_out);
 }
 
-void NtaCallSignalling::ack_b(SipHandle b) {
+void NtaCallSignalling::ack_b(SipHandle b, std::string_view sdp) {
   Dialog* d = find(b);
   if (!d || !d->invite_out || !d->confirmed || d->ack) return;
   // The ACK of a 2xx is its own transaction, in the dialog, with the
   // INVITE's CSeq number (RFC 3261 13.2.2.4).
   std::string cseq = std::to_string(nta_outgoing_cseq(d->invite_out)) + " ACK";
-  d->ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, hop_url(d->next_hop), SIP_METHOD_ACK,
-                                nullptr, SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
+  std::string body(sdp);
+  d->ack = nta_outgoing_tcreate(d->dialog, nullptr, nullptr, d->next_hop(), SIP_METHOD_ACK, nullptr,
+                                SIPTAG_CSEQ_STR(cseq.c_str()),
+                                TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                                TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
   if (!d->ack) log::warn("ack_failed", {{"handle", std::to_string(b)}});
 }
 
@@ -424,9 +485,9 @@ void NtaCallSignalling::bye(SipHandle h) {
   Dialog* d = find(h);
   if (!d || !d->dialog || !d->confirmed || d->bye_sent) return;
   d->bye_sent = true;
-  nta_outgoing_t* orq = nta_outgoing_tcreate(
-      d->dialog, &NtaCallSignalling::on_other_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
-      hop_url(d->next_hop), SIP_METHOD_BYE, nullptr, TAG_END());
+  nta_outgoing_t* orq = nta_outgoing_tcreate(d->dialog, &NtaCallSignalling::on_other_response,
+                                             reinterpret_cast<nta_outgoing_magic_t*>(d),
+                                             d->next_hop(), SIP_METHOD_BYE, nullptr, TAG_END());
   if (orq)
     d->requests.push_back(orq);
   else
@@ -451,7 +512,10 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
       b2bua_->on_bye(d.handle);
       return 200;
     case sip_method_ack:
-      if (d.a_side) b2bua_->on_a_ack(d.handle);
+      if (d.a_side)
+        b2bua_->on_a_ack(d.handle, body_of(sip));
+      else
+        b2bua_->on_b_ack(d.handle, body_of(sip));
       return 200;  // never answered; tells nta the transaction is done
     case sip_method_options:
       return 200;
@@ -459,14 +523,7 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
       return relay_info(d, irq, sip);
     case sip_method_invite:
     case sip_method_update:
-      // Mid-call offers (hold, codec change, session refresh) are not relayed
-      // yet: refusing them keeps the call as it is (RFC 3261 14.2).
-      ++counters_.in_dialog_refused;
-      log::info("in_dialog_refused",
-                {{"handle", std::to_string(d.handle)},
-                 {"method", sip->sip_request->rq_method_name},
-                 {"reason", "mid-call offers are not relayed by this version"}});
-      return 488;
+      return take_offer(d, irq, sip);
     default:
       ++counters_.in_dialog_refused;
       log::info("in_dialog_refused", {{"handle", std::to_string(d.handle)},
@@ -474,6 +531,154 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
                                       {"reason", "not relayed by this version"}});
       return 501;
   }
+}
+
+int NtaCallSignalling::take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* sip) {
+  const bool update = sip->sip_request->rq_method == sip_method_update;
+  std::string body = body_of(sip);
+  // An UPDATE without a body offers nothing (a session or target refresh):
+  // the session stays as it is, so it is answered here.
+  if (update && body.empty()) return 200;
+  if (!body.empty() && (!sip->sip_content_type || !sip->sip_content_type->c_type ||
+                        strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)) {
+    nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"),
+                        TAG_END());
+    return 415;
+  }
+  auto tx = std::make_unique<OfferTx>();
+  tx->self = this;
+  tx->id = next_handle_++;
+  tx->dialog = d.handle;
+  tx->method = update ? OfferMethod::update : OfferMethod::reinvite;
+  tx->irq = irq;
+  // The ACK of our 2xx may arrive while nta still holds this transaction:
+  // then it comes here, not to the dialog (and may carry a late offer's answer).
+  if (!update)
+    nta_incoming_bind(irq, &NtaCallSignalling::on_ack_or_cancel,
+                      reinterpret_cast<nta_incoming_magic_t*>(&d));
+  SipHandle id = tx->id;
+  offers_in_.emplace(id, std::move(tx));
+  ++counters_.offers_in;
+  b2bua_->on_offer(d.handle, id, update ? OfferMethod::update : OfferMethod::reinvite, body);
+  return 0;  // answered through answer_offer (perhaps already)
+}
+
+void NtaCallSignalling::answer_offer(SipHandle offer, int status, std::string_view sdp,
+                                     std::string_view warning, std::optional<int> retry_after) {
+  auto it = offers_in_.find(offer);
+  if (it == offers_in_.end() || it->second->done) return;
+  OfferTx& tx = *it->second;
+  Dialog* d = find(tx.dialog);
+  std::string body(sdp);
+  // The text goes in a quoted string: no quote, backslash or line break of its own.
+  std::string text(warning);
+  for (char& c : text)
+    if (c == '"' || c == '\\' || c == '\r' || c == '\n') c = '\'';
+  std::string warn = text.empty() ? "" : "399 sbc \"" + text + "\"";
+  std::string retry = retry_after ? std::to_string(*retry_after) : "";
+  const bool ok = status >= 200 && status < 300;
+  nta_incoming_treply(
+      tx.irq, status, phrase_of(status),
+      TAG_IF(ok && d, SIPTAG_CONTACT(d ? nta_agent_contact(d->leg.agent->agent()) : nullptr)),
+      TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+      TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())),
+      TAG_IF(!warn.empty(), SIPTAG_WARNING_STR(warn.c_str())),
+      TAG_IF(retry_after.has_value(), SIPTAG_RETRY_AFTER_STR(retry.c_str())), TAG_END());
+  tx.done = true;
+  tx.keep_until_ack = ok && tx.method == OfferMethod::reinvite;
+  schedule_flush();  // the transaction is destroyed on the loop (nta keeps it for retransmissions)
+}
+
+void NtaCallSignalling::ack_offer(SipHandle out, std::string_view sdp) {
+  auto it = offers_out_.find(out);
+  if (it == offers_out_.end() || !it->second->awaiting_ack) return;
+  OfferTx& tx = *it->second;
+  tx.awaiting_ack = false;
+  Dialog* d = find(tx.dialog);
+  if (d && tx.orq) {
+    std::string cseq = std::to_string(nta_outgoing_cseq(tx.orq)) + " ACK";
+    std::string body(sdp);
+    nta_outgoing_t* ack =
+        nta_outgoing_tcreate(d->dialog, nullptr, nullptr, d->next_hop(), SIP_METHOD_ACK, nullptr,
+                             SIPTAG_CSEQ_STR(cseq.c_str()),
+                             TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                             TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+    if (ack)
+      d->requests.push_back(ack);
+    else
+      log::warn("ack_failed", {{"handle", std::to_string(tx.dialog)}});
+    d->requests.push_back(tx.orq);  // lives with its dialog (a retransmitted 2xx finds it)
+    tx.orq = nullptr;
+  }
+  schedule_flush();
+}
+
+Result<SipHandle> NtaCallSignalling::send_offer(SipHandle dialog, OfferMethod m,
+                                                std::string_view sdp) {
+  Dialog* d = find(dialog);
+  if (!d || !d->dialog || !d->confirmed || d->bye_sent)
+    return make_error("dialog " + std::to_string(dialog) + " is not established");
+  auto tx = std::make_unique<OfferTx>();
+  tx->self = this;
+  tx->id = next_handle_++;
+  tx->dialog = dialog;
+  tx->method = m;
+  std::string body(sdp);
+  nta_agent_t* agent = d->leg.agent->agent();
+  tx->late = body.empty();
+  const bool invite = m == OfferMethod::reinvite;
+  tx->orq = nta_outgoing_tcreate(
+      d->dialog, &NtaCallSignalling::on_offer_response,
+      reinterpret_cast<nta_outgoing_magic_t*>(tx.get()), d->next_hop(),
+      invite ? sip_method_invite : sip_method_update, invite ? "INVITE" : "UPDATE", nullptr,
+      SIPTAG_CONTACT(nta_agent_contact(agent)),
+      TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+      TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+  if (!tx->orq) return make_error(std::string("cannot send the ") + to_string(m));
+  SipHandle id = tx->id;
+  offers_out_.emplace(id, std::move(tx));
+  ++counters_.offers_out;
+  return id;
+}
+
+int NtaCallSignalling::on_offer_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq,
+                                         const sip_t* sip) {
+  auto* tx = reinterpret_cast<OfferTx*>(magic);
+  int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  if (!tx || tx->done || status < 200) return 0;
+  NtaCallSignalling* self = tx->self;
+  tx->done = true;
+  Dialog* d = self->find(tx->dialog);
+  if (d && status < 300 && tx->method == OfferMethod::reinvite && tx->late) {
+    // Its 2xx brought the offer: the ACK carries the answer, once the
+    // B2BUA has it (ack_offer); the orq stays with the tx until then.
+    tx->awaiting_ack = true;
+    SipHandle late_id = tx->id;
+    self->b2bua_->on_offer_response(late_id, status, body_of(sip));
+    return 0;
+  }
+  if (d && status < 300 && tx->method == OfferMethod::reinvite) {
+    // Our own ACK, at once: the answer is already in the 2xx (RFC 3261 13.2.2.4).
+    std::string cseq = std::to_string(nta_outgoing_cseq(orq)) + " ACK";
+    nta_outgoing_t* ack =
+        nta_outgoing_tcreate(d->dialog, nullptr, nullptr, d->next_hop(), SIP_METHOD_ACK, nullptr,
+                             SIPTAG_CSEQ_STR(cseq.c_str()), TAG_END());
+    if (ack)
+      d->requests.push_back(ack);
+    else
+      log::warn("ack_failed", {{"handle", std::to_string(tx->dialog)}});
+  }
+  SipHandle id = tx->id;
+  std::string body = body_of(sip);
+  // The orq lives with its dialog from now on (a retransmitted 2xx finds it)
+  // and goes when the dialog does; never destroyed inside its own callback.
+  if (d) {
+    d->requests.push_back(orq);
+    tx->orq = nullptr;
+  }
+  self->schedule_flush();
+  self->b2bua_->on_offer_response(id, status, body);
+  return 0;
 }
 
 int NtaCallSignalling::relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip) {
@@ -488,8 +693,8 @@ int NtaCallSignalling::relay_info(Dialog& from, nta_incoming_t* irq, const sip_t
   // the rest of the request stays on its side like everything else.
   r->orq = nta_outgoing_tcreate(
       to->dialog, &NtaCallSignalling::on_relay_response,
-      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), hop_url(to->next_hop), SIP_METHOD_INFO,
-      nullptr, TAG_IF(sip->sip_content_type, SIPTAG_CONTENT_TYPE(sip->sip_content_type)),
+      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), to->next_hop(), SIP_METHOD_INFO, nullptr,
+      TAG_IF(sip->sip_content_type, SIPTAG_CONTENT_TYPE(sip->sip_content_type)),
       TAG_IF(sip->sip_payload, SIPTAG_PAYLOAD(sip->sip_payload)), TAG_END());
   if (!r->orq) return 500;
   ++counters_.info_relayed;
@@ -550,6 +755,20 @@ void NtaCallSignalling::destroy_released() {
     nta_outgoing_destroy(r->orq);
   }
   relays_ = std::move(keep);
+  // Offers answered, or whose dialog has gone (answered 481 then).
+  std::erase_if(offers_in_, [this](auto& entry) {
+    OfferTx& tx = *entry.second;
+    if ((!tx.done || (tx.keep_until_ack && !tx.acked)) && find(tx.dialog)) return false;
+    if (!tx.done) nta_incoming_treply(tx.irq, SIP_481_NO_TRANSACTION, TAG_END());
+    nta_incoming_destroy(tx.irq);
+    return true;
+  });
+  std::erase_if(offers_out_, [this](auto& entry) {
+    OfferTx& tx = *entry.second;
+    if ((!tx.done || tx.awaiting_ack) && find(tx.dialog)) return false;
+    if (tx.orq) nta_outgoing_destroy(tx.orq);
+    return true;
+  });
   for (auto& d : dead) {
     for (nta_outgoing_t* orq : d->requests) nta_outgoing_destroy(orq);
     if (d->ack) nta_outgoing_destroy(d->ack);

@@ -34,10 +34,13 @@ class B2bua;
 
 struct NtaCallSignallingCounters {
   uint64_t dialogs = 0;            // handles created (A and B)
-  uint64_t in_dialog_refused = 0;  // re-INVITE/UPDATE/INFO/REFER answered 488/501
+  uint64_t in_dialog_refused = 0;  // REFER and other methods answered 501
+  uint64_t offers_in = 0;          // re-INVITE/UPDATE with an offer handed to the B2BUA
+  uint64_t offers_out = 0;         // re-INVITE/UPDATE relayed to the other side
   uint64_t auth_failed = 0;        // INVITE credentials that did not verify
   uint64_t banned = 0;             // INVITEs refused 403 from a banned source or user
   uint64_t info_relayed = 0;       // INFO passed to the other dialog
+  uint64_t extension_refused = 0;  // INVITEs answered 420 (Require: 100rel, timer, ...)
 };
 
 class NtaCallSignalling final : public CallSignalling {
@@ -95,8 +98,12 @@ class NtaCallSignalling final : public CallSignalling {
   void challenge_a(SipHandle a) override;
   Result<SipHandle> invite_b(const OutgoingInvite& invite) override;
   void cancel_b(SipHandle b) override;
-  void ack_b(SipHandle b) override;
+  void ack_b(SipHandle b, std::string_view sdp) override;
   void bye(SipHandle dialog) override;
+  Result<SipHandle> send_offer(SipHandle dialog, OfferMethod m, std::string_view sdp) override;
+  void ack_offer(SipHandle out, std::string_view sdp) override;
+  void answer_offer(SipHandle offer, int status, std::string_view sdp, std::string_view warning,
+                    std::optional<int> retry_after) override;
   void release(SipHandle h) override;
 
  private:
@@ -110,7 +117,23 @@ class NtaCallSignalling final : public CallSignalling {
     nta_outgoing_t* orq = nullptr;
     bool done = false;  // answered: orq destroyed on the loop
   };
+  // A re-INVITE or UPDATE: one that came in (its transaction waits for
+  // answer_offer) or one the B2BUA sent (its response goes to the B2BUA).
+  struct OfferTx {
+    NtaCallSignalling* self = nullptr;
+    SipHandle id = 0, dialog = 0;
+    OfferMethod method = OfferMethod::reinvite;
+    nta_incoming_t* irq = nullptr;  // in: destroyed on the loop once answered
+    nta_outgoing_t* orq = nullptr;  // out: moves to its dialog once final
+    bool done = false;
+    bool late = false;            // out: a re-INVITE without SDP (its 2xx brings the offer)
+    bool keep_until_ack = false;  // in: a re-INVITE answered 2xx; its ACK comes to the irq
+    bool acked = false;
+    bool awaiting_ack = false;  // out: that 2xx waits for ack_offer
+  };
   Dialog* find(SipHandle h) const;
+  int take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* sip);
+  static int on_offer_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
   int relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip);
   void schedule_flush();
   Dialog* create(bool a_side, const std::string& leg);
@@ -134,6 +157,7 @@ class NtaCallSignalling final : public CallSignalling {
   std::unordered_map<SipHandle, std::unique_ptr<Dialog>> dialogs_;
   std::vector<std::unique_ptr<Dialog>> released_;
   std::vector<std::unique_ptr<Relay>> relays_;
+  std::unordered_map<SipHandle, std::unique_ptr<OfferTx>> offers_in_, offers_out_;
   EventLoop::TimerId flush_timer_ = -1;  // pending destroy_released(), -1 if none
   NtaCallSignallingCounters counters_;
 };

@@ -418,6 +418,7 @@ admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
     w.key("dataplane").value(options_.dataplane ? "dpdk" : "off");
     w.key("media_relayed").value(calls_ && calls_->media_relayed());
     w.key("active_calls").value(static_cast<uint64_t>(calls_ ? calls_->b2bua().active_calls() : 0));
+    w.key("draining").value(calls_ && calls_->b2bua().draining());
     w.key("metrics").value(options_.metrics_listen);
     w.key("legs").begin_array();
     for (const auto& leg : policy_->interfaces) {
@@ -441,7 +442,11 @@ admin::Reply Sbcd::status_command(const std::vector<std::string>& args) const {
          std::to_string(uptime.count()) + "s\n";
   out += "policy     " + options_.policy_file + " (loaded " + iso_time(policy_loaded_at_) + ")\n";
   out += std::string("dataplane  ") + dataplane + "\n";
-  out += "metrics    " + options_.metrics_listen + "\n\n";
+  out += "metrics    " + options_.metrics_listen + "\n";
+  if (calls_)
+    out += "calls      " + std::to_string(calls_->b2bua().active_calls()) + " active" +
+           (calls_->b2bua().draining() ? ", draining (new calls get 503)" : "") + "\n";
+  out += "\n";
   char line[256];
   snprintf(line, sizeof line, "%-12s %-20s %s\n", "LEG", "ADDRESS", "SIP");
   out += line;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ struct SbcdOptions {
   double media_one_way_timeout_s = 10;  // one side silent while the other talks: OneWay
   // A call attempt with no provisional response in this time fails over to
   // the next candidate (not a policy timer yet: policy::Timers has none).
-  std::chrono::milliseconds no_provisional_timeout{4000};
+  // --failover-timeout: overrides the policy's timers.failover when given.
+  std::optional<std::chrono::milliseconds> no_provisional_timeout;
   std::string call_records;  // JSON lines, one per ended call; empty: none
   log::Level log_level = log::Level::info;
   // Lines per event name per second before the rest are summed up; 0: no limit.

@@ -23,6 +23,7 @@ const TimerField kTimerFields[] = {
     {"timer_b", &Timers::timer_b, milliseconds(100), minutes(10)},
     {"timer_c", &Timers::timer_c, seconds(1), hours(1)},
     {"timer_f", &Timers::timer_f, milliseconds(100), minutes(10)},
+    {"failover", &Timers::failover, milliseconds(100), minutes(5)},
     {"session_expires", &Timers::session_expires, seconds(1), hours(24)},
     {"min_se", &Timers::min_se, seconds(1), hours(24)},
     {"registration_min", &Timers::registration_min, seconds(1), hours(24)},
@@ -38,9 +39,9 @@ const TimerField kTimerFields[] = {
 void read_timers(YamlReader& r, const YAML::Node& map, Policy& p) {
   if (!map.IsDefined() || map.IsNull()) return;
   if (!r.expect_map(map, "timers",
-                    {"t1", "t2", "t4", "timer_b", "timer_c", "timer_f", "session_expires", "min_se",
-                     "registration_min", "registration_max", "registration_default",
-                     "probe_interval", "probe_timeout", "nat_keepalive"}))
+                    {"t1", "t2", "t4", "timer_b", "timer_c", "timer_f", "failover",
+                     "session_expires", "min_se", "registration_min", "registration_max",
+                     "registration_default", "probe_interval", "probe_timeout", "nat_keepalive"}))
     return;
   Timers& t = p.timers;
   for (const auto& tf : kTimerFields)

@@ -19,6 +19,9 @@ struct Timers {
   Duration timer_b{seconds(32)};   // INVITE transaction timeout (64*T1)
   Duration timer_c{minutes(3)};    // proxy INVITE timeout: ringing with no answer
   Duration timer_f{seconds(32)};   // non-INVITE transaction timeout (64*T1)
+  // A route candidate that sends no provisional response this long is given
+  // up (CANCEL) and the next one tried.
+  Duration failover{seconds(4)};
   // Session timers (RFC 4028).
   Duration session_expires{seconds(1800)};
   Duration min_se{seconds(90)};

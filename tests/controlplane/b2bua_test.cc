@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <sstream>
 
 #include "dataplane/fake_dataplane.h"
 #include "policy/loader.h"
@@ -28,6 +29,7 @@ peers:
 routes:
   - {prefix: "0", to: [carrier-a, carrier-b]}
   - {prefix: "6", to: alice}
+  - {prefix: "112", to: carrier-b, emergency: true}
 )";
 
 std::string offer_sdp(const std::string& ip = "198.18.1.10",
@@ -47,6 +49,7 @@ struct FakeSignalling : CallSignalling {
     SipHandle handle;
     std::string peer, called, caller, sdp;
     int max_forwards = 0;
+    std::string asserted_identity, privacy;
   };
   std::vector<std::string> log;
   std::vector<Invite> invites;
@@ -69,15 +72,48 @@ struct FakeSignalling : CallSignalling {
   void challenge_a(SipHandle a) override { log.push_back("challenge_a " + std::to_string(a)); }
   Result<SipHandle> invite_b(const OutgoingInvite& inv) override {
     if (fail_invites) return make_error("transport down");
-    invites.push_back({++next, inv.peer->name, inv.called, inv.caller, inv.sdp, inv.max_forwards});
+    invites.push_back({++next, inv.peer->name, inv.called, inv.caller, inv.sdp, inv.max_forwards,
+                       inv.asserted_identity, inv.privacy});
     log.push_back("invite_b " + inv.peer->name + " " + std::to_string(next));
     return next;
   }
   void cancel_b(SipHandle b) override { log.push_back("cancel_b " + std::to_string(b)); }
-  void ack_b(SipHandle b) override { log.push_back("ack_b " + std::to_string(b)); }
+  void ack_b(SipHandle b, std::string_view sdp) override {
+    log.push_back("ack_b " + std::to_string(b));
+    ack_sdp[b] = std::string(sdp);
+  }
+  std::map<SipHandle, std::string> ack_sdp;
   void bye(SipHandle d) override { log.push_back("bye " + std::to_string(d)); }
   void release(SipHandle h) override { released.push_back(h); }
   std::vector<SipHandle> released;
+
+  struct Offer {
+    SipHandle dialog = 0, id = 0;
+    OfferMethod method = OfferMethod::reinvite;
+    std::string sdp;
+  };
+  struct OfferAnswer {
+    int status = 0;
+    std::string sdp, warning;
+  };
+  std::vector<Offer> offers;                 // relayed to the other side
+  std::map<SipHandle, OfferAnswer> answers;  // given to the offerer
+  bool fail_offers = false;
+  Result<SipHandle> send_offer(SipHandle dialog, OfferMethod m, std::string_view sdp) override {
+    if (fail_offers) return make_error("transport down");
+    offers.push_back({dialog, ++next, m, std::string(sdp)});
+    log.push_back(std::string("send_offer ") + to_string(m) + " " + std::to_string(dialog));
+    return next;
+  }
+  std::map<SipHandle, std::string> offer_acks;  // ack_offer: out id -> the answer it carried
+  void ack_offer(SipHandle out, std::string_view sdp) override {
+    offer_acks[out] = std::string(sdp);
+    log.push_back("ack_offer " + std::to_string(out));
+  }
+  void answer_offer(SipHandle offer, int status, std::string_view sdp, std::string_view warning,
+                    std::optional<int>) override {
+    answers[offer] = {status, std::string(sdp), std::string(warning)};
+  }
 
   bool saw(const std::string& entry) const {
     return std::find(log.begin(), log.end(), entry) != log.end();
@@ -138,6 +174,17 @@ class B2buaTest : public ::testing::Test {
     return a;
   }
   const policy::Peer& peer(const std::string& name) { return *policy->find_peer(name); }
+  // An answered and acknowledged call from the PBX to carrier-a: {A, B}.
+  std::pair<SipHandle, SipHandle> established() {
+    SipHandle a = dial("0301234");
+    SipHandle b = sig.invites.at(0).handle;
+    b2bua->on_b_response(b, 200, answer_sdp("198.18.2.10"));
+    b2bua->on_a_ack(a);
+    return {a, b};
+  }
+  const dataplane::MediaStreamSpec& last_media_spec() const {
+    return dp.calls().back().spec.streams.at(0);
+  }
 
   ManualClock clock;
   ManualTimers timers{clock};
@@ -390,11 +437,10 @@ TEST_F(B2buaTest, CodecsAreFilteredAndDtmfSurvives) {
   EXPECT_NE(sig.invites[0].sdp.find("telephone-event"), std::string::npos) << sig.invites[0].sdp;
 }
 
-TEST_F(B2buaTest, LateOfferAndBadSdpAre488) {
-  dial("0301234", "");
+TEST_F(B2buaTest, BadSdpIs488) {
   dial("0301234", "this is not sdp");
   EXPECT_TRUE(sig.saw("reject_a 1 488"));
-  EXPECT_TRUE(sig.saw("reject_a 2 488"));
+  EXPECT_TRUE(sig.invites.empty());
 }
 
 TEST_F(B2buaTest, MediaIdleEndsTheCallOnBothSides) {
@@ -419,4 +465,483 @@ TEST_F(B2buaTest, TransportFailureMovesOn) {
   EXPECT_EQ(dp.open_sessions(), 0u);
   EXPECT_EQ(admission.channels_in_use(peer("carrier-a")), 0u);
   EXPECT_EQ(admission.channels_in_use(peer("carrier-b")), 0u);
+}
+
+// ---------------------------------------------------------------- re-INVITE and UPDATE
+
+namespace {
+
+std::string with(std::string sdp, const std::string& from, const std::string& to) {
+  auto at = sdp.find(from);
+  if (at != std::string::npos) sdp.replace(at, from.size(), to);
+  return sdp;
+}
+
+std::string hold_offer() {
+  return with(offer_sdp(), "a=sendrecv", "a=sendonly");
+}
+
+std::string carrier_answer(const std::string& ip, const std::string& direction, int port = 50000) {
+  return "v=0\r\no=carrier 7 8 IN IP4 " + ip + "\r\ns=-\r\nc=IN IP4 " + ip +
+         "\r\nt=0 0\r\nm=audio " + std::to_string(port) +
+         " RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=" + direction + "\r\n";
+}
+
+}  // namespace
+
+TEST_F(B2buaTest, HoldFromTheCallerIsRelayedAnsweredAndSurvivesSilence) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, hold_offer());
+  ASSERT_EQ(sig.offers.size(), 1u);
+  const auto& relayed = sig.offers[0];
+  EXPECT_EQ(relayed.dialog, b);
+  EXPECT_EQ(relayed.method, OfferMethod::reinvite);
+  EXPECT_NE(relayed.sdp.find("a=sendonly"), std::string::npos) << relayed.sdp;
+  EXPECT_NE(relayed.sdp.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos) << relayed.sdp;
+  EXPECT_EQ(relayed.sdp.find("198.18.1."), std::string::npos) << "nothing of A reaches B";
+  // The same SBC port on B's leg as in the first offer: the carrier keeps sending there.
+  auto first = sip::SdpSession::parse(sig.invites[0].sdp);
+  auto now = sip::SdpSession::parse(relayed.sdp);
+  ASSERT_TRUE(first && now);
+  EXPECT_EQ(now->streams()[0].port, first->streams()[0].port);
+  EXPECT_TRUE(b2bua->calls()[0]->offer_pending());
+
+  b2bua->on_offer_response(relayed.id, 200, carrier_answer("198.18.2.10", "recvonly"));
+  ASSERT_TRUE(sig.answers.count(900));
+  const auto& ans = sig.answers[900];
+  EXPECT_EQ(ans.status, 200);
+  EXPECT_NE(ans.sdp.find("a=recvonly"), std::string::npos) << ans.sdp;
+  EXPECT_NE(ans.sdp.find("c=IN IP4 198.18.1.1\r\n"), std::string::npos) << ans.sdp;
+  EXPECT_EQ(ans.sdp.find("198.18.2."), std::string::npos) << "nothing of B reaches A";
+  auto a_first = sip::SdpSession::parse(sig.a_sdp[a]);
+  auto a_now = sip::SdpSession::parse(ans.sdp);
+  ASSERT_TRUE(a_first && a_now);
+  EXPECT_EQ(a_now->streams()[0].port, a_first->streams()[0].port);
+  EXPECT_EQ(dp.calls().back().kind, dataplane::FakeDataplane::Call::Kind::update);
+  EXPECT_TRUE(b2bua->calls()[0]->on_hold());
+  EXPECT_FALSE(b2bua->calls()[0]->offer_pending());
+
+  // On hold, one-way or no media is what was agreed: the call stays.
+  dataplane::DataplaneEvent e;
+  e.type = dataplane::EventType::one_way;
+  e.session = *b2bua->calls()[0]->media();
+  b2bua->on_dataplane_event(e);
+  e.type = dataplane::EventType::media_idle;
+  b2bua->on_dataplane_event(e);
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+  EXPECT_FALSE(sig.saw("bye " + std::to_string(a)));
+
+  // Resume: sendrecv again, and silence ends the call again.
+  b2bua->on_offer(a, 901, OfferMethod::reinvite, offer_sdp());
+  ASSERT_EQ(sig.offers.size(), 2u);
+  EXPECT_NE(sig.offers[1].sdp.find("a=sendrecv"), std::string::npos) << sig.offers[1].sdp;
+  b2bua->on_offer_response(sig.offers[1].id, 200, carrier_answer("198.18.2.10", "sendrecv"));
+  EXPECT_EQ(sig.answers[901].status, 200);
+  EXPECT_FALSE(b2bua->calls()[0]->on_hold());
+  b2bua->on_dataplane_event(e);
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(records.at(0).ended_by, "media_idle");
+}
+
+TEST_F(B2buaTest, OriginVersionGrowsWithEveryOfferToASide) {
+  auto [a, b] = established();
+  (void)b;
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, hold_offer());
+  auto first = sip::SdpSession::parse(sig.invites[0].sdp);
+  ASSERT_TRUE(first);
+  // o=sbc <id> <version>: the version the carrier sees never goes back.
+  auto version = [](const std::string& sdp) {
+    auto o = sdp.find("o=sbc ");
+    std::istringstream in(sdp.substr(o + 6));
+    uint64_t id = 0, v = 0;
+    in >> id >> v;
+    return v;
+  };
+  EXPECT_GT(version(sig.offers[0].sdp), version(sig.invites[0].sdp));
+}
+
+TEST_F(B2buaTest, ReInviteFromTheCalleeWithANewAddressRelatches) {
+  auto [a, b] = established();
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.10");
+  std::string moved =
+      "v=0\r\no=carrier 7 9 IN IP4 198.18.2.11\r\ns=-\r\nc=IN IP4 198.18.2.11\r\n"
+      "t=0 0\r\nm=audio 50002 RTP/AVP 0 101\r\na=rtpmap:101 "
+      "telephone-event/8000\r\na=sendrecv\r\n";
+  b2bua->on_offer(b, 950, OfferMethod::reinvite, moved);
+  ASSERT_EQ(sig.offers.size(), 1u);
+  EXPECT_EQ(sig.offers[0].dialog, a);
+  EXPECT_EQ(sig.offers[0].sdp.find("198.18.2."), std::string::npos) << sig.offers[0].sdp;
+  EXPECT_NE(sig.offers[0].sdp.find("c=IN IP4 198.18.1.1\r\n"), std::string::npos);
+  b2bua->on_offer_response(sig.offers[0].id, 200,
+                           with(offer_sdp("198.18.1.10", "0 101"), "o=pbx 1 1", "o=pbx 1 2"));
+  EXPECT_EQ(sig.answers[950].status, 200);
+  EXPECT_NE(sig.answers[950].sdp.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos);
+  // The dataplane has the callee's new remote (a new remote clears the latch there).
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.11");
+  EXPECT_EQ(last_media_spec().b.remote_port, 50002);
+  EXPECT_EQ(last_media_spec().a.remote_ip.to_string(), "198.18.1.10");
+  EXPECT_EQ(last_media_spec().a.remote_port, 40000);
+}
+
+TEST_F(B2buaTest, HoldWithAZeroAddressKeepsThePinholesRemote) {
+  auto [a, b] = established();
+  (void)b;
+  std::string zero = with(offer_sdp(), "c=IN IP4 198.18.1.10", "c=IN IP4 0.0.0.0");
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, zero);
+  ASSERT_EQ(sig.offers.size(), 1u);
+  EXPECT_NE(sig.offers[0].sdp.find("c=IN IP4 0.0.0.0"), std::string::npos)
+      << "hold the RFC 2543 way reaches the callee as such" << sig.offers[0].sdp;
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.10", "sendrecv"));
+  EXPECT_EQ(sig.answers[900].status, 200);
+  EXPECT_EQ(last_media_spec().a.remote_ip.to_string(), "198.18.1.10");
+  EXPECT_EQ(last_media_spec().a.remote_port, 40000);
+  EXPECT_TRUE(b2bua->calls()[0]->on_hold());
+}
+
+TEST_F(B2buaTest, UpdateIsRelayedAsUpdate) {
+  auto [a, b] = established();
+  b2bua->on_offer(b, 960, OfferMethod::update, carrier_answer("198.18.2.10", "sendonly"));
+  ASSERT_EQ(sig.offers.size(), 1u);
+  EXPECT_EQ(sig.offers[0].method, OfferMethod::update);
+  EXPECT_EQ(sig.offers[0].dialog, a);
+  b2bua->on_offer_response(sig.offers[0].id, 200, with(offer_sdp(), "a=sendrecv", "a=recvonly"));
+  EXPECT_EQ(sig.answers[960].status, 200);
+  EXPECT_NE(sig.answers[960].sdp.find("a=recvonly"), std::string::npos);
+}
+
+TEST_F(B2buaTest, GlareIs491BothWays) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, hold_offer());
+  // The callee offers while the caller's offer is in flight: 491 to it.
+  b2bua->on_offer(b, 901, OfferMethod::reinvite, carrier_answer("198.18.2.10", "sendonly"));
+  EXPECT_EQ(sig.answers[901].status, 491);
+  EXPECT_EQ(sig.offers.size(), 1u);
+  // The callee's UA saw glare too and answers ours 491: passed back as it is.
+  b2bua->on_offer_response(sig.offers[0].id, 491, "");
+  EXPECT_EQ(sig.answers[900].status, 491);
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+  EXPECT_FALSE(b2bua->calls()[0]->on_hold()) << "a refused offer changes nothing";
+  // Later, the retry goes through.
+  b2bua->on_offer(a, 902, OfferMethod::reinvite, hold_offer());
+  EXPECT_EQ(sig.offers.size(), 2u);
+}
+
+TEST_F(B2buaTest, ReInviteWithoutSdpTheOfferComesBackInThe200AndTheAnswerInTheAck) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, "");
+  ASSERT_EQ(sig.offers.size(), 1u);
+  EXPECT_EQ(sig.offers[0].dialog, b);
+  EXPECT_TRUE(sig.offers[0].sdp.empty()) << "relayed as a late offer";
+  // The callee's 2xx brings an offer (from a new port): to the caller in our 200.
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.11", "sendrecv", 50004));
+  ASSERT_EQ(sig.answers[900].status, 200);
+  const std::string& to_a = sig.answers[900].sdp;
+  EXPECT_NE(to_a.find("c=IN IP4 198.18.1.1\r\n"), std::string::npos) << to_a;
+  EXPECT_EQ(to_a.find("198.18.2."), std::string::npos) << to_a;
+  EXPECT_TRUE(sig.offer_acks.empty()) << "our ACK waits for the caller's answer";
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.11");
+  // Another offer meanwhile is glare.
+  b2bua->on_offer(b, 901, OfferMethod::reinvite, carrier_answer("198.18.2.10", "sendonly"));
+  EXPECT_EQ(sig.answers[901].status, 491);
+  // The caller's ACK brings the answer: anchored for the callee, in our ACK.
+  b2bua->on_a_ack(a, with(offer_sdp("198.18.1.10", "8 101"), "a=sendrecv", "a=recvonly"));
+  ASSERT_TRUE(sig.offer_acks.count(sig.offers[0].id));
+  const std::string& to_b = sig.offer_acks[sig.offers[0].id];
+  EXPECT_NE(to_b.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos) << to_b;
+  EXPECT_NE(to_b.find("a=recvonly"), std::string::npos) << to_b;
+  EXPECT_EQ(to_b.find("198.18.1."), std::string::npos) << to_b;
+  EXPECT_TRUE(b2bua->calls()[0]->on_hold());
+  EXPECT_FALSE(b2bua->calls()[0]->offer_pending());
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+}
+
+TEST_F(B2buaTest, ReInviteWithoutSdpFromTheCalleeAnsweredInItsAck) {
+  auto [a, b] = established();
+  b2bua->on_offer(b, 900, OfferMethod::reinvite, "");
+  ASSERT_EQ(sig.offers.size(), 1u);
+  EXPECT_EQ(sig.offers[0].dialog, a);
+  b2bua->on_offer_response(sig.offers[0].id, 200, offer_sdp("198.18.1.10", "8 101"));
+  ASSERT_EQ(sig.answers[900].status, 200);
+  EXPECT_NE(sig.answers[900].sdp.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos);
+  b2bua->on_b_ack(b, carrier_answer("198.18.2.10", "sendrecv"));
+  ASSERT_TRUE(sig.offer_acks.count(sig.offers[0].id));
+  EXPECT_NE(sig.offer_acks[sig.offers[0].id].find("c=IN IP4 198.18.1.1\r\n"), std::string::npos);
+}
+
+TEST_F(B2buaTest, ReInviteWithoutSdpAndAnAckWithoutAnswerEndsTheCall) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, "");
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.10", "sendrecv"));
+  b2bua->on_a_ack(a, "");
+  EXPECT_TRUE(sig.offer_acks.count(sig.offers[0].id)) << "the callee's 2xx is ACKed first";
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(B2buaTest, ReInviteWithoutSdpNeverAckedEndsTheCall) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, "");
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.10", "sendrecv"));
+  timers.advance(settings.ack_timeout);
+  EXPECT_TRUE(sig.offer_acks.count(sig.offers[0].id));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+}
+
+TEST_F(B2buaTest, UpdateWithoutSdpIsRefused) {
+  auto [a, b] = established();
+  (void)b;
+  b2bua->on_offer(a, 900, OfferMethod::update, "");
+  EXPECT_EQ(sig.answers[900].status, 488);
+  EXPECT_TRUE(sig.offers.empty());
+}
+
+TEST_F(B2buaTest, OffersBeforeTheCallIsEstablishedAre491) {
+  SipHandle a = dial("0301234");
+  b2bua->on_b_response(sig.invites[0].handle, 180, "");
+  b2bua->on_offer(a, 900, OfferMethod::update, hold_offer());
+  EXPECT_EQ(sig.answers[900].status, 491);
+  // An offer in a dialog the SBC does not know: 481.
+  b2bua->on_offer(777, 901, OfferMethod::reinvite, hold_offer());
+  EXPECT_EQ(sig.answers[901].status, 481);
+}
+
+TEST_F(B2buaTest, AnAddedStreamGetsPortsAndARefusalGivesThemBack) {
+  auto [a, b] = established();
+  (void)b;
+  std::string second = offer_sdp() + "m=audio 40002 RTP/AVP 8\r\n";
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, second);
+  ASSERT_EQ(sig.offers.size(), 1u);
+  auto relayed = sip::SdpSession::parse(sig.offers[0].sdp);
+  ASSERT_TRUE(relayed);
+  ASSERT_EQ(relayed->streams().size(), 2u);
+  EXPECT_NE(relayed->streams()[1].port, 0);
+  EXPECT_NE(relayed->streams()[1].port, relayed->streams()[0].port);
+  EXPECT_EQ(dp.calls().back().spec.streams.size(), 2u);
+  b2bua->on_offer_response(sig.offers[0].id, 488, "");
+  EXPECT_EQ(sig.answers[900].status, 488);
+  EXPECT_EQ(dp.calls().back().spec.streams.size(), 1u) << "the new stream's ports are given back";
+  // An offer that drops an m= line breaks RFC 3264: refused, nothing relayed.
+  b2bua->on_offer(a, 901, OfferMethod::reinvite,
+                  "v=0\r\no=pbx 1 3 IN IP4 198.18.1.10\r\ns=-\r\nt=0 0\r\n");
+  EXPECT_EQ(sig.answers[901].status, 488);
+  EXPECT_EQ(sig.offers.size(), 1u);
+}
+
+TEST_F(B2buaTest, AByeWhileAnOfferIsInFlightAnswersIt487) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, hold_offer());
+  b2bua->on_bye(b);
+  EXPECT_EQ(sig.answers[900].status, 487);
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  // Its late answer finds nothing and changes nothing.
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.10", "recvonly"));
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(B2buaTest, An481ToARelayedOfferEndsTheCall) {
+  auto [a, b] = established();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, hold_offer());
+  b2bua->on_offer_response(sig.offers[0].id, 481, "");
+  EXPECT_EQ(sig.answers[900].status, 481);
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(B2buaTest, AnUnusableAnswerLeavesTheMediaAsItWas) {
+  auto [a, b] = established();
+  (void)b;
+  size_t updates = dp.calls().size();
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, hold_offer());
+  b2bua->on_offer_response(sig.offers[0].id, 200, "garbage");
+  EXPECT_EQ(sig.answers[900].status, 488);
+  EXPECT_FALSE(sig.answers[900].warning.empty());
+  EXPECT_EQ(dp.calls().size(), updates) << "no dataplane change";
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+}
+
+TEST_F(B2buaTest, AStreamNoPeerCanCarryIsDeclinedAlone) {
+  auto [a, b] = established();
+  (void)b;
+  std::string video = offer_sdp() + "m=video 40002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, video);
+  ASSERT_EQ(sig.offers.size(), 1u);
+  auto relayed = sip::SdpSession::parse(sig.offers[0].sdp);
+  ASSERT_TRUE(relayed);
+  ASSERT_EQ(relayed->streams().size(), 2u);
+  EXPECT_NE(relayed->streams()[0].port, 0);
+  EXPECT_EQ(relayed->streams()[1].port, 0) << "H264 is not in the PBX's codecs";
+}
+
+// ---------------------------------------------------------------- drain
+
+TEST_F(B2buaTest, DrainingRefusesNewCallsAndLetsCurrentOnesEnd) {
+  auto [a, b] = established();
+  b2bua->set_draining(true, 120);
+  EXPECT_TRUE(b2bua->draining());
+  SipHandle refused = dial("0305555");
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(refused) + " 503 retry"));
+  EXPECT_EQ(sig.invites.size(), 1u) << "no attempt for a new call";
+  EXPECT_EQ(b2bua->counters().refused_draining, 1u);
+  // The call in progress goes on: a hold still works, the BYE ends it.
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, hold_offer());
+  EXPECT_EQ(sig.offers.size(), 1u);
+  b2bua->on_offer_response(sig.offers[0].id, 200, carrier_answer("198.18.2.10", "recvonly"));
+  b2bua->on_bye(b);
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  // Emergency calls are still placed.
+  dial("112");
+  EXPECT_EQ(sig.invites.size(), 2u);
+  EXPECT_EQ(sig.invites[1].peer, "carrier-b");
+  // Resumed: calls are taken again.
+  b2bua->set_draining(false);
+  dial("0306666");
+  EXPECT_EQ(sig.invites.size(), 3u);
+}
+
+// ---------------------------------------------------------------- 3xx
+
+TEST_F(B2buaTest, ARedirectIsNotFollowedButMovesToTheNextCandidate) {
+  SipHandle a = dial("0301234");
+  b2bua->on_b_response(sig.invites[0].handle, 302, "");
+  ASSERT_EQ(sig.invites.size(), 2u) << "the next candidate, not the redirect's Contact";
+  EXPECT_EQ(sig.invites[1].peer, "carrier-b");
+  b2bua->on_b_response(sig.invites[1].handle, 301, "");
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 480"));
+  EXPECT_EQ(records.at(0).attempts, (std::vector<std::string>{"carrier-a:302", "carrier-b:301"}));
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+// ---------------------------------------------------------------- late offer
+
+TEST_F(B2buaTest, LateOfferTheCalleesOfferGoesInThe200AndTheCallersAnswerInTheAck) {
+  SipHandle a = dial("0301234", "");
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_TRUE(sig.invites[0].sdp.empty()) << "passed on as a late offer";
+  EXPECT_EQ(dp.open_sessions(), 0u) << "no media before an offer";
+  SipHandle b = sig.invites[0].handle;
+  b2bua->on_b_response(b, 180, "");
+  EXPECT_TRUE(sig.saw("provisional_a 1 180"));
+  // The callee's offer (G.711 A-law, PCMU and DTMF) comes in its 200.
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "8 0 101"));
+  EXPECT_FALSE(sig.saw("ack_b " + std::to_string(b))) << "our ACK waits for the caller's answer";
+  EXPECT_TRUE(sig.saw("answer_a 1"));
+  ASSERT_EQ(dp.open_sessions(), 1u);
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.10");
+  EXPECT_EQ(last_media_spec().b.remote_port, 40000);
+  const std::string& to_a = sig.a_sdp[a];
+  EXPECT_NE(to_a.find("c=IN IP4 198.18.1.1\r\n"), std::string::npos) << to_a;
+  EXPECT_EQ(to_a.find("198.18.2."), std::string::npos) << to_a;
+
+  // The caller's answer comes in its ACK: anchored for the callee, media completed.
+  b2bua->on_a_ack(a, answer_sdp("198.18.1.10"));
+  ASSERT_TRUE(sig.saw("ack_b " + std::to_string(b)));
+  const std::string& to_b = sig.ack_sdp[b];
+  EXPECT_NE(to_b.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos) << to_b;
+  EXPECT_EQ(to_b.find("198.18.1."), std::string::npos) << to_b;
+  EXPECT_EQ(last_media_spec().a.remote_ip.to_string(), "198.18.1.10");
+  EXPECT_EQ(last_media_spec().a.remote_port, 50000);
+  EXPECT_EQ(b2bua->calls().at(0)->state(), Call::State::established);
+  // The SBC's ports in the 200 to A and in the ACK to B are the pinhole's two sides.
+  auto a_side = sip::SdpSession::parse(to_a);
+  auto b_side = sip::SdpSession::parse(to_b);
+  ASSERT_TRUE(a_side && b_side);
+  EXPECT_NE(a_side->streams()[0].port, b_side->streams()[0].port);
+  b2bua->on_bye(a);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(B2buaTest, LateOfferWithoutAnAnswerInTheAckHangsUpBoth) {
+  SipHandle a = dial("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "8 0 101"));
+  b2bua->on_a_ack(a, "");
+  EXPECT_TRUE(sig.saw("ack_b " + std::to_string(b))) << "ACKed before its BYE";
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+  EXPECT_EQ(records.at(0).final_status, 488);
+}
+
+TEST_F(B2buaTest, LateOfferTheCalleeCannotMakeAnAcceptableOffer) {
+  SipHandle a = dial("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "18"));  // G729 only: not for the PBX
+  EXPECT_TRUE(sig.saw("ack_b " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 502"));
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(B2buaTest, LateOfferNeverAckedIsAckedAndHungUp) {
+  SipHandle a = dial("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "8 0 101"));
+  timers.advance(settings.ack_timeout);
+  EXPECT_TRUE(sig.saw("ack_b " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+}
+
+// ---------------------------------------------------------------- identity (RFC 3325)
+
+TEST_F(B2buaTest, AssertedIdentityFromATrustedTrunkGoesToATrustedTrunk) {
+  InboundCall in{1, "access", *Ipv4Address::parse("198.18.1.10"), "0301", "6001", offer_sdp()};
+  in.identity = {"<sip:+493055501@pbx.example>", "id", false};
+  b2bua->on_invite(in, "", false);
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].asserted_identity, "<sip:+493055501@pbx.example>");
+  EXPECT_EQ(sig.invites[0].privacy, "id");
+  EXPECT_EQ(sig.invites[0].caller, "6001") << "the trust domain applies the privacy";
+}
+
+TEST_F(B2buaTest, APhonesOwnAssertedIdentityIsReplacedByTheVerifiedOne) {
+  InboundCall in{1, "access", *Ipv4Address::parse("198.18.1.50"), "0301", "alice", offer_sdp()};
+  in.identity = {"<sip:+4930999@forged>", "", false};
+  b2bua->on_invite(in, "alice", true);
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].asserted_identity, "<sip:alice@198.18.2.1>");
+}
+
+TEST_F(B2buaTest, NoAssertedIdentityTowardAPhoneAndPrivacyHidesTheCaller) {
+  InboundCall in{1,      "core",       *Ipv4Address::parse("198.18.2.10"),
+                 "6001", "+493012345", offer_sdp("198.18.2.10")};
+  in.identity = {"<sip:+493012345@carrier>", "id", false};
+  b2bua->on_invite(in, "", false);
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].peer, "alice");
+  EXPECT_TRUE(sig.invites[0].asserted_identity.empty());
+  EXPECT_EQ(sig.invites[0].caller, "anonymous");
+  in.a = 2;
+  in.source = *Ipv4Address::parse("198.18.2.20");  // carrier-b: carrier-a's one channel is taken
+  in.identity = {"<sip:+493012345@carrier>", "", false};
+  b2bua->on_invite(in, "", false);
+  ASSERT_EQ(sig.invites.size(), 2u);
+  EXPECT_TRUE(sig.invites[1].asserted_identity.empty());
+  EXPECT_EQ(sig.invites[1].caller, "+493012345");
+}
+
+// ---------------------------------------------------------------- failover timer
+
+TEST_F(B2buaTest, TheFailoverTimeoutComesFromTheCallsPolicyUnlessOverridden) {
+  auto loaded =
+      policy::load_policy_text(std::string(kPolicy) + "timers: {failover: 700ms}\n", "test.yaml");
+  ASSERT_TRUE(loaded.policy);
+  policy = loaded.policy;
+  settings.no_provisional_timeout.reset();
+  b2bua = std::make_unique<B2bua>(
+      sig, dp, admission, timers, clock, settings, [this] { return policy; }, facts);
+  dial("0301234");
+  ASSERT_EQ(sig.invites.size(), 1u);
+  timers.advance(std::chrono::milliseconds(600));
+  EXPECT_EQ(sig.invites.size(), 1u);
+  timers.advance(std::chrono::milliseconds(100));
+  ASSERT_EQ(sig.invites.size(), 2u) << "carrier-a given up after the policy's 700 ms";
+  EXPECT_EQ(sig.invites[1].peer, "carrier-b");
 }

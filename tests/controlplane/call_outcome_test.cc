@@ -32,7 +32,7 @@ TEST(CallOutcome, RouteFailures) {
 }
 
 TEST(CallOutcome, FailoverCodes) {
-  for (int s : {408, 500, 502, 503, 504}) EXPECT_TRUE(fails_over(s)) << s;
+  for (int s : {300, 301, 302, 305, 380, 408, 500, 502, 503, 504}) EXPECT_TRUE(fails_over(s)) << s;
   for (int s : {200, 180, 404, 480, 486, 487, 488, 603}) EXPECT_FALSE(fails_over(s)) << s;
 }
 
@@ -44,4 +44,8 @@ TEST(CallOutcome, BestFinalAnswer) {
   EXPECT_EQ(best_final_answer({503, 500}).retry_after, 30);
   EXPECT_EQ(best_final_answer({408, 408}).status, 408);
   EXPECT_EQ(best_final_answer({}).status, 408);
+  // Redirects are not followed and never passed back.
+  EXPECT_EQ(best_final_answer({302, 408}).status, 480);
+  EXPECT_EQ(best_final_answer({302, 503}).status, 503);
+  EXPECT_EQ(best_final_answer({302, 486}).status, 486);
 }

@@ -36,7 +36,7 @@ TEST(SbcdOptions, CallRecordsAndFailoverTimeout) {
   auto d = parse_sbcd_options({"--policy", "p.yaml"});
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->call_records, "");
-  EXPECT_EQ(d->no_provisional_timeout, std::chrono::milliseconds(4000));
+  EXPECT_FALSE(d->no_provisional_timeout.has_value()) << "the policy's timers.failover then";
   auto o = parse_sbcd_options({"--policy", "p.yaml", "--call-records", "/var/log/sbc/calls.jsonl",
                                "--failover-timeout", "2.5"});
   ASSERT_TRUE(o.ok());

@@ -66,6 +66,7 @@ security:
   failed_auth: {{threshold: 2, window: 1m, ban: 1m}}
 timers:
   timer_b: 4s
+  failover: 3s  # a silent candidate is given up after this (test_e2)
 """
 
 
@@ -90,8 +91,7 @@ class B2buaCalls(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.records = os.path.join(self.tmp, "calls.jsonl")
         self.sbcd = labkit.Sbcd(self.lab, policy(self.lab),
-                                extra_args=["--call-records", self.records,
-                                            "--failover-timeout", "3"])
+                                extra_args=["--call-records", self.records])
         self.addCleanup(self.sbcd.cleanup)
         self.sbcd.start()
 
@@ -201,6 +201,16 @@ class B2buaCalls(unittest.TestCase):
         text = self.settled_metrics()
         self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), 1)
 
+    def test_e3_redirect_is_not_followed_and_fails_over(self):
+        # carA answers 302 (no Contact is followed): the call goes to carB.
+        a = self.uas("carA", CAR_A, "uas_reject.xml", status=302)
+        b = self.uas("carB", CAR_B, "uas_answer.xml")
+        self.assert_ok(self.call("2003"), "caller")
+        self.assert_ok(a.wait(), "carA (302)")
+        self.assert_ok(b.wait(), "carB")
+        rec = self.records_lines(1)
+        self.assertEqual(rec[0]["attempts"], ["carA:302", "carB:200"])
+
     def test_e2_failover_when_a_carrier_stays_silent(self):
         a = self.uas("carA", CAR_A, "uas_silent.xml")
         b = self.uas("carB", CAR_B, "uas_answer.xml")
@@ -287,6 +297,50 @@ class B2buaCalls(unittest.TestCase):
         # Max-Forwards crossed, one less.
         self.assertRegex(core_side, r"(?m)^Max-Forwards: *69\s*$")
 
+    def test_h2_asserted_identity_crosses_between_trusted_trunks(self):
+        # The PBX (an address-trusted trunk) asserts its caller's identity and
+        # asks for privacy: carA (trusted too) gets both, as they were sent.
+        with open(os.path.join(labkit.SIPP_DIR, "uac_call.xml")) as f:
+            text = f.read()
+        text = text.replace("User-Agent: sipp-phone-side\n",
+                            "User-Agent: sipp-phone-side\n"
+                            "P-Asserted-Identity: <sip:+493055501@pbx.example>\n"
+                            "Privacy: id\n", 1)
+        self.assertIn("P-Asserted-Identity", text)
+        scenario = os.path.join(self.tmp, "uac_call_pai.xml")
+        with open(scenario, "w") as f:
+            f.write(text)
+        a_dir = os.path.join(self.tmp, "carA")
+        os.makedirs(a_dir)
+        a = self.uas("carA", CAR_A, "uas_answer.xml", extra=["-trace_msg"], cwd=a_dir)
+        self.assert_ok(self.call("1015", scenario), "caller")
+        self.assert_ok(a.wait(), "carA")
+        logs = [f for f in os.listdir(a_dir) if f.endswith("_messages.log")]
+        with open(os.path.join(a_dir, logs[0])) as f:
+            core_side = f.read()
+        self.assertRegex(core_side,
+                         r"(?mi)^P-Asserted-Identity: *<sip:\+493055501@pbx\.example>\s*$")
+        self.assertRegex(core_side, r"(?mi)^Privacy: *id\s*$")
+
+    def test_h3_require_100rel_is_refused_420(self):
+        # PRACK is not relayed: a caller that requires 100rel gets 420 with
+        # Unsupported: 100rel, and no call is placed.
+        with open(scenario_with_status("uac_rejected.xml", 420, self.tmp)) as f:
+            text = f.read()
+        text = text.replace("Max-Forwards: 70\n", "Max-Forwards: 70\nRequire: 100rel\n"
+                            "Supported: 100rel\n", 1)
+        text = text.replace('<recv response="420"/>',
+                            '<recv response="420"><action><ereg regexp="100rel" search_in="hdr" '
+                            'header="Unsupported:" check_it="true" assign_to="u"/></action></recv>'
+                            '<Reference variables="u"/>', 1)
+        self.assertIn("Require: 100rel", text)
+        scenario = os.path.join(self.tmp, "uac_require_100rel.xml")
+        with open(scenario, "w") as f:
+            f.write(text)
+        self.assert_ok(self.call("1016", scenario), "caller (420)")
+        self.assertEqual(json.loads(self.sbcd.ctl("status", "--json").stdout)["active_calls"], 0)
+        self.assertIn("requires 100rel", self.sbcd.log_text())
+
     def test_i_reverse_direction_carrier_calls_pbx(self):
         p = self.uas("phones", PBX, "uas_answer.xml")
         self.assert_ok(self.call("5001", host="carA", target=SBC_CORE, local_ip=CAR_A), "carA")
@@ -335,6 +389,74 @@ class B2buaCalls(unittest.TestCase):
         self.assert_ok(a.wait(), "carA (got the INFO with its digit)")
         self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
 
+    def test_p_hold_and_resume_from_either_side(self):
+        # The PBX holds (sendonly) and resumes with re-INVITEs, the carrier
+        # holds from a new port; each offer and answer crosses with the SBC's
+        # address on that side only (the scenarios check directions and
+        # addresses); a re-INVITE without SDP gets the callee's offer in the
+        # 200 and its answer goes to the callee in the SBC's ACK.
+        a = self.uas("carA", CAR_A, "uas_answer_hold.xml")
+        self.assert_ok(self.call("1010", "uac_call_hold.xml"), "caller (hold, resume, held)")
+        self.assert_ok(a.wait(), "carA (hold, resume, holds)")
+        records = self.records_lines(1)
+        self.assertEqual([(r["ended_by"], r["final_status"]) for r in records],
+                         [("caller", 200)])
+        log = self.sbcd.log_text()
+        self.assertNotIn("offer_refused", log)
+        self.assertNotIn("late_reinvite", log)
+        self.assertEqual(metric(self.settled_metrics(), "sbc_calls_active"), 0)
+
+    def test_q_drain(self):
+        # A call in progress; `sbcctl drain` refuses new calls 503 with
+        # Retry-After and reports the call left; the held call ends on its
+        # own; `drain --cancel` takes calls again.
+        a = self.uas("carA", CAR_A, "uas_answer.xml", calls=2)
+        held = labkit.SippServer(self.lab, "phones", "uac_call.xml", PBX, calls=1,
+                                 local_port=5070, target=SBC_ACCESS, timeout_s=30,
+                                 extra=["-s", "1011", "-d", "3000"])
+        self.addCleanup(held.__exit__)
+        deadline = time.monotonic() + 10
+        while json.loads(self.sbcd.ctl("status", "--json").stdout)["active_calls"] != 1:
+            self.assertLess(time.monotonic(), deadline, "the held call never started")
+            time.sleep(0.1)
+        self.assertEqual(metric(self.sbcd.metrics(), "sbc_draining"), 0)
+        r = self.sbcd.ctl("drain", "--retry-after", "30")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("draining: new calls get 503; 1 call(s) left", r.stdout)
+        st = json.loads(self.sbcd.ctl("status", "--json").stdout)
+        self.assertEqual((st["draining"], st["active_calls"]), (True, 1))
+        self.assertIn("draining", self.sbcd.ctl("status").stdout)
+        self.assertEqual(metric(self.sbcd.metrics(), "sbc_draining"), 1)
+        self.assert_ok(self.call("1012", "uac_refused_retry_after.xml"), "new call while draining")
+        self.assert_ok(held.wait(), "held call (ends normally while draining)")
+        deadline = time.monotonic() + 5
+        while True:
+            d = json.loads(self.sbcd.ctl("drain", "--status", "--json").stdout)
+            if d["active_calls"] == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(d, {"draining": True, "active_calls": 0, "refused_while_draining": 1})
+        self.assertIn("(drained)", self.sbcd.ctl("drain", "--status").stdout)
+        r = self.sbcd.ctl("drain", "--cancel")
+        self.assertIn("not draining", r.stdout)
+        self.assertEqual(metric(self.sbcd.metrics(), "sbc_draining"), 0)
+        self.assert_ok(self.call("1013"), "call after drain --cancel")
+        self.assert_ok(a.wait(), "carA")
+        outcomes = [(r["called_in"], r["final_status"]) for r in self.records_lines(3)]
+        self.assertEqual(sorted(outcomes), [("1011", 200), ("1012", 503), ("1013", 200)])
+        self.assertFalse(self.sbcd.ctl("drain", "--bogus").returncode == 0)
+
+    def test_r_late_offer(self):
+        # INVITE without SDP: relayed without; the callee's offer in its 200
+        # reaches the caller anchored on access, the caller's answer in its
+        # ACK reaches the callee anchored on core (the scenarios check both).
+        a = self.uas("carA", CAR_A, "uas_answer_late.xml")
+        self.assert_ok(self.call("1014", "uac_call_late.xml"), "caller (late offer)")
+        self.assert_ok(a.wait(), "carA (offer in its 200, answer in the ACK)")
+        rec = self.records_lines(1)
+        self.assertEqual([(r["final_status"], r["ended_by"]) for r in rec], [(200, "caller")])
+        self.assertNotIn("late_answer_refused", self.sbcd.log_text())
+
     def test_n_carrier_calls_a_registered_phone(self):
         # Not registered yet: the route's only candidate is offline (480).
         self.assert_ok(self.call("4001", "uac_rejected.xml", status=480, host="carA",
@@ -351,6 +473,40 @@ class B2buaCalls(unittest.TestCase):
         rec = self.records_lines(2)
         self.assertEqual([(x["source_peer"], x["destination_peer"], x["final_status"]) for x in rec],
                          [("carA", "", 480), ("carA", "alice", 200)])
+
+    def test_n2_phone_behind_nat_gets_in_dialog_requests_through_its_router(self):
+        # alice registers from behind the lab's NAT router (natph); the
+        # carrier calls her and holds the call: the INVITE, the ACK, the
+        # carrier's re-INVITE and the BYE all reach her through the router's
+        # mapping (her Contact, 198.19.1.10, is not reachable from the SBC).
+        inf = os.path.join(self.tmp, "alice.csv")
+        with open(inf, "w") as f:
+            f.write(f"SEQUENTIAL\nalice;[authentication username=alice password={ALICE_PASSWORD}];300\n")
+        r = labkit.sipp(self.lab, "natph", "register.xml", SBC_ACCESS, "198.19.1.10",
+                        local_port=5078, extra=["-inf", inf])
+        self.assert_ok(r, "alice registering from behind NAT")
+        # The hold scenarios check the SBC's address each side sees; here the
+        # caller is on core and the callee on access: the addresses swap.
+        def swapped(name):
+            with open(os.path.join(labkit.SIPP_DIR, name)) as f:
+                text = f.read()
+            for a, b in (("198\\.18\\.1\\.", "@ACCESS@"), ("198\\.18\\.2\\.", "198\\.18\\.1\\."),
+                         ("@ACCESS@", "198\\.18\\.2\\.")):
+                text = text.replace(a, b)
+            path = os.path.join(self.tmp, "swapped-" + name)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+        p = labkit.SippServer(self.lab, "natph", swapped("uas_answer_hold.xml"), "198.19.1.10",
+                              calls=1, local_port=5078, timeout_s=30)
+        self.addCleanup(p.__exit__)
+        wait_udp_listening(self.lab, "natph", "198.19.1.10", 5078)
+        self.assert_ok(self.call("4003", swapped("uac_call_hold.xml"), host="carA", target=SBC_CORE,
+                                 local_ip=CAR_A), "carA (holds, resumes, is held)")
+        self.assert_ok(p.wait(), "alice behind NAT")
+        rec = self.records_lines(1)
+        self.assertEqual([(x["destination_peer"], x["final_status"]) for x in rec],
+                         [("alice", 200)])
 
     def test_o_password_guessing_by_invite_is_banned(self):
         for _ in range(2):
@@ -392,12 +548,15 @@ for m in (invite(""), invite("CSeq: 1 INVITE\r\n", "hello", "text/plain"),
         lines = r.stdout.splitlines()
         self.assertTrue(lines[0].startswith("SIP/2.0 400"), lines)  # no CSeq
         self.assertTrue(lines[1].startswith("SIP/2.0 415"), lines)  # not SDP
-        self.assertTrue(lines[2].startswith("SIP/2.0 488"), lines)  # no offer
+        # No body: a late offer, placed like any call; nobody listens at carA.
+        self.assertRegex(lines[2], r"^SIP/2.0 (503|408) ")
         text = self.settled_metrics()
         self.assertEqual(metric(text, "sbc_calls_total", '{outcome="answered",peer="pbx"}'), 0)
         self.assertEqual(metric(text, "sbc_channels_active", '{peer="carA"}'), 0)
-        # Nothing reached a carrier: the only record is the late offer's 488.
-        self.assertEqual([x["final_status"] for x in self.records_lines(1)], [488])
+        # The malformed ones never became calls: the only record is the late offer's.
+        recs = self.records_lines(1)
+        self.assertEqual(len(recs), 1, recs)
+        self.assertIn(recs[0]["final_status"], (503, 408))
 
 
 class B2buaCallsOnTheDpdkDataplane(unittest.TestCase):
@@ -412,17 +571,20 @@ class B2buaCallsOnTheDpdkDataplane(unittest.TestCase):
     def tearDownClass(cls):
         cls.lab.down()
 
-    def test_call_opens_and_closes_media_pinholes(self):
-        tmp = tempfile.mkdtemp(prefix="b2bua-dp-")
-        self.addCleanup(shutil.rmtree, tmp, True)
+    def start_with_callee(self, scenario, extra_args=()):
+        """sbcd with its DPDK dataplane, and carA's sipp playing `scenario`."""
         text = labkit.lab_policy(self.lab, tcp=False, driver="af_xdp")
         text += policy(self.lab)[len(labkit.lab_policy(self.lab, tcp=False)):]
-        sbcd = labkit.Sbcd(self.lab, text, dataplane=True)
+        sbcd = labkit.Sbcd(self.lab, text, dataplane=True, extra_args=extra_args)
         self.addCleanup(sbcd.cleanup)
         sbcd.start(timeout=60)
-        uas = labkit.SippServer(self.lab, "carA", "uas_answer.xml", CAR_A, timeout_s=30)
+        uas = labkit.SippServer(self.lab, "carA", scenario, CAR_A, timeout_s=30)
         self.addCleanup(uas.__exit__)
         wait_udp_listening(self.lab, "carA", CAR_A, 5060)
+        return sbcd, uas
+
+    def test_call_opens_and_closes_media_pinholes(self):
+        sbcd, uas = self.start_with_callee("uas_answer.xml")
         uac = labkit.SippServer(self.lab, "phones", "uac_call.xml", PBX, target=SBC_ACCESS,
                                 timeout_s=30, extra=["-s", "1010", "-d", "3000"])
         self.addCleanup(uac.__exit__)
@@ -447,6 +609,80 @@ class B2buaCallsOnTheDpdkDataplane(unittest.TestCase):
         while metric(sbcd.metrics(), "sbc_dataplane_pinholes") != 0:
             self.assertLess(time.monotonic(), deadline, "pinholes left after the call")
             time.sleep(0.1)
+
+    def test_hold_and_resume_update_the_real_dataplane(self):
+        # The hold scenarios through the DPDK dataplane: every re-INVITE
+        # (same ports, a new remote port from the carrier) is accepted by
+        # update_media (the offer's answer would come back 488 otherwise), the
+        # call ends normally and its pinholes go.
+        sbcd, uas = self.start_with_callee("uas_answer_hold.xml")
+        r = labkit.sipp(self.lab, "phones", "uac_call_hold.xml", SBC_ACCESS, PBX, local_port=5060,
+                        extra=["-s", "1010", "-d", "200"], timeout_s=30)
+        self.assertEqual(r.returncode, 0, r.stdout[-3000:] + sbcd.log_text()[-3000:])
+        self.assertEqual(uas.wait().returncode, 0, uas.output)
+        log = sbcd.log_text()
+        self.assertNotIn("offer_answer_refused", log)
+        self.assertNotIn("offer_refused", log)
+        self.assertNotIn("late_reinvite", log)
+        deadline = time.monotonic() + 10
+        while metric(sbcd.metrics(), "sbc_dataplane_pinholes") != 0:
+            self.assertLess(time.monotonic(), deadline, "pinholes left after the call")
+            time.sleep(0.1)
+
+    def test_a_moved_remote_relatches(self):
+        # carA talks from port 7000, then moves its media to 7002 with a
+        # re-INVITE: RTP from 7002 is relayed both ways like RTP from 7000
+        # was (the pinhole latched 7000 first; the update clears the latch).
+        actor = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dataplane",
+                             "udp_actor.py")
+        sbcd, uas = self.start_with_callee("uas_answer_move.xml",
+                                           extra_args=["--log-level", "debug"])
+        uac = labkit.SippServer(self.lab, "phones", "uac_call_moved.xml", PBX, target=SBC_ACCESS,
+                                timeout_s=30, extra=["-s", "1010", "-d", "4000"])
+        self.addCleanup(uac.__exit__)
+
+        def port_changes():
+            return re.findall(r"media_ports call=1 a/b=(\d+)/(\d+)", sbcd.log_text())
+
+        deadline = time.monotonic() + 15
+        while len(port_changes()) < 2:  # opened, then the 200's answer
+            self.assertLess(time.monotonic(), deadline, sbcd.log_text()[-3000:])
+            time.sleep(0.1)
+        core_port = port_changes()[0][1]
+
+        def talk(port):
+            # The PBX echoes the 10 packets once it has them all (udp_actor echo).
+            echo = self.lab.popen("phones", ["python3", actor, "echo", PBX, "7000", "10", "10"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                time.sleep(0.3)  # the echo's socket is bound
+                r = self.lab.run("carA", ["python3", actor, "send", CAR_A, str(port),
+                                          "198.18.2.1", core_port, "10", "3"], timeout=20)
+                out, _ = echo.communicate(timeout=20)
+            finally:
+                if echo.poll() is None:
+                    echo.kill()
+                    echo.wait()
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 10, out)
+            return json.loads(r.stdout)
+
+        # The hosts' MACs reach the dataplane through the kernel's neighbour
+        # table (published by housekeeping every 200 ms), as in the dataplane test.
+        self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
+        self.assertTrue(self.lab.ping("phones", "198.18.1.1"))
+        time.sleep(0.5)
+        before = talk(7000)
+        self.assertEqual((before["sent"], before["replies"]), (10, 10), before)
+        while len(port_changes()) < 3:  # the re-INVITE's answer
+            self.assertLess(time.monotonic(), deadline + 10, sbcd.log_text()[-3000:])
+            time.sleep(0.1)
+        after = talk(7002)
+        self.assertEqual((after["sent"], after["replies"]), (10, 10),
+                         f"{after}: RTP from the new port was not relayed")
+        self.assertEqual(port_changes()[-1], port_changes()[0], "the SBC's ports stay")
+        self.assertEqual(uac.wait().returncode, 0, uac.output)
+        self.assertEqual(uas.wait().returncode, 0, uas.output)
 
 
 if __name__ == "__main__":

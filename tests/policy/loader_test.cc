@@ -133,6 +133,7 @@ TEST(Loader, TimersAreConfigurableWithUnits) {
   registration_default: 2s
   registration_max: 5s
   nat_keepalive: 2s
+  failover: 1500ms
 media:
   idle_timeout: 3s
   latching: any
@@ -140,6 +141,10 @@ media:
   ASSERT_NE(r.policy, nullptr) << dump(r.diagnostics);
   EXPECT_EQ(r.policy->timers.t1, std::chrono::milliseconds(50));
   EXPECT_EQ(r.policy->timers.registration_default, std::chrono::seconds(2));
+  EXPECT_EQ(r.policy->timers.failover, std::chrono::milliseconds(1500));
+  auto defaults = load("");
+  ASSERT_NE(defaults.policy, nullptr) << dump(defaults.diagnostics);
+  EXPECT_EQ(defaults.policy->timers.failover, std::chrono::seconds(4));
   EXPECT_EQ(r.policy->media.idle_timeout, std::chrono::seconds(3));
   EXPECT_EQ(r.policy->media.default_latching, LatchingMode::any);
   auto bad = load("timers: {t1: 500, t2: 100ms, registration_min: 2h}\n");
