@@ -100,6 +100,15 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     self->registrar_ = std::move(*reg);
     self->register_registrar_metrics();
   }
+  // Protection: the policy's filters in the dataplane, the registrar's bans
+  // enforced there, authenticated sources promoted (docs/protection.md).
+  self->protection_ = std::make_unique<ProtectionService>(
+      self->dataplane_ ? &self->dataplane_->dataplane() : nullptr, &self->registrar_->failures());
+  if (auto s = self->protection_->apply_policy(*self->policy_); !s) return s.error();
+  self->registrar_->on_ban([raw](const registrar::Ban& b) { raw->protection_->on_ban(b); });
+  self->registrar_->on_authenticated([raw](Ipv4Address src, std::chrono::seconds ttl) {
+    raw->protection_->on_authenticated(src, ttl);
+  });
   if (auto s = self->start_sip(); !s) return s.error();
   if (auto s = self->start_health_probing(); !s) return s.error();
   if (auto s = self->start_nat_keepalive(); !s) return s.error();
@@ -124,6 +133,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   self->register_admin_commands();
   self->calls_->register_admin_commands(*self->admin_);
   if (self->dataplane_) self->dataplane_->register_admin_commands(*self->admin_);
+  self->protection_->register_admin_commands(*self->admin_);
   if (auto s = self->admin_->listen(options.admin_socket); !s) return s.error();
 
   log::info("started", {{"version", SBC_VERSION},
@@ -227,6 +237,11 @@ Status Sbcd::reload() {
     return make_error(
         "the interfaces section changed: ports and addresses need a restart of sbcd; the running "
         "policy stays in force\n");
+  }
+  if (auto s = protection_->apply_policy(*loaded.policy); !s) {
+    reloads_->Add({{"outcome", "invalid"}}).Increment();
+    log::warn("reload_rejected", {{"policy", options_.policy_file}, {"reason", s.error().message}});
+    return make_error("filters: " + s.error().message + "\n");
   }
   policy_ = loaded.policy;
   policy_loaded_at_ = std::chrono::system_clock::now();

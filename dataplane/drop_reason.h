@@ -18,6 +18,8 @@ namespace sbc::dataplane {
   X(wrong_vlan, "802.1Q tag absent, present or different from the leg's")                 \
   X(denied, "source on the deny list")                                                    \
   X(acl, "refused by the access list")                                                    \
+  X(police, "source over its trust class's punt rate")                                    \
+  X(police_cap, "over the global cap on punt traffic from untrusted sources")             \
   X(not_for_us, "addressed to another host (IPv4 destination or ARP target)")             \
   X(no_flow, "UDP/TCP to the SBC with no pinhole and no signalling listener")             \
   X(wrong_source, "media from a source the pinhole has not latched or does not expect")   \

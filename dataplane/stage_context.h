@@ -16,12 +16,16 @@ namespace sbc::dataplane {
 
 class PinholeTable;
 class NeighbourTable;
+struct ProtectionTables;
+class SourcePolicer;
 
 struct StageContext {
   const Leg* legs = nullptr;
   unsigned n_legs = 0;
   const PinholeTable* pinholes = nullptr;
   const NeighbourTable* neighbours = nullptr;
+  const ProtectionTables* protection = nullptr;  // null: no deny list, ACL or policing
+  SourcePolicer* policer = nullptr;              // this worker's buckets
   WorkerCounters* counters = nullptr;
   TxBuffer port_tx[kMaxLegs];  // toward each leg's wire
   TxBuffer punt_tx[kMaxLegs];  // toward each leg's exception TAP

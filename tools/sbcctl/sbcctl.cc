@@ -25,6 +25,9 @@ void usage() {
       "  registrations [--json] [USER] phone registrations\n"
       "  dataplane                     ports, queues, counters per leg\n"
       "  reload                        reload sbcd's policy file\n"
+      "  bans [--json]                 deny list and SIP-layer bans\n"
+      "  ban PREFIX [--for D] [--reason TEXT]  drop a source in the dataplane\n"
+      "  unban PREFIX                  lift a ban\n"
       "  policy check FILE [--strict]  validate a policy here (sbcd need not run)\n"
       "  help                          every command this sbcd knows\n"
       "The socket defaults to $SBC_ADMIN_SOCKET, else /run/sbcd/admin.sock.\n",
