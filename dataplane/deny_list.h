@@ -46,12 +46,20 @@ class DenySnapshot {
   };
   DenySnapshot(std::vector<uint64_t> keys, std::vector<uint64_t> expiries,
                std::vector<Prefix> prefixes)
-      : keys_(std::move(keys)), expiries_(std::move(expiries)), prefixes_(std::move(prefixes)) {}
+      : keys_(std::move(keys)), expiries_(std::move(expiries)), prefixes_(std::move(prefixes)) {
+    for (uint64_t k : keys_) {
+      const uint32_t b = bit(static_cast<uint32_t>(k >> 16));
+      maybe_[b / 64] |= uint64_t{1} << (b % 64);
+    }
+  }
 
   // ip and port in network order (port 0: a frame with no port, ARP/ICMP).
   bool denied(uint32_t ip_be, uint16_t port_be, uint64_t now) const {
     const uint32_t ip = __builtin_bswap32(ip_be);
-    if (!keys_.empty()) {
+    // A bitmap of the banned addresses' hashes first: most sources are not
+    // banned, and one bit test is cheaper than two bisections.
+    const uint32_t b = bit(ip);
+    if (maybe_[b / 64] & (uint64_t{1} << (b % 64))) {
       if (live_exact(key(ip, 0), now)) return true;
       if (port_be && live_exact(key(ip, __builtin_bswap16(port_be)), now)) return true;
     }
@@ -73,6 +81,10 @@ class DenySnapshot {
            now < expiries_[static_cast<size_t>(it - keys_.begin())];
   }
 
+  static constexpr uint32_t kBits = 1u << 16;  // 8 KiB
+  static uint32_t bit(uint32_t ip_host) { return (ip_host * 0x9e3779b1u) >> 16; }
+
+  uint64_t maybe_[kBits / 64] = {};
   std::vector<uint64_t> keys_;  // sorted
   std::vector<uint64_t> expiries_;
   std::vector<Prefix> prefixes_;

@@ -33,6 +33,13 @@ std::string mac_string(const rte_ether_addr& m) {
   return buf;
 }
 
+// The RTP pinholes' policer; rate 0: not policed (interval 0).
+PoliceParams media_budget(const MediaStreamSpec& spec) {
+  if (spec.packet_rate == 0) return {};
+  return police_params(spec.packet_rate, std::max<uint32_t>(spec.packet_burst, 1),
+                       rte_get_tsc_hz());
+}
+
 uint64_t expected_of(const MediaSide& side, bool rtcp) {
   uint16_t port = side.remote_port;
   if (rtcp && port) port = static_cast<uint16_t>(port + 1);
@@ -297,6 +304,11 @@ Status DpdkDataplane::install(MediaSessionId id, uint16_t index, StreamEntry& e)
     in.stream = index;
     in.side = static_cast<uint8_t>(side);
     in.rtcp = rtcp;
+    if (!rtcp) {
+      const PoliceParams b = media_budget(s.spec);
+      in.police_interval = b.interval;
+      in.police_tolerance = b.tolerance;
+    }
     return in;
   };
   auto rtp = pinholes_->add_pair(init(0, false), init(1, false));
@@ -354,6 +366,12 @@ void DpdkDataplane::set_expected(StreamEntry& e, const MediaStreamSpec& spec) {
     if (old_side.remote_ip != new_side.remote_ip || old_side.remote_port != new_side.remote_port ||
         old_side.latch != new_side.latch)
       p.remote.store(0, std::memory_order_release);
+    if (!rtcp) {
+      // A re-INVITE may change the codec, and so the budget.
+      const PoliceParams b = media_budget(spec);
+      p.police_interval.store(b.interval, std::memory_order_relaxed);
+      p.police_tolerance.store(b.tolerance, std::memory_order_relaxed);
+    }
   };
   apply(e.rtp[0], e.s.spec.a, spec.a, false);
   apply(e.rtp[1], e.s.spec.b, spec.b, false);

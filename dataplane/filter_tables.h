@@ -25,6 +25,17 @@ struct PoliceParams {
 
 PoliceParams police_params(uint32_t rate, uint32_t burst, uint64_t tsc_hz);
 
+// One packet against a bucket whose theoretical arrival time is `tat`: true
+// (and the bucket charged) when it conforms. About 5 instructions.
+inline bool police_conform(uint64_t& tat, const PoliceParams& p, uint64_t now) {
+  if (p.interval == 0) return true;
+  if (p.interval == UINT64_MAX) return false;
+  const uint64_t start = tat > now ? tat : now;
+  if (start - now > p.tolerance) return false;
+  tat = start + p.interval;
+  return true;
+}
+
 // The lookup key of one frame, in network byte order as rte_acl wants it
 // (rules are in host order). Field layout: acl_table.cc.
 struct AclKey {

@@ -34,18 +34,9 @@ class SourcePolicer {
       s.used = 1;
       s.tat = 0;
     }
-    return gcra(s.tat, p, now);
+    return police_conform(s.tat, p, now);
   }
-  bool conform_cap(const PoliceParams& p, uint64_t now) { return gcra(cap_tat_, p, now); }
-
-  static bool gcra(uint64_t& tat, const PoliceParams& p, uint64_t now) {
-    if (p.interval == 0) return true;
-    if (p.interval == UINT64_MAX) return false;
-    const uint64_t start = tat > now ? tat : now;
-    if (start - now > p.tolerance) return false;
-    tat = start + p.interval;
-    return true;
-  }
+  bool conform_cap(const PoliceParams& p, uint64_t now) { return police_conform(cap_tat_, p, now); }
 
  private:
   struct Slot {

@@ -292,6 +292,63 @@ TEST_F(Protection, GlobalCapBoundsUntrustedButSparesTrusted) {
   EXPECT_EQ(send(kCore, sip_udp(carrier_ip(), 5060, 5060, kCore), 50), 50u);
 }
 
+// ---- media policing per pinhole ----
+
+TEST_F(Protection, PinholeIsPolicedAtItsCodecBudget) {
+  ASSERT_TRUE(h_->dp().set_neighbour(kCore, Ipv4Address{carrier_ip()}, kCarrierMac).ok());
+  MediaSessionSpec spec;
+  MediaStreamSpec st{{"access", Ipv4Address{phone_ip()}, 4000, LatchMode::ip},
+                     {"core", Ipv4Address{carrier_ip()}, 6000, LatchMode::ip},
+                     true};
+  st.packet_rate = 50;  // 20 ms
+  st.packet_burst = 5;
+  spec.streams.push_back(st);
+  auto m = h_->dp().open_media(spec);
+  ASSERT_TRUE(m.ok());
+  const Bytes rtp = sip_udp(phone_ip(), 4000, m->streams[0].a_port);
+  auto relay = [&](unsigned n) {
+    for (unsigned i = 0; i < n; ++i) h_->inject(kAccess, rtp);
+    h_->poll(2);
+    return h_->take_wire(kCore).size();
+  };
+  EXPECT_EQ(relay(20), 5u);  // the burst
+  advance(std::chrono::milliseconds(100));
+  EXPECT_EQ(relay(20), 5u);  // 100 ms at 50/s
+  advance(std::chrono::milliseconds(20));
+  EXPECT_EQ(relay(20), 1u);
+  EXPECT_EQ(drops(DropReason::media_policed), 60u - 11u);
+  // A re-INVITE to a faster codec raises the budget of the same pinholes.
+  spec.streams[0].packet_rate = 1000;
+  spec.streams[0].packet_burst = 100;
+  ASSERT_TRUE(h_->dp().update_media(m->id, spec).ok());
+  advance(std::chrono::seconds(1));
+  EXPECT_EQ(relay(20), 20u);
+  // The other direction has its own bucket.
+  UdpFrame back;
+  back.dst_mac = h_->port_mac(kCore);
+  back.src_mac = kCarrierMac;
+  back.src_ip = carrier_ip();
+  back.dst_ip = core_ip();
+  back.src_port = 6000;
+  back.dst_port = m->streams[0].b_port;
+  back.payload = rtp_payload(1);
+  ASSERT_TRUE(h_->dp().set_neighbour(kAccess, Ipv4Address{phone_ip()}, kPhoneMac).ok());
+  for (unsigned i = 0; i < 30; ++i) h_->inject(kCore, back.build());
+  h_->poll(2);
+  EXPECT_EQ(h_->take_wire(kAccess).size(), 30u);
+}
+
+TEST(MediaBudget, AudioBudgetFromPtime) {
+  MediaStreamSpec s;
+  set_audio_budget(s, 20);
+  EXPECT_EQ(s.packet_rate, 100u);
+  EXPECT_EQ(s.packet_burst, 33u);
+  set_audio_budget(s, 0);
+  EXPECT_EQ(s.packet_rate, 100u);
+  set_audio_budget(s, 30);
+  EXPECT_EQ(s.packet_rate, 68u);  // 2 x ceil(1000 / 30)
+}
+
 // ---- ACL swap under traffic ----
 
 TEST(ProtectionSwap, AclRebuiltWhileWorkersForwardLosesNoAllowedPacket) {
