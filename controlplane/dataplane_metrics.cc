@@ -97,9 +97,16 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
                           "Sources with a trust class of their own (promoted after authenticating)",
                           MetricType::Gauge);
   add(overrides, {}, static_cast<double>(s.trust_overrides));
+  auto offload =
+      family("sbc_dataplane_offload_active",
+             "1 while a leg's NIC holds the rules of a kind (rte_flow); 0: software only",
+             MetricType::Gauge);
+  for (const auto& o : s.offload)
+    add(offload, {{"leg", o.leg}, {"rule_kind", o.rule_kind}}, o.offloaded ? 1 : 0);
   std::vector<MetricFamily> out{rx,   tx,   relayed, punted,   exception, drops,
                                 link, lost, sleeps,  pinholes, deny,      overrides};
   // Only with filters applied: a family with no sample is left out.
+  if (!s.offload.empty()) out.push_back(offload);
   if (!s.trust_classes.empty()) {
     out.push_back(class_punted);
     out.push_back(class_policed);

@@ -1,5 +1,6 @@
 #include "controlplane/protection_service.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "controlplane/admin_server.h"
@@ -56,6 +57,22 @@ Status ProtectionService::apply_policy(const policy::Policy& p) {
   return ok_status();
 }
 
+void ProtectionService::log_offload_changes() {
+  if (!dp_) return;
+  for (const auto& o : dp_->stats().offload) {
+    if (!o.tried) continue;
+    const std::string id = o.leg + "/" + o.rule_kind;
+    if (std::find(offload_logged_.begin(), offload_logged_.end(), id) != offload_logged_.end())
+      continue;
+    offload_logged_.push_back(id);
+    if (o.offloaded)
+      log::info("offload_active", {{"leg", o.leg}, {"rule_kind", o.rule_kind}});
+    else
+      log::warn("offload_fallback",
+                {{"leg", o.leg}, {"rule_kind", o.rule_kind}, {"reason", o.reason}});
+  }
+}
+
 void ProtectionService::on_ban(const registrar::Ban& ban) {
   if (!dp_ || ban.kind == registrar::BanKind::kUsername) return;
   auto t = parse_deny_target(ban.key);
@@ -70,6 +87,7 @@ void ProtectionService::on_ban(const registrar::Ban& ban) {
     return;
   }
   ++bans_from_auth_;
+  log_offload_changes();
 }
 
 void ProtectionService::on_authenticated(Ipv4Address source, std::chrono::seconds ttl) {
@@ -156,6 +174,7 @@ admin::Reply ProtectionService::ban_command(const std::vector<std::string>& args
   if (dp_) {
     if (auto s = dp_->deny(t->prefix, t->port, ttl, reason); !s)
       return {false, s.error().message + "\n"};
+    log_offload_changes();
   } else if (t->prefix.length != 32) {
     return {false,
             "without the dataplane only single addresses can be banned (at the SIP layer)\n"};

@@ -27,6 +27,15 @@ struct LegStats {
   std::array<uint64_t, kMaxTrustClasses> class_policed{};
 };
 
+// Per port and rule kind: whether the NIC holds those rules (rte_flow).
+struct OffloadState {
+  std::string leg;
+  std::string rule_kind;  // "deny"
+  bool offloaded = false;
+  bool tried = false;  // false: no rule of this kind was installed yet
+  std::string reason;  // why not, when refused
+};
+
 struct DataplaneStats {
   std::vector<LegStats> legs;
   uint64_t pinholes = 0;  // installed now
@@ -38,6 +47,7 @@ struct DataplaneStats {
   std::vector<std::string> trust_classes;  // names of the filters in force; empty: none applied
   uint64_t deny_entries = 0;               // live deny list entries
   uint64_t trust_overrides = 0;            // sources with a per-source class (promoted)
+  std::vector<OffloadState> offload;       // per leg and rule kind (DPDK dataplane only)
 };
 
 // One direction of a stream as one pinhole saw it.

@@ -24,8 +24,17 @@ bool DenyList::remove(Ipv4Prefix prefix, uint16_t port) {
   return entries_.erase({net.address.value, net.length, port}) != 0;
 }
 
-size_t DenyList::expire(uint64_t now) {
-  return std::erase_if(entries_, [now](const auto& kv) { return kv.second.expiry <= now; });
+size_t DenyList::expire(uint64_t now, std::vector<DenyEntry>* removed) {
+  return std::erase_if(entries_, [&](const auto& kv) {
+    if (kv.second.expiry > now) return false;
+    if (removed) {
+      DenyEntry e;
+      e.prefix = Ipv4Prefix{Ipv4Address{std::get<0>(kv.first)}, std::get<1>(kv.first)};
+      e.port = std::get<2>(kv.first);
+      removed->push_back(e);
+    }
+    return true;
+  });
 }
 
 std::vector<DenyEntry> DenyList::list(uint64_t now) const {

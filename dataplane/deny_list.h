@@ -99,7 +99,8 @@ class DenyList {
              std::string reason);
   bool remove(Ipv4Prefix prefix, uint16_t port);
   // Drops entries whose expiry has passed; returns how many.
-  size_t expire(uint64_t now);
+  // `removed`, if given, receives their prefixes and ports.
+  size_t expire(uint64_t now, std::vector<DenyEntry>* removed = nullptr);
   std::vector<DenyEntry> list(uint64_t now) const;
   std::unique_ptr<const DenySnapshot> snapshot() const;
   size_t size() const { return entries_.size(); }

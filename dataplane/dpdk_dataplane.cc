@@ -208,6 +208,12 @@ Status DpdkDataplane::bring_up() {
 
   deferred_ = std::make_unique<RcuDeferredFree>(qsbr_);
   deny_list_ = std::make_unique<DenyList>(rte_get_tsc_hz());
+  {
+    std::vector<std::pair<uint16_t, std::string>> ports;
+    for (unsigned i = 0; i < n_legs_; ++i) ports.push_back({legs_[i].port_id, port_info_[i].leg});
+    offload_ = std::make_unique<FlowOffload>(std::move(ports));
+    offload_states_ = offload_->states();
+  }
   trust_list_ = std::make_unique<SourceTrustList>(rte_get_tsc_hz());
   policers_.reset(new SourcePolicer[nworkers]);
   counters_.reset(new WorkerCounters[nworkers]);
@@ -263,6 +269,7 @@ DpdkDataplane::~DpdkDataplane() {
   // No reader is left: free what waits for a grace period, then what is
   // published.
   if (deferred_) deferred_->reclaim();
+  offload_.reset();  // its rules off the ports before they close
   delete protection_.deny.exchange(nullptr);
   delete protection_.filters.exchange(nullptr);
   delete protection_.trust.exchange(nullptr);
@@ -537,7 +544,11 @@ void DpdkDataplane::scan_media_activity() {
 }
 
 void DpdkDataplane::housekeeping() {
-  if (deny_list_->expire(now())) publish_deny();
+  std::vector<DenyEntry> expired;
+  if (deny_list_->expire(now(), &expired)) {
+    publish_deny();
+    for (const auto& e : expired) offload_->remove_deny(e.prefix, e.port);
+  }
   if (trust_list_->expire(now())) publish_trust();
   deferred_->reclaim();
   pinholes_->reclaim();
@@ -562,6 +573,7 @@ void DpdkDataplane::publish_deny() {
   publish(protection_.deny, deny_list_->snapshot());
   std::lock_guard<std::mutex> lock(protection_mu_);
   deny_size_ = deny_list_->size();
+  offload_states_ = offload_->states();
 }
 
 void DpdkDataplane::publish_trust() {
@@ -573,12 +585,15 @@ void DpdkDataplane::publish_trust() {
 Status DpdkDataplane::deny(Ipv4Prefix prefix, uint16_t port, std::chrono::milliseconds ttl,
                            std::string reason) {
   if (auto s = deny_list_->add(prefix, port, now(), ttl, std::move(reason)); !s) return s;
+  // The NIC too where it takes the rule; software enforces it regardless.
+  (void)offload_->add_deny(prefix, port);
   publish_deny();
   return ok_status();
 }
 
 bool DpdkDataplane::undeny(Ipv4Prefix prefix, uint16_t port) {
   if (!deny_list_->remove(prefix, port)) return false;
+  offload_->remove_deny(prefix, port);
   publish_deny();
   return true;
 }
@@ -668,6 +683,7 @@ DataplaneStats DpdkDataplane::packet_stats() const {
     s.trust_classes = class_names_;
     s.deny_entries = deny_size_;
     s.trust_overrides = trust_size_;
+    s.offload = offload_states_;
   }
   for (unsigned w = 0; w < workers_.size(); ++w) {
     s.events_lost += counter_read(counters_[w].events_lost);

@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/flow_offload.h"
 #include "dataplane/lcore_counters.h"
 #include "dataplane/leg.h"
 #include "dataplane/media_session_book.h"
@@ -168,12 +169,14 @@ class DpdkDataplane : public Dataplane {
   std::unique_ptr<RcuDeferredFree> deferred_;
   std::unique_ptr<SourcePolicer[]> policers_;
   std::unique_ptr<DenyList> deny_list_;
+  std::unique_ptr<FlowOffload> offload_;
   std::unique_ptr<SourceTrustList> trust_list_;
   std::optional<FilterSet> filters_;
   // What packet_stats() (any thread) reports about them: guarded by the mutex.
   mutable std::mutex protection_mu_;
   std::vector<std::string> class_names_;
   uint64_t deny_size_ = 0, trust_size_ = 0;
+  std::vector<OffloadState> offload_states_;
 };
 
 }  // namespace sbc::dataplane

@@ -117,6 +117,25 @@ TEST_F(Protection, DeniedPrefixIsDroppedFirstAndComesBackAfterExpiry) {
   EXPECT_EQ(h_->dp().stats().deny_entries, 0u);
 }
 
+TEST_F(Protection, NicOffloadIsTriedAndFallsBackToSoftwareWithAReason) {
+  // net_ring has no rte_flow: the first deny marks each leg's port software,
+  // with the PMD's reason, and the software stage still drops.
+  auto before = h_->dp().stats().offload;
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_FALSE(before[0].tried);
+  ASSERT_TRUE(h_->dp().deny(prefix("198.18.1.11/32"), 0, {}, "offload").ok());
+  auto after = h_->dp().stats().offload;
+  for (const auto& o : after) {
+    EXPECT_TRUE(o.tried) << o.leg;
+    EXPECT_FALSE(o.offloaded) << o.leg;
+    EXPECT_EQ(o.rule_kind, "deny");
+    EXPECT_NE(o.reason.find("rte_flow_create"), std::string::npos) << o.reason;
+  }
+  EXPECT_EQ(send(kAccess, sip_udp(phone_ip())), 0u);
+  EXPECT_EQ(drops(DropReason::denied), 1u);
+  EXPECT_TRUE(h_->dp().undeny(prefix("198.18.1.11/32"), 0));
+}
+
 TEST_F(Protection, DenyWithAPortDropsOnlyThatSourcePort) {
   ASSERT_TRUE(h_->dp().deny(prefix("198.18.1.11/32"), 5070, {}, "auth").ok());
   EXPECT_EQ(send(kAccess, sip_udp(phone_ip(), 5070)), 0u);

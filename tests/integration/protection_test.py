@@ -159,6 +159,11 @@ class ProtectionOnTheDataplane(unittest.TestCase):
         self.assertEqual([(b["target"], b["layer"]) for b in bans], [(BANNED, "dataplane")])
         self.assertIn("integration test", bans[0]["reason"])
         self.assertEqual(metric_sum(self.sbcd.metrics(), "sbc_dataplane_deny_entries"), 1)
+        # af_xdp has no rte_flow: the NIC offload was tried, refused, logged,
+        # and the software deny stage enforces the ban (below).
+        self.assertEqual(metric_sum(self.sbcd.metrics(), "sbc_dataplane_offload_active",
+                                    leg="access", rule_kind="deny"), 0)
+        self.assertRegex(self.sbcd.log_text(), r"offload_fallback.*access.*rte_flow_create")
         before = drops(self.sbcd, "denied")
         self.assertFalse(self.ping(BANNED))
         self.assertEqual(send_sip(self.lab, "phones", BANNED, 5092, 5, gap=0.05), 0)
