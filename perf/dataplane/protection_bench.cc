@@ -8,14 +8,19 @@
 //  - signalling: SIP/UDP to port 5060 from 1,000 sources, punted through the
 //    police stage (classes sized so nothing is policed: the cost of passing);
 //  - denied flood: UDP from banned addresses, dropped by the deny stage.
-// Also: apply_filters (rte_acl build aside + swap) time per rule count.
+// Also: apply_filters (rte_acl build aside + swap) time per rule count, and
+// the longest forwarding gap while the ACL is rebuilt under traffic (a worker
+// lcore forwarding what a generator lcore feeds).
 // Only the poll is timed (TSC, median of per-poll cycles/packet); filling and
 // draining the rings is not.
 #include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 
+#include <rte_launch.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -107,13 +112,89 @@ FilterSet filters(unsigned rules) {
   return f;
 }
 
+// Opens 2,000 sessions (phone -> carrier) and returns one RTP frame for each,
+// in random order.
+std::vector<Bytes> open_media_frames(DpdkDataplane& dp) {
+  const uint32_t carrier = ip4(198, 18, 2, 10);
+  (void)dp.set_neighbour(1, Ipv4Address{carrier}, {2, 0, 0, 0, 2, 10});
+  test::Mac port_mac;
+  std::memcpy(port_mac.data(), dp.leg(0).mac.addr_bytes, 6);
+  std::vector<Bytes> media;
+  for (unsigned k = 0; k < 2000; ++k) {
+    MediaSessionSpec spec;
+    MediaStreamSpec ms;
+    ms.a = {"access", Ipv4Address{ip4(198, 18, 1, 11)}, static_cast<uint16_t>(20000 + k),
+            LatchMode::ip};
+    ms.b = {"core", Ipv4Address{carrier}, static_cast<uint16_t>(40000 + k), LatchMode::ip};
+    ms.rtcp_mux = true;
+    spec.streams.push_back(ms);
+    auto m = dp.open_media(spec);
+    if (!m) {
+      std::fprintf(stderr, "open_media: %s\n", m.error().message.c_str());
+      std::exit(1);
+    }
+    UdpFrame f;
+    f.dst_mac = port_mac;
+    f.src_ip = ip4(198, 18, 1, 11);
+    f.dst_ip = ip4(198, 18, 1, 1);
+    f.src_port = static_cast<uint16_t>(20000 + k);
+    f.dst_port = m->streams[0].a_port;
+    f.payload = test::rtp_payload(1);
+    media.push_back(f.build());
+  }
+  std::shuffle(media.begin(), media.end(), std::mt19937(42));
+  return media;
+}
+
+// The generator lcore of the rebuild run: feeds media bursts, drains what
+// the worker relays, and keeps the longest time between two relayed bursts
+// per phase (0: before the rebuilds, 1: during them). Bounded by a deadline.
+struct GapProbe {
+  Setup* s = nullptr;
+  const std::vector<Bytes>* frames = nullptr;
+  std::atomic<int> phase{0};  // 2: stop
+  uint64_t max_gap[2] = {0, 0};
+  uint64_t relayed[2] = {0, 0};
+};
+
+int gap_probe_main(void* arg) {
+  auto* g = static_cast<GapProbe*>(arg);
+  const uint64_t deadline = rte_get_tsc_cycles() + 60 * rte_get_tsc_hz();
+  size_t cursor = 0;
+  uint64_t last = rte_rdtsc();
+  rte_mbuf* m[32];
+  void* out[64];
+  while (g->phase.load() < 2 && rte_get_tsc_cycles() < deadline) {
+    if (rte_ring_count(g->s->wire[0].rx) < 1024 && rte_pktmbuf_alloc_bulk(g->s->gen, m, 32) == 0) {
+      for (unsigned k = 0; k < 32; ++k) {
+        const Bytes& f = (*g->frames)[cursor];
+        cursor = (cursor + 1) % g->frames->size();
+        std::memcpy(rte_pktmbuf_append(m[k], static_cast<uint16_t>(f.size())), f.data(), f.size());
+      }
+      unsigned in =
+          rte_ring_enqueue_burst(g->s->wire[0].rx, reinterpret_cast<void**>(m), 32, nullptr);
+      if (in < 32) rte_pktmbuf_free_bulk(m + in, 32 - in);
+    }
+    const unsigned got = rte_ring_dequeue_burst(g->s->wire[1].tx, out, 64, nullptr);
+    if (got) {
+      rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(out), got);
+      const uint64_t now = rte_rdtsc();
+      const int p = g->phase.load() == 1 ? 1 : 0;
+      g->max_gap[p] = std::max(g->max_gap[p], now - last);
+      g->relayed[p] += got;
+      last = now;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   unsigned polls = 20000;
   for (int i = 1; i + 1 < argc; i += 2)
     if (std::string(argv[i]) == "--polls") polls = static_cast<unsigned>(std::stoul(argv[i + 1]));
-  if (!sbc::bench::init_eal("512", "0@(0,1)")) return 1;
+  if (!sbc::bench::init_eal("512", "0@(0,1),1@(0,1),2@(0,1)")) return 1;
   const double hz = static_cast<double>(rte_get_tsc_hz());
   Setup s;
   DataplaneConfig c;
@@ -137,36 +218,11 @@ int main(int argc, char** argv) {
   }
   s.dp = std::move(*dp);
   s.gen = rte_pktmbuf_pool_create("prot_gen", 4095, 256, 0, kMbufDataRoom, SOCKET_ID_ANY);
-  const uint32_t carrier = ip4(198, 18, 2, 10);
-  (void)s.dp->set_neighbour(1, Ipv4Address{carrier}, {2, 0, 0, 0, 2, 10});
   test::Mac port_mac;
   std::memcpy(port_mac.data(), s.dp->leg(0).mac.addr_bytes, 6);
 
   // Media: 2,000 sessions from 2,000 phone ports, latched in a warm-up pass.
-  std::vector<Bytes> media, sip, denied;
-  for (unsigned k = 0; k < 2000; ++k) {
-    MediaSessionSpec spec;
-    MediaStreamSpec ms;
-    ms.a = {"access", Ipv4Address{ip4(198, 18, 1, 11)}, static_cast<uint16_t>(20000 + k),
-            LatchMode::ip};
-    ms.b = {"core", Ipv4Address{carrier}, static_cast<uint16_t>(40000 + k), LatchMode::ip};
-    ms.rtcp_mux = true;
-    spec.streams.push_back(ms);
-    auto m = s.dp->open_media(spec);
-    if (!m) {
-      std::fprintf(stderr, "open_media: %s\n", m.error().message.c_str());
-      return 1;
-    }
-    UdpFrame f;
-    f.dst_mac = port_mac;
-    f.src_ip = ip4(198, 18, 1, 11);
-    f.dst_ip = ip4(198, 18, 1, 1);
-    f.src_port = static_cast<uint16_t>(20000 + k);
-    f.dst_port = m->streams[0].a_port;
-    f.payload = test::rtp_payload(1);
-    media.push_back(f.build());
-  }
-  std::shuffle(media.begin(), media.end(), std::mt19937(42));
+  std::vector<Bytes> media = open_media_frames(*s.dp), sip, denied;
   for (unsigned k = 0; k < 1000; ++k) {
     UdpFrame f;
     f.dst_mac = port_mac;
@@ -233,6 +289,45 @@ int main(int argc, char** argv) {
   std::printf("drops: denied %llu (the flood), acl %llu and police %llu (both must be 0)\n",
               static_cast<unsigned long long>(deny), static_cast<unsigned long long>(acl),
               static_cast<unsigned long long>(policed));
+  s.dp.reset();
+  drain(s);
+
+  // ACL rebuilds while a worker lcore forwards: the longest time between two
+  // relayed bursts, before and during six rebuilds (1,000 and 10,000 rules
+  // in turn). Three threads share this machine's two CPUs, so both phases
+  // include preemption; the comparison is what counts.
+  c.launch_workers = true;
+  auto dp2 = DpdkDataplane::start(c);
+  if (!dp2) {
+    std::fprintf(stderr, "dataplane: %s\n", dp2.error().message.c_str());
+    return 1;
+  }
+  s.dp = std::move(*dp2);
+  const std::vector<Bytes> media2 = open_media_frames(*s.dp);
+  (void)s.dp->apply_filters(filters(1000));
+  GapProbe g;
+  g.s = &s;
+  g.frames = &media2;
+  rte_eal_remote_launch(gap_probe_main, &g, 2);
+  rte_delay_us_sleep(2'000'000);
+  g.phase = 1;
+  const auto r0 = std::chrono::steady_clock::now();
+  for (unsigned i = 0; i < 6; ++i) {
+    (void)s.dp->apply_filters(filters(i % 2 ? 1000 : 10000));
+    s.dp->housekeeping();
+  }
+  const double rebuild_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+  g.phase = 2;
+  rte_eal_wait_lcore(2);
+  std::printf(
+      "ACL rebuild while forwarding: longest gap between relayed bursts %.0f us before (2 s, "
+      "%llu packets relayed), %.0f us during 6 rebuilds (%.2f s, %llu packets relayed)\n",
+      static_cast<double>(g.max_gap[0]) / hz * 1e6, static_cast<unsigned long long>(g.relayed[0]),
+      static_cast<double>(g.max_gap[1]) / hz * 1e6, rebuild_s,
+      static_cast<unsigned long long>(g.relayed[1]));
+  s.dp->stop_workers();
+  drain(s);
   s.dp.reset();
   return 0;
 }
