@@ -52,6 +52,9 @@ Status ProtectionService::apply_policy(const policy::Policy& p) {
   if (!f) return f.error();
   if (auto s = dp_->apply_filters(*f); !s) return s;
   registered_class_ = f->classes[f->registered_class].name;
+  default_class_ = f->default_class;
+  abuse_window_ = p.security.failed_auth.window;
+  abuse_ban_ = p.security.failed_auth.ban;
   log::info("filters_applied", {{"acl_rules", std::to_string(f->rules.size())},
                                 {"trust_classes", std::to_string(f->classes.size())}});
   return ok_status();
@@ -87,6 +90,29 @@ void ProtectionService::on_ban(const registrar::Ban& ban) {
     return;
   }
   ++bans_from_auth_;
+  log_offload_changes();
+}
+
+void ProtectionService::on_source_abuse(const dataplane::DataplaneEvent& e) {
+  if (!dp_ || e.type != dataplane::EventType::source_abuse) return;
+  if (static_cast<int>(e.stream) != default_class_) return;
+  if (abuse_.size() >= kMaxTracked) abuse_.clear();
+  const auto now = std::chrono::steady_clock::now();
+  auto& times = abuse_[e.remote.value];
+  std::erase_if(times, [&](auto t) { return now - t > abuse_window_; });
+  times.push_back(now);
+  if (times.size() < kAbuseReports) return;
+  abuse_.erase(e.remote.value);
+  const std::string reason = "flood: policed in " + std::to_string(kAbuseReports) +
+                             " reports within " + policy::to_string(abuse_window_);
+  if (auto s = dp_->deny(Ipv4Prefix{e.remote, 32}, 0, abuse_ban_, reason); !s) {
+    log::warn("ban_not_enforced", {{"who", e.remote.to_string()}, {"reason", s.error().message}});
+    return;
+  }
+  ++bans_from_abuse_;
+  log::warn(
+      "banned",
+      {{"who", e.remote.to_string()}, {"reason", reason}, {"for", policy::to_string(abuse_ban_)}});
   log_offload_changes();
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,13 @@ class ProtectionService {
   // is policed at the registered class's rate from now on; ttl 0 (its last
   // binding removed) demotes it.
   void on_authenticated(Ipv4Address source, std::chrono::seconds ttl);
+  // A SourceAbuse event: the dataplane policed this source (about once a
+  // second while it floods). An untrusted source reported kAbuseReports
+  // times within the policy's failed_auth window is denied for its ban
+  // duration; a source in any other class is only counted (a trusted trunk
+  // over its rate is an operator's question, not a ban).
+  void on_source_abuse(const dataplane::DataplaneEvent& e);
+  static constexpr unsigned kAbuseReports = 3;
 
   void register_admin_commands(AdminServer& admin);
 
@@ -50,6 +58,7 @@ class ProtectionService {
   admin::Reply unban_command(const std::vector<std::string>& args);
 
   uint64_t bans_from_auth() const { return bans_from_auth_; }
+  uint64_t bans_from_abuse() const { return bans_from_abuse_; }
 
  private:
   // Logs each leg's NIC offload state the first time it is known.
@@ -59,7 +68,13 @@ class ProtectionService {
   dataplane::Dataplane* dp_;
   registrar::AuthFailureTracker* failures_;
   std::string registered_class_;  // empty: no filters applied yet
+  int default_class_ = -1;
+  std::chrono::milliseconds abuse_window_{60000}, abuse_ban_{600000};
+  // Report times per source (bounded: cleared past kMaxTracked sources).
+  std::map<uint32_t, std::vector<std::chrono::steady_clock::time_point>> abuse_;
+  static constexpr size_t kMaxTracked = 100'000;
   uint64_t bans_from_auth_ = 0;
+  uint64_t bans_from_abuse_ = 0;
 };
 
 // "198.18.0.0/16", "198.18.0.7" (a /32) or "198.18.0.7:5060" (one address

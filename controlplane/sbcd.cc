@@ -126,8 +126,13 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   if (!calls) return calls.error();
   self->calls_ = std::move(*calls);
   if (self->dataplane_)
-    self->dataplane_->set_event_handler(
-        [raw](const dataplane::DataplaneEvent& e) { raw->calls_->on_dataplane_event(e); });
+    self->dataplane_->set_event_handler([raw](const dataplane::DataplaneEvent& e) {
+      // A flood report is about a source, not a call.
+      if (e.type == dataplane::EventType::source_abuse)
+        raw->protection_->on_source_abuse(e);
+      else
+        raw->calls_->on_dataplane_event(e);
+    });
 
   self->admin_ = std::make_unique<AdminServer>(*self->loop_);
   self->register_admin_commands();

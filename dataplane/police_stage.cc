@@ -22,6 +22,16 @@ void police_stage(StageContext& c, unsigned leg, Burst& b) {
     if (cls >= f->n_classes) cls = f->default_class;
     if (!c.policer->conform(pm.src_ip, static_cast<uint8_t>(cls), f->classes[cls], c.now_tsc)) {
       counter_add(lc.class_policed[cls], 1);
+      if (c.policer->should_report(pm.src_ip, c.now_tsc)) {
+        // The control plane decides what a flood costs (a ban, for an
+        // untrusted source); the dataplane only says who.
+        DataplaneEvent e;
+        e.type = EventType::source_abuse;
+        e.leg = static_cast<uint8_t>(leg);
+        e.stream = static_cast<uint16_t>(cls);
+        e.remote = Ipv4Address{__builtin_bswap32(pm.src_ip)};
+        emit_event(c, e);
+      }
       drop(c, leg, b.pkts[i], DropReason::police);
       continue;
     }

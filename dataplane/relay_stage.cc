@@ -58,10 +58,7 @@ bool check_source(StageContext& c, unsigned leg, Pinhole& p, const PacketMeta& p
   e.remote = Ipv4Address{rte_be_to_cpu_32(pm.src_ip)};
   e.remote_port = rte_be_to_cpu_16(pm.src_port);
   __builtin_memcpy(e.remote_mac.data(), frame + 6, 6);
-  if (rte_ring_mp_enqueue_elem(c.events, &e, sizeof e) == 0)
-    c.events_pending = true;
-  else
-    counter_add(c.counters->events_lost, 1);
+  emit_event(c, e);
   return true;
 }
 

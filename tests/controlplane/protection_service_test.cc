@@ -134,6 +134,32 @@ TEST_F(Protection, PolicyFiltersAndPromotion) {
   EXPECT_EQ(dp_.source_trust(phone), "");
 }
 
+TEST_F(Protection, RepeatedFloodReportsBanAnUntrustedSourceOnly) {
+  auto p = lab_policy();
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(svc_.apply_policy(*p).ok());
+  dataplane::DataplaneEvent e;
+  e.type = dataplane::EventType::source_abuse;
+  e.remote = Ipv4Address{0xc6120163};  // 198.18.1.99
+  e.stream = static_cast<uint16_t>(dp_.filters()->default_class);
+  dataplane::DataplaneEvent trusted = e;
+  trusted.remote = Ipv4Address{0xc6120164};
+  trusted.stream = static_cast<uint16_t>(dp_.filters()->trunk_class);
+  for (unsigned i = 0; i + 1 < ProtectionService::kAbuseReports; ++i) {
+    svc_.on_source_abuse(e);
+    svc_.on_source_abuse(trusted);
+  }
+  EXPECT_TRUE(dp_.deny_entries().empty());
+  svc_.on_source_abuse(e);
+  for (int i = 0; i < 5; ++i) svc_.on_source_abuse(trusted);
+  auto list = dp_.deny_entries();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].prefix.to_string(), "198.18.1.99/32");
+  EXPECT_NE(list[0].reason.find("flood"), std::string::npos);
+  EXPECT_GT(list[0].remaining, 599s);  // the policy's ban duration (10m by default)
+  EXPECT_EQ(svc_.bans_from_abuse(), 1u);
+}
+
 TEST(ProtectionNoDataplane, BansGoToTheSipLayer) {
   registrar::FakeClock clock;
   registrar::AuthFailureTracker failures(registrar::AuthFailureConfig{}, clock);

@@ -242,6 +242,26 @@ TEST_F(Protection, SourceIsPolicedAtItsClassRate) {
   EXPECT_EQ(send(kAccess, sip_udp(phone2_ip()), 20), 5u);
 }
 
+TEST_F(Protection, PolicedSourceIsReportedOncePerEpoch) {
+  ASSERT_TRUE(h_->dp().apply_filters(classes_only()).ok());
+  std::vector<DataplaneEvent> ev;
+  h_->dp().drain_events(ev, 100);
+  ev.clear();
+  EXPECT_EQ(send(kAccess, sip_udp(phone_ip()), 50), 5u);
+  EXPECT_EQ(send(kAccess, sip_udp(phone_ip()), 50), 0u);  // same epoch: no new report
+  EXPECT_EQ(send(kAccess, sip_udp(phone2_ip()), 5), 5u);  // within its burst: none
+  ASSERT_EQ(h_->dp().drain_events(ev, 100), 1u);
+  EXPECT_EQ(ev[0].type, EventType::source_abuse);
+  EXPECT_EQ(ev[0].remote, Ipv4Address{phone_ip()});
+  EXPECT_EQ(ev[0].leg, kAccess);
+  EXPECT_EQ(ev[0].stream, 0);          // its class
+  g_now.fetch_add(uint64_t{1} << 31);  // the next report epoch
+  ev.clear();
+  EXPECT_EQ(send(kAccess, sip_udp(phone_ip()), 50), 5u);
+  ASSERT_EQ(h_->dp().drain_events(ev, 100), 1u);
+  EXPECT_EQ(ev[0].remote, Ipv4Address{phone_ip()});
+}
+
 TEST_F(Protection, MediaNeverMeetsTheSignallingBuckets) {
   FilterSet f = classes_only();
   f.classes[0] = {"untrusted", 1, 1};
