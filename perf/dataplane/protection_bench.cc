@@ -278,6 +278,25 @@ int main(int argc, char** argv) {
         rules, build_ms, m, m - base_media, base_media / m, hz / m / 1e6, p, p - base_sip,
         base_sip / p, d, hz / d / 1e6);
   }
+  // A denied flood mixed with allowed media: 3 denied frames to 1 media
+  // frame in every burst; every media frame must still be relayed.
+  {
+    std::vector<Bytes> mixed;
+    for (size_t k = 0; k < 4000; ++k)
+      mixed.push_back(k % 4 == 3 ? media[(k / 4) % media.size()] : denied[k % denied.size()]);
+    uint64_t relayed_before = 0;
+    for (const auto& l : s.dp->stats().legs) relayed_before += l.relayed_packets;
+    const double x = measure(s, mixed, polls);
+    uint64_t relayed_after = 0;
+    for (const auto& l : s.dp->stats().legs) relayed_after += l.relayed_packets;
+    const uint64_t media_fed = uint64_t{polls} * 32 / 4;
+    std::printf(
+        "mixed (3 denied : 1 media, 10,000 rules): %.1f cycles/packet, %.2f M packets/s on one "
+        "core (%.2f M/s of it denied); media relayed %llu of %llu fed\n",
+        x, hz / x / 1e6, hz / x / 1e6 * 0.75,
+        static_cast<unsigned long long>(relayed_after - relayed_before),
+        static_cast<unsigned long long>(media_fed));
+  }
   const auto stats = s.dp->stats();
   uint64_t policed = 0, acl = 0, deny = 0;
   for (const auto& l : stats.legs) {
