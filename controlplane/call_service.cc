@@ -95,12 +95,13 @@ Result<std::unique_ptr<CallService>> CallService::start(
     if (!peer || peer->auth.mode != policy::AuthMode::digest) return std::nullopt;
     return registrar::StoredCredential{peer->auth.password, peer->auth.ha1, {}};
   };
-  NtaCallSignalling::InviteAuth invite_auth{self->auth_.get(), lookup, nullptr, nullptr};
+  NtaCallSignalling::InviteAuth invite_auth{self->auth_.get(), lookup, nullptr, nullptr, nullptr};
   if (registrar) {
     invite_auth.failures = &registrar->failures();
     invite_auth.address_in_use = [registrar](Ipv4Address a) {
       return registrar->store().address_in_use(a);
     };
+    invite_auth.on_ban = [registrar](const registrar::Ban& b) { registrar->announce_ban(b); };
   }
   self->signalling_->set_invite_auth(std::move(invite_auth));
   CallSettings settings;

@@ -51,6 +51,15 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
   auto link = family("sbc_dataplane_link_up",
                      "1 when the leg's link is up (for af_packet/af_xdp: the kernel interface)",
                      MetricType::Gauge);
+  auto class_punted =
+      family("sbc_dataplane_trust_class_punted_packets_total",
+             "Frames that passed the police stage toward the control plane, by the source's trust "
+             "class",
+             MetricType::Counter);
+  auto class_policed = family("sbc_dataplane_trust_class_policed_packets_total",
+                              "Frames the police stage dropped (per-source rate or the untrusted "
+                              "cap), by the source's trust class",
+                              MetricType::Counter);
   for (const auto& l : s.legs) {
     add(rx, {{"leg", l.name}}, static_cast<double>(l.rx_packets));
     add(tx, {{"leg", l.name}}, static_cast<double>(l.tx_packets));
@@ -61,6 +70,12 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
       add(drops, {{"leg", l.name}, {"reason", dataplane::kDropReasonNames[r]}},
           static_cast<double>(l.drops[r]));
     add(link, {{"leg", l.name}}, l.link_up ? 1 : 0);
+    for (size_t k = 0; k < s.trust_classes.size() && k < dataplane::kMaxTrustClasses; ++k) {
+      add(class_punted, {{"leg", l.name}, {"class", s.trust_classes[k]}},
+          static_cast<double>(l.class_punted[k]));
+      add(class_policed, {{"leg", l.name}, {"class", s.trust_classes[k]}},
+          static_cast<double>(l.class_policed[k]));
+    }
   }
   auto lost = family("sbc_dataplane_events_lost_total",
                      "Dataplane events (latched, idle, one-way) lost to a full event ring",
@@ -75,7 +90,28 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
                          "period)",
                          MetricType::Gauge);
   add(pinholes, {}, static_cast<double>(s.pinholes));
-  return {rx, tx, relayed, punted, exception, drops, link, lost, sleeps, pinholes};
+  auto deny = family("sbc_dataplane_deny_entries",
+                     "Live deny list entries (bans) the dataplane enforces", MetricType::Gauge);
+  add(deny, {}, static_cast<double>(s.deny_entries));
+  auto overrides = family("sbc_dataplane_trust_overrides",
+                          "Sources with a trust class of their own (promoted after authenticating)",
+                          MetricType::Gauge);
+  add(overrides, {}, static_cast<double>(s.trust_overrides));
+  auto offload =
+      family("sbc_dataplane_offload_active",
+             "1 while a leg's NIC holds the rules of a kind (rte_flow); 0: software only",
+             MetricType::Gauge);
+  for (const auto& o : s.offload)
+    add(offload, {{"leg", o.leg}, {"rule_kind", o.rule_kind}}, o.offloaded ? 1 : 0);
+  std::vector<MetricFamily> out{rx,   tx,   relayed, punted,   exception, drops,
+                                link, lost, sleeps,  pinholes, deny,      overrides};
+  // Only with filters applied: a family with no sample is left out.
+  if (!s.offload.empty()) out.push_back(offload);
+  if (!s.trust_classes.empty()) {
+    out.push_back(class_punted);
+    out.push_back(class_policed);
+  }
+  return out;
 }
 
 }  // namespace sbc::controlplane

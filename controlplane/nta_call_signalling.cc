@@ -262,9 +262,10 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
         if (verified)
           auth_.failures->record_success(d->source.address, d->source.port, r.username);
         else if (r.verdict == registrar::AuthVerdict::kFailed)
-          auth_.failures->record_failure(
-              d->source.address, d->source.port, r.username,
-              auth_.address_in_use && auth_.address_in_use(d->source.address));
+          for (const auto& ban : auth_.failures->record_failure(
+                   d->source.address, d->source.port, r.username,
+                   auth_.address_in_use && auth_.address_in_use(d->source.address)))
+            if (auth_.on_ban) auth_.on_ban(ban);
       }
       if (!verified) {
         ++counters_.auth_failed;

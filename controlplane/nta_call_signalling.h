@@ -67,7 +67,8 @@ class NtaCallSignalling final : public CallSignalling {
     // The registrar's failure counting and bans, shared with REGISTER: a
     // password guesser is banned whichever method it guesses with.
     registrar::AuthFailureTracker* failures = nullptr;
-    std::function<bool(Ipv4Address)> address_in_use;  // a registered phone sits there
+    std::function<bool(Ipv4Address)> address_in_use;    // a registered phone sits there
+    std::function<void(const registrar::Ban&)> on_ban;  // a failure here caused a ban
   };
   void set_invite_auth(InviteAuth auth) { auth_ = std::move(auth); }
 

@@ -242,6 +242,8 @@ int RegistrarService::answer(nta_incoming_t* irq, const sip_t* sip) {
     log::warn("banned", {{"kind", std::string(registrar::ban_kind_name(ban.kind))},
                          {"who", ban.key},
                          {"reason", ban.reason}});
+  if (on_ban_)
+    for (const auto& ban : d.new_bans) on_ban_(ban);
   switch (d.status) {
     case 0:
       // Banned: a scanner learns nothing. nta answers a transaction destroyed
@@ -255,6 +257,11 @@ int RegistrarService::answer(nta_incoming_t* irq, const sip_t* sip) {
       ++counters_.ok;
       std::string contacts;
       auto now = clock_.now();
+      if (on_authenticated_) {
+        std::chrono::seconds longest{0};
+        for (const auto& b : d.bindings) longest = std::max(longest, b.remaining(now));
+        on_authenticated_(src->address, longest);
+      }
       for (const auto& b : d.bindings) {
         if (!contacts.empty()) contacts += ", ";
         contacts += "<" + b.contact + ">;expires=" + std::to_string(b.remaining(now).count());

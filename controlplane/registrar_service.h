@@ -54,6 +54,19 @@ class RegistrarService {
   // Called on the loop thread after anything that may change the bindings
   // (a REGISTER answered, an expiry sweep): sbcd mirrors counts into metrics.
   void on_change(std::function<void()> f) { on_change_ = std::move(f); }
+  // Every ban a failed authentication caused, and every source that
+  // authenticated (with the longest lifetime of its bindings; 0: none left):
+  // sbcd enforces the bans and promotes the sources in the dataplane
+  // (controlplane/protection_service.h).
+  void on_ban(std::function<void(const registrar::Ban&)> f) { on_ban_ = std::move(f); }
+  // A ban decided outside REGISTER (a failed INVITE digest, a scanner) goes
+  // the same way as the registrar's own: to the dataplane's deny list.
+  void announce_ban(const registrar::Ban& b) {
+    if (on_ban_) on_ban_(b);
+  }
+  void on_authenticated(std::function<void(Ipv4Address, std::chrono::seconds)> f) {
+    on_authenticated_ = std::move(f);
+  }
 
   registrar::LocationStore& store() { return *store_; }
   registrar::AuthFailureTracker& failures() { return *failures_; }
@@ -82,6 +95,8 @@ class RegistrarService {
   EventLoop::TimerId flush_timer_ = -1, sweep_timer_ = -1;
   RegistrarCounters counters_;
   std::function<void()> on_change_;
+  std::function<void(const registrar::Ban&)> on_ban_;
+  std::function<void(Ipv4Address, std::chrono::seconds)> on_authenticated_;
 };
 
 }  // namespace sbc::controlplane

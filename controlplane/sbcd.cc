@@ -111,6 +111,15 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     self->registrar_ = std::move(*reg);
     self->register_registrar_metrics();
   }
+  // Protection: the policy's filters in the dataplane, the registrar's bans
+  // enforced there, authenticated sources promoted (docs/protection.md).
+  self->protection_ = std::make_unique<ProtectionService>(
+      self->dataplane_ ? &self->dataplane_->dataplane() : nullptr, &self->registrar_->failures());
+  if (auto s = self->protection_->apply_policy(*self->policy_); !s) return s.error();
+  self->registrar_->on_ban([raw](const registrar::Ban& b) { raw->protection_->on_ban(b); });
+  self->registrar_->on_authenticated([raw](Ipv4Address src, std::chrono::seconds ttl) {
+    raw->protection_->on_authenticated(src, ttl);
+  });
   if (auto s = self->start_sip(); !s) return s.error();
   if (auto s = self->start_health_probing(); !s) return s.error();
   if (auto s = self->start_nat_keepalive(); !s) return s.error();
@@ -129,8 +138,13 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   if (!calls) return calls.error();
   self->calls_ = std::move(*calls);
   if (self->dataplane_)
-    self->dataplane_->set_event_handler(
-        [raw](const dataplane::DataplaneEvent& e) { raw->calls_->on_dataplane_event(e); });
+    self->dataplane_->set_event_handler([raw](const dataplane::DataplaneEvent& e) {
+      // A flood report is about a source, not a call.
+      if (e.type == dataplane::EventType::source_abuse)
+        raw->protection_->on_source_abuse(e);
+      else
+        raw->calls_->on_dataplane_event(e);
+    });
 
   self->admin_ = std::make_unique<AdminServer>(*self->loop_);
   self->register_admin_commands();
@@ -168,6 +182,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
                        return trace_command(*trace, hooks, a);
                      });
   }
+  self->protection_->register_admin_commands(*self->admin_);
   if (auto s = self->admin_->listen(options.admin_socket, options.admin_group); !s)
     return s.error();
 
@@ -280,6 +295,7 @@ int Sbcd::drop_scanner(const std::string& leg, nta_incoming_t* irq, const sip_t*
       auto duration =
           std::chrono::duration_cast<registrar::Seconds>(policy_->security.failed_auth.ban);
       failures.ban(kind, key, "scanner user agent", duration);
+      if (auto ban = failures.banned(src->address, src->port)) registrar_->announce_ban(*ban);
       log::warn("banned", {{"kind", std::string(registrar::ban_kind_name(kind))},
                            {"who", key},
                            {"reason", "scanner user agent"},
@@ -311,6 +327,11 @@ Status Sbcd::reload() {
     return make_error(
         "the interfaces section changed: ports and addresses need a restart of sbcd; the running "
         "policy stays in force\n");
+  }
+  if (auto s = protection_->apply_policy(*loaded.policy); !s) {
+    reloads_->Add({{"outcome", "invalid"}}).Increment();
+    log::warn("reload_rejected", {{"policy", options_.policy_file}, {"reason", s.error().message}});
+    return make_error("filters: " + s.error().message + "\n");
   }
   policy_ = loaded.policy;
   policy_loaded_at_ = std::chrono::system_clock::now();

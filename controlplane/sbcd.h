@@ -18,6 +18,7 @@
 #include "controlplane/options_prober.h"
 #include "controlplane/outbound_registrar.h"
 #include "controlplane/peer_health.h"
+#include "controlplane/protection_service.h"
 #include "controlplane/registrar_service.h"
 #include "controlplane/sbcd_options.h"
 #include "controlplane/signal_watcher.h"
@@ -77,6 +78,7 @@ class Sbcd {
   std::unique_ptr<NatKeepalive> keepalive_;
   std::unique_ptr<OutboundRegistrar> outbound_;
   std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
+  std::unique_ptr<ProtectionService> protection_;
   std::unique_ptr<CallService> calls_;
 
   prometheus::Family<prometheus::Counter>* sip_requests_ = nullptr;

@@ -1,6 +1,8 @@
-// acl: rte_acl on the 5-tuple and leg, giving a drop or a trust class.
-// NOT BUILT YET (protection issue): pass-through, exit classify; drop:acl
-// stays at 0 until it lands.
+// acl: rte_acl on (protocol, source, leg, destination port), first match
+// wins: a deny rule drops (drop:acl), an allow rule or no rule gives the
+// source its static trust class (PacketMeta::trust_class) for the police
+// stage. Exits: classify, drop:acl. With no filters applied every frame
+// passes in class 0.
 #pragma once
 
 #include "dataplane/burst.h"
@@ -8,6 +10,6 @@
 
 namespace sbc::dataplane {
 
-inline void acl_stage(StageContext&, unsigned, Burst&) {}
+void acl_stage(StageContext& c, unsigned leg, Burst& b);
 
 }  // namespace sbc::dataplane

@@ -14,6 +14,10 @@ enum class EventType : uint8_t {
   latched,     // a pinhole fixed its remote from the first accepted packet
   media_idle,  // no packet in either direction for the idle timeout
   one_way,     // one direction flows, `side` has sent nothing for the one-way timeout
+  // The police stage dropped packets of source `remote` on `leg` (at most one
+  // event per source per ~0.9 s, per worker); `stream` holds its trust class.
+  // Not about a session: routed to ProtectionService, never to a call.
+  source_abuse,
 };
 
 const char* to_string(EventType t);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dataplane/drop_reason.h"
+#include "dataplane/trust_class.h"
 
 namespace sbc::dataplane {
 
@@ -20,6 +21,19 @@ struct LegStats {
   uint64_t punted_packets = 0;     // handed to the exception TAP
   uint64_t exception_packets = 0;  // sent by the kernel on the TAP, out through the port
   std::array<uint64_t, kDropReasonCount> drops{};
+  // Punt traffic by trust class (index into DataplaneStats::trust_classes):
+  // passed the police stage, dropped by it (police or police_cap).
+  std::array<uint64_t, kMaxTrustClasses> class_punted{};
+  std::array<uint64_t, kMaxTrustClasses> class_policed{};
+};
+
+// Per port and rule kind: whether the NIC holds those rules (rte_flow).
+struct OffloadState {
+  std::string leg;
+  std::string rule_kind;  // "deny"
+  bool offloaded = false;
+  bool tried = false;  // false: no rule of this kind was installed yet
+  std::string reason;  // why not, when refused
 };
 
 struct DataplaneStats {
@@ -28,8 +42,12 @@ struct DataplaneStats {
   uint64_t pinhole_capacity = 0;
   uint64_t events_lost = 0;  // event ring full
   unsigned workers = 0;
-  uint64_t worker_polls = 0;   // passes over all queues, all workers
-  uint64_t worker_sleeps = 0;  // idle back-off sleeps, all workers
+  uint64_t worker_polls = 0;               // passes over all queues, all workers
+  uint64_t worker_sleeps = 0;              // idle back-off sleeps, all workers
+  std::vector<std::string> trust_classes;  // names of the filters in force; empty: none applied
+  uint64_t deny_entries = 0;               // live deny list entries
+  uint64_t trust_overrides = 0;            // sources with a per-source class (promoted)
+  std::vector<OffloadState> offload;       // per leg and rule kind (DPDK dataplane only)
 };
 
 // One direction of a stream as one pinhole saw it.

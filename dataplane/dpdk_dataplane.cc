@@ -33,6 +33,13 @@ std::string mac_string(const rte_ether_addr& m) {
   return buf;
 }
 
+// The RTP pinholes' policer; rate 0: not policed (interval 0).
+PoliceParams media_budget(const MediaStreamSpec& spec) {
+  if (spec.packet_rate == 0) return {};
+  return police_params(spec.packet_rate, std::max<uint32_t>(spec.packet_burst, 1),
+                       rte_get_tsc_hz());
+}
+
 uint64_t expected_of(const MediaSide& side, bool rtcp) {
   uint16_t port = side.remote_port;
   if (rtcp && port) port = static_cast<uint16_t>(port + 1);
@@ -215,6 +222,16 @@ Status DpdkDataplane::bring_up() {
   event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (event_fd_ < 0) return make_error("dataplane: eventfd: " + std::string(strerror(errno)));
 
+  deferred_ = std::make_unique<RcuDeferredFree>(qsbr_);
+  deny_list_ = std::make_unique<DenyList>(rte_get_tsc_hz());
+  {
+    std::vector<std::pair<uint16_t, std::string>> ports;
+    for (unsigned i = 0; i < n_legs_; ++i) ports.push_back({legs_[i].port_id, port_info_[i].leg});
+    offload_ = std::make_unique<FlowOffload>(std::move(ports));
+    offload_states_ = offload_->states();
+  }
+  trust_list_ = std::make_unique<SourceTrustList>(rte_get_tsc_hz());
+  policers_.reset(new SourcePolicer[nworkers]);
   counters_.reset(new WorkerCounters[nworkers]);
   contexts_.reset(new StageContext[nworkers]);
   for (unsigned w = 0; w < nworkers; ++w) {
@@ -224,6 +241,8 @@ Status DpdkDataplane::bring_up() {
     c.pinholes = pinholes_.get();
     c.neighbours = neighbours_.get();
     c.counters = &counters_[w];
+    c.protection = &protection_;
+    c.policer = &policers_[w];
     c.events = events_;
     for (unsigned i = 0; i < n_legs_; ++i) {
       LegCounters& lc = counters_[w].legs[i];
@@ -239,6 +258,7 @@ Status DpdkDataplane::bring_up() {
     wp.event_fd = event_fd_;
     wp.idle_spins = config_.idle_spins;
     wp.idle_sleep_us = config_.idle_sleep_us;
+    wp.clock = config_.clock;
     workers_.push_back(std::make_unique<Worker>(wp, &c));
   }
   if (config_.launch_workers) {
@@ -262,6 +282,13 @@ void DpdkDataplane::stop_workers() {
 DpdkDataplane::~DpdkDataplane() {
   stop_workers();
   workers_.clear();
+  // No reader is left: free what waits for a grace period, then what is
+  // published.
+  if (deferred_) deferred_->reclaim();
+  offload_.reset();  // its rules off the ports before they close
+  delete protection_.deny.exchange(nullptr);
+  delete protection_.filters.exchange(nullptr);
+  delete protection_.trust.exchange(nullptr);
   for (uint16_t p : started_ports_) stop_port(p);
   for (uint16_t p : probed_ports_) {
     rte_eth_dev_close(p);
@@ -300,6 +327,11 @@ Status DpdkDataplane::install(MediaSessionId id, uint16_t index, StreamEntry& e)
     in.stream = index;
     in.side = static_cast<uint8_t>(side);
     in.rtcp = rtcp;
+    if (!rtcp) {
+      const PoliceParams b = media_budget(s.spec);
+      in.police_interval = b.interval;
+      in.police_tolerance = b.tolerance;
+    }
     return in;
   };
   auto rtp = pinholes_->add_pair(init(0, false), init(1, false));
@@ -358,6 +390,12 @@ void DpdkDataplane::set_expected(StreamEntry& e, const MediaStreamSpec& spec) {
     if (old_side.remote_ip != new_side.remote_ip || old_side.remote_port != new_side.remote_port ||
         old_side.latch != new_side.latch)
       p.remote.store(0, std::memory_order_release);
+    if (!rtcp) {
+      // A re-INVITE may change the codec, and so the budget.
+      const PoliceParams b = media_budget(spec);
+      p.police_interval.store(b.interval, std::memory_order_relaxed);
+      p.police_tolerance.store(b.tolerance, std::memory_order_relaxed);
+    }
   };
   apply(e.rtp[0], e.s.spec.a, spec.a, false);
   apply(e.rtp[1], e.s.spec.b, spec.b, false);
@@ -545,10 +583,99 @@ void DpdkDataplane::scan_media_activity() {
 }
 
 void DpdkDataplane::housekeeping() {
+  std::vector<DenyEntry> expired;
+  if (deny_list_->expire(now(), &expired)) {
+    publish_deny();
+    for (const auto& e : expired) offload_->remove_deny(e.prefix, e.port);
+  }
+  if (trust_list_->expire(now())) publish_trust();
+  deferred_->reclaim();
   pinholes_->reclaim();
   neighbours_->reclaim();
   refresh_neighbours();
   scan_media_activity();
+}
+
+// ---- protection (control thread) ----
+
+uint64_t DpdkDataplane::now() const {
+  return config_.clock ? config_.clock() : rte_rdtsc();
+}
+
+template <typename T>
+void DpdkDataplane::publish(std::atomic<const T*>& slot, std::unique_ptr<const T> next) {
+  const T* old = slot.exchange(next.release(), std::memory_order_acq_rel);
+  if (old) deferred_->defer([old] { delete old; });
+}
+
+void DpdkDataplane::publish_deny() {
+  publish(protection_.deny, deny_list_->snapshot());
+  std::lock_guard<std::mutex> lock(protection_mu_);
+  deny_size_ = deny_list_->size();
+  offload_states_ = offload_->states();
+}
+
+void DpdkDataplane::publish_trust() {
+  publish(protection_.trust, trust_list_->snapshot());
+  std::lock_guard<std::mutex> lock(protection_mu_);
+  trust_size_ = trust_list_->size();
+}
+
+Status DpdkDataplane::deny(Ipv4Prefix prefix, uint16_t port, std::chrono::milliseconds ttl,
+                           std::string reason) {
+  if (auto s = deny_list_->add(prefix, port, now(), ttl, std::move(reason)); !s) return s;
+  // The NIC too where it takes the rule; software enforces it regardless.
+  (void)offload_->add_deny(prefix, port);
+  publish_deny();
+  return ok_status();
+}
+
+bool DpdkDataplane::undeny(Ipv4Prefix prefix, uint16_t port) {
+  if (!deny_list_->remove(prefix, port)) return false;
+  offload_->remove_deny(prefix, port);
+  publish_deny();
+  return true;
+}
+
+std::vector<DenyEntry> DpdkDataplane::deny_entries() const {
+  return deny_list_->list(now());
+}
+
+Status DpdkDataplane::apply_filters(const FilterSet& filters) {
+  auto built = build_filter_tables(filters, rte_get_tsc_hz());
+  if (!built) return built.error();
+  publish(protection_.filters, std::move(*built));
+  // Overrides hold class indexes: when a reload moves or removes a class,
+  // they are cleared (phones are promoted again at their next REGISTER)
+  // rather than left pointing at another class.
+  if (filters_) {
+    bool moved = false;
+    for (size_t i = 0; i < filters_->classes.size(); ++i)
+      moved |= filters.find_class(filters_->classes[i].name) != static_cast<int>(i);
+    if (moved && trust_list_->size()) {
+      trust_list_ = std::make_unique<SourceTrustList>(rte_get_tsc_hz());
+      publish_trust();
+    }
+  }
+  filters_ = filters;
+  std::lock_guard<std::mutex> lock(protection_mu_);
+  class_names_.clear();
+  for (const auto& c : filters.classes) class_names_.push_back(c.name);
+  return ok_status();
+}
+
+Status DpdkDataplane::set_source_trust(Ipv4Address source, std::string_view trust_class,
+                                       std::chrono::milliseconds ttl) {
+  if (trust_class.empty()) {
+    if (trust_list_->clear(source)) publish_trust();
+    return ok_status();
+  }
+  if (!filters_) return make_error("no filters applied");
+  int c = filters_->find_class(trust_class);
+  if (c < 0) return make_error("unknown trust class '" + std::string(trust_class) + "'");
+  trust_list_->set(source, static_cast<uint8_t>(c), now(), ttl);
+  publish_trust();
+  return ok_status();
 }
 
 // ---- stats ----
@@ -583,8 +710,19 @@ DataplaneStats DpdkDataplane::packet_stats() const {
       ls.punted_packets += counter_read(c.punted);
       ls.exception_packets += counter_read(c.exception);
       for (unsigned r = 0; r < kDropReasonCount; ++r) ls.drops[r] += counter_read(c.drops[r]);
+      for (unsigned k = 0; k < kMaxTrustClasses; ++k) {
+        ls.class_punted[k] += counter_read(c.class_punted[k]);
+        ls.class_policed[k] += counter_read(c.class_policed[k]);
+      }
     }
     s.legs.push_back(ls);
+  }
+  {
+    std::lock_guard<std::mutex> lock(protection_mu_);
+    s.trust_classes = class_names_;
+    s.deny_entries = deny_size_;
+    s.trust_overrides = trust_size_;
+    s.offload = offload_states_;
   }
   for (unsigned w = 0; w < workers_.size(); ++w) {
     s.events_lost += counter_read(counters_[w].events_lost);

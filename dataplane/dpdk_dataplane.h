@@ -11,16 +11,22 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/flow_offload.h"
 #include "dataplane/lcore_counters.h"
 #include "dataplane/leg.h"
 #include "dataplane/media_session_book.h"
 #include "dataplane/neighbour_table.h"
 #include "dataplane/pinhole_table.h"
+#include "dataplane/protection_tables.h"
+#include "dataplane/rcu_deferred_free.h"
+#include "dataplane/source_policer.h"
+#include "dataplane/source_trust_list.h"
 #include "dataplane/stage_context.h"
 #include "dataplane/worker.h"
 #include "policy/interface.h"
@@ -53,6 +59,9 @@ struct DataplaneConfig {
   std::chrono::milliseconds media_idle_timeout{30000};
   std::chrono::milliseconds one_way_timeout{10000};
   bool kernel_neighbours = true;  // read /proc/net/arp for legs with a real TAP
+  // Time in TSC cycles for the workers and for deny/trust expiry; null:
+  // rte_rdtsc. Tests inject a fake clock.
+  uint64_t (*clock)() = nullptr;
 };
 
 // What was chosen for a port, for status output and the logs.
@@ -85,6 +94,15 @@ class DpdkDataplane : public Dataplane {
   // (a metrics scrape), unlike stats(), which also reads control-thread state.
   DataplaneStats packet_stats() const;
   std::optional<MediaStreamStats> stream_stats(MediaSessionId id, uint16_t stream) const override;
+  Status deny(Ipv4Prefix prefix, uint16_t port, std::chrono::milliseconds ttl,
+              std::string reason) override;
+  bool undeny(Ipv4Prefix prefix, uint16_t port) override;
+  std::vector<DenyEntry> deny_entries() const override;
+  Status apply_filters(const FilterSet& filters) override;
+  Status set_source_trust(Ipv4Address source, std::string_view trust_class,
+                          std::chrono::milliseconds ttl) override;
+  // Objects unpublished and waiting for their RCU grace period (tests).
+  size_t deferred_frees() const { return deferred_ ? deferred_->pending() : 0; }
 
   // Stops and joins launched workers (idempotent; the destructor calls it).
   void stop_workers();
@@ -121,6 +139,11 @@ class DpdkDataplane : public Dataplane {
   // Asks the kernel to resolve remotes with no neighbour entry yet (kernel_interface.h).
   void resolve_next_hops(const MediaSessionSpec& spec);
   uint64_t last_seen(const StreamEntry& e, int side) const;
+  uint64_t now() const;
+  void publish_deny();
+  void publish_trust();
+  template <typename T>
+  void publish(std::atomic<const T*>& slot, std::unique_ptr<const T> next);
 
   DataplaneConfig config_;
   unsigned instance_ = 0;
@@ -143,6 +166,20 @@ class DpdkDataplane : public Dataplane {
   std::vector<unsigned> worker_lcores_;  // empty when the caller drives the workers
   std::map<MediaSessionId, std::vector<StreamEntry>> sessions_;
   uint64_t control_events_lost_ = 0;
+
+  // Protection (control thread; workers read `protection_` only).
+  ProtectionTables protection_;
+  std::unique_ptr<RcuDeferredFree> deferred_;
+  std::unique_ptr<SourcePolicer[]> policers_;
+  std::unique_ptr<DenyList> deny_list_;
+  std::unique_ptr<FlowOffload> offload_;
+  std::unique_ptr<SourceTrustList> trust_list_;
+  std::optional<FilterSet> filters_;
+  // What packet_stats() (any thread) reports about them: guarded by the mutex.
+  mutable std::mutex protection_mu_;
+  std::vector<std::string> class_names_;
+  uint64_t deny_size_ = 0, trust_size_ = 0;
+  std::vector<OffloadState> offload_states_;
 };
 
 }  // namespace sbc::dataplane

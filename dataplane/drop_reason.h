@@ -18,9 +18,12 @@ namespace sbc::dataplane {
   X(wrong_vlan, "802.1Q tag absent, present or different from the leg's")                 \
   X(denied, "source on the deny list")                                                    \
   X(acl, "refused by the access list")                                                    \
+  X(police, "source over its trust class's punt rate")                                    \
+  X(police_cap, "over the global cap on punt traffic from untrusted sources")             \
   X(not_for_us, "addressed to another host (IPv4 destination or ARP target)")             \
   X(no_flow, "UDP/TCP to the SBC with no pinhole and no signalling listener")             \
   X(wrong_source, "media from a source the pinhole has not latched or does not expect")   \
+  X(media_policed, "media over its pinhole's packet-rate budget (from the codec)")        \
   X(no_destination, "pinhole whose peer has no remote address yet")                       \
   X(no_neighbour, "next hop MAC address not resolved yet")                                \
   X(ttl_expired, "relayed packet with TTL <= 1")                                          \

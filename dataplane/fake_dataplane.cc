@@ -3,6 +3,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <chrono>
+
 namespace sbc::dataplane {
 
 FakeDataplane::FakeDataplane(std::vector<MediaLeg> legs, bool record_calls)
@@ -84,7 +86,60 @@ DataplaneStats FakeDataplane::stats() const {
   }
   for (const auto& [id, streams] : sessions_)
     for (const auto& st : streams) s.pinholes += st.spec.rtcp_mux ? 2 : 4;
+  if (filters_)
+    for (const auto& c : filters_->classes) s.trust_classes.push_back(c.name);
+  s.deny_entries = deny_.list(now()).size();
+  s.trust_overrides = trust_.size();
   return s;
+}
+
+uint64_t FakeDataplane::now() const {
+  auto t = std::chrono::steady_clock::now().time_since_epoch() + offset_;
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t).count());
+}
+
+void FakeDataplane::housekeeping() {
+  ++housekeeping_runs_;
+  deny_.expire(now());
+  trust_.expire(now());
+}
+
+Status FakeDataplane::deny(Ipv4Prefix prefix, uint16_t port, std::chrono::milliseconds ttl,
+                           std::string reason) {
+  return deny_.add(prefix, port, now(), ttl, std::move(reason));
+}
+
+bool FakeDataplane::undeny(Ipv4Prefix prefix, uint16_t port) {
+  return deny_.remove(prefix, port);
+}
+
+std::vector<DenyEntry> FakeDataplane::deny_entries() const {
+  return deny_.list(now());
+}
+
+Status FakeDataplane::apply_filters(const FilterSet& filters) {
+  if (filters.classes.empty() || filters.classes.size() > kMaxTrustClasses)
+    return make_error("filters: 1 to " + std::to_string(kMaxTrustClasses) + " trust classes");
+  filters_ = filters;
+  return ok_status();
+}
+
+Status FakeDataplane::set_source_trust(Ipv4Address source, std::string_view trust_class,
+                                       std::chrono::milliseconds ttl) {
+  if (trust_class.empty()) {
+    trust_.clear(source);
+    return ok_status();
+  }
+  if (!filters_) return make_error("no filters applied");
+  int c = filters_->find_class(trust_class);
+  if (c < 0) return make_error("unknown trust class '" + std::string(trust_class) + "'");
+  trust_.set(source, static_cast<uint8_t>(c), now(), ttl);
+  return ok_status();
+}
+
+std::string FakeDataplane::source_trust(Ipv4Address source) const {
+  int c = trust_.find(source);
+  return c < 0 || !filters_ ? std::string() : filters_->classes[static_cast<size_t>(c)].name;
 }
 
 std::optional<MediaStreamStats> FakeDataplane::stream_stats(MediaSessionId id,

@@ -10,6 +10,7 @@
 
 #include "dataplane/dataplane.h"
 #include "dataplane/media_session_book.h"
+#include "dataplane/source_trust_list.h"
 
 namespace sbc::dataplane {
 
@@ -33,7 +34,14 @@ class FakeDataplane : public Dataplane {
   void close_media(MediaSessionId id) override;
   int event_fd() const override { return event_fd_; }
   size_t drain_events(std::vector<DataplaneEvent>& out, size_t max) override;
-  void housekeeping() override { ++housekeeping_runs_; }
+  void housekeeping() override;
+  Status deny(Ipv4Prefix prefix, uint16_t port, std::chrono::milliseconds ttl,
+              std::string reason) override;
+  bool undeny(Ipv4Prefix prefix, uint16_t port) override;
+  std::vector<DenyEntry> deny_entries() const override;
+  Status apply_filters(const FilterSet& filters) override;
+  Status set_source_trust(Ipv4Address source, std::string_view trust_class,
+                          std::chrono::milliseconds ttl) override;
   DataplaneStats stats() const override;
   std::optional<MediaStreamStats> stream_stats(MediaSessionId id, uint16_t stream) const override;
 
@@ -43,6 +51,11 @@ class FakeDataplane : public Dataplane {
   bool is_open(MediaSessionId id) const { return sessions_.count(id) != 0; }
   size_t open_sessions() const { return sessions_.size(); }
   int housekeeping_runs() const { return housekeeping_runs_; }
+  // Moves the fake's clock (deny and trust expiry) forward.
+  void advance(std::chrono::milliseconds d) { offset_ += d; }
+  const std::optional<FilterSet>& filters() const { return filters_; }
+  // The class name a source was given by set_source_trust, empty if none.
+  std::string source_trust(Ipv4Address source) const;
 
  private:
   MediaSessionBook book_;
@@ -52,6 +65,11 @@ class FakeDataplane : public Dataplane {
   std::deque<DataplaneEvent> events_;
   int event_fd_ = -1;
   int housekeeping_runs_ = 0;
+  uint64_t now() const;
+  std::chrono::milliseconds offset_{0};
+  DenyList deny_{1'000'000'000};
+  SourceTrustList trust_{1'000'000'000};
+  std::optional<FilterSet> filters_;
 };
 
 }  // namespace sbc::dataplane

@@ -8,6 +8,7 @@
 #include "dataplane/drop_reason.h"
 #include "dataplane/leg.h"
 #include "dataplane/pinhole.h"
+#include "dataplane/trust_class.h"
 
 namespace sbc::dataplane {
 
@@ -18,6 +19,9 @@ struct alignas(64) LegCounters {
   uint64_t punted = 0;
   uint64_t exception = 0;
   uint64_t drops[kDropReasonCount] = {};
+  // Punt traffic by the trust class the police stage applied.
+  uint64_t class_punted[kMaxTrustClasses] = {};
+  uint64_t class_policed[kMaxTrustClasses] = {};
 };
 
 struct alignas(64) WorkerCounters {

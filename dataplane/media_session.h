@@ -35,7 +35,23 @@ struct MediaStreamSpec {
   MediaSide a;
   MediaSide b;
   bool rtcp_mux = false;
+  // Media policing (docs/protection.md): what each side may send into its
+  // RTP pinhole, in packets per second and a burst, derived by the control
+  // plane from the negotiated codec and ptime with headroom (RTCP included
+  // when multiplexed). 0: not policed. RTCP pinholes are not policed.
+  uint32_t packet_rate = 0;
+  uint32_t packet_burst = 0;
 };
+
+// A packet-rate budget for one direction of an audio stream: one packet per
+// ptime, doubled for headroom (clock drift, RTCP under rtcp-mux, DTMF
+// events), plus a burst of a quarter second of packets (jitter buffers
+// flushing after a network stall). ptime 0: 20 ms.
+inline void set_audio_budget(MediaStreamSpec& s, unsigned ptime_ms) {
+  if (ptime_ms == 0) ptime_ms = 20;
+  s.packet_rate = 2 * ((1000 + ptime_ms - 1) / ptime_ms);
+  s.packet_burst = s.packet_rate / 4 + 8;
+}
 
 struct MediaSessionSpec {
   std::vector<MediaStreamSpec> streams;

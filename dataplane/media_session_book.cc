@@ -24,6 +24,8 @@ const char* to_string(EventType t) {
       return "media_idle";
     case EventType::one_way:
       return "one_way";
+    case EventType::source_abuse:
+      return "source_abuse";
   }
   return "?";
 }

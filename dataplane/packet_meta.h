@@ -28,6 +28,7 @@ struct PacketMeta {
   uint16_t dst_port = 0;       // network order
   uint32_t src_ip = 0;         // network order; ARP: sender protocol address
   uint32_t dst_ip = 0;         // network order; ARP: target protocol address
+  uint8_t trust_class = 0;     // set by acl: the source's static class
   Pinhole* pinhole = nullptr;  // set by classify for media
 };
 

@@ -59,12 +59,17 @@ struct alignas(64) Pinhole {
 
   std::atomic<uint64_t> expected{0};  // control thread stores (update_media)
   std::atomic<uint64_t> remote{0};    // latched remote: worker CAS from 0, control clears
+  // Media policing (GCRA in TSC cycles; interval 0: off). Control thread
+  // stores (open/update), workers load relaxed.
+  std::atomic<uint64_t> police_interval{0};
+  std::atomic<uint64_t> police_tolerance{0};
 
   // Per-stream counters (see above for who writes them).
   uint64_t packets = 0;
   uint64_t bytes = 0;
   uint64_t rtp_seq_gaps = 0;
   uint64_t last_seen_tsc = 0;  // 0: never
+  uint64_t police_tat = 0;     // the media policer's bucket, written by that same worker
   uint16_t last_seq = 0;
   bool have_seq = false;
 };

@@ -42,7 +42,9 @@ void PinholeTable::fill(uint32_t idx, const Init& init, uint32_t peer) {
   e.rtcp = init.rtcp;
   e.expected.store(init.expected, std::memory_order_relaxed);
   e.remote.store(0, std::memory_order_relaxed);
-  e.packets = e.bytes = e.rtp_seq_gaps = e.last_seen_tsc = 0;
+  e.police_interval.store(init.police_interval, std::memory_order_relaxed);
+  e.police_tolerance.store(init.police_tolerance, std::memory_order_relaxed);
+  e.packets = e.bytes = e.rtp_seq_gaps = e.last_seen_tsc = e.police_tat = 0;
   e.last_seq = 0;
   e.have_seq = false;
 }

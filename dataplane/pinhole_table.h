@@ -35,6 +35,8 @@ class PinholeTable {
     uint16_t stream = 0;
     uint8_t side = 0;
     bool rtcp = false;
+    uint64_t police_interval = 0;  // media policing, TSC cycles; 0: off
+    uint64_t police_tolerance = 0;
   };
   Result<std::pair<uint32_t, uint32_t>> add_pair(const Init& a, const Init& b);
   void remove(uint32_t index);

@@ -5,6 +5,7 @@
 
 #include "dataplane/checksum.h"
 #include "dataplane/dataplane_event.h"
+#include "dataplane/filter_tables.h"
 #include "dataplane/neighbour_table.h"
 #include "dataplane/pinhole_table.h"
 
@@ -57,10 +58,7 @@ bool check_source(StageContext& c, unsigned leg, Pinhole& p, const PacketMeta& p
   e.remote = Ipv4Address{rte_be_to_cpu_32(pm.src_ip)};
   e.remote_port = rte_be_to_cpu_16(pm.src_port);
   __builtin_memcpy(e.remote_mac.data(), frame + 6, 6);
-  if (rte_ring_mp_enqueue_elem(c.events, &e, sizeof e) == 0)
-    c.events_pending = true;
-  else
-    counter_add(c.counters->events_lost, 1);
+  emit_event(c, e);
   return true;
 }
 
@@ -97,6 +95,15 @@ void relay_stage(StageContext& c, unsigned leg, Burst& b) {
     uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
     if (!check_source(c, leg, in, pm, frame)) {
       drop(c, leg, m, DropReason::wrong_source);
+      continue;
+    }
+    // The pinhole's budget from the codec: an endpoint cannot use an open
+    // pinhole as a flood cannon. Only this worker writes police_tat (one
+    // 5-tuple after check_source, so one queue).
+    const PoliceParams budget{in.police_interval.load(std::memory_order_relaxed),
+                              in.police_tolerance.load(std::memory_order_relaxed)};
+    if (budget.interval && !police_conform(in.police_tat, budget, c.now_tsc)) {
+      drop(c, leg, m, DropReason::media_policed);
       continue;
     }
     const Pinhole& out = c.pinholes->at(in.peer);

@@ -10,6 +10,7 @@
 #include "dataplane/deny_stage.h"
 #include "dataplane/exception_stage.h"
 #include "dataplane/parse_stage.h"
+#include "dataplane/police_stage.h"
 #include "dataplane/punt_stage.h"
 #include "dataplane/relay_stage.h"
 
@@ -35,12 +36,13 @@ void Worker::process_port_burst(unsigned leg, rte_mbuf** pkts, uint16_t n) {
   acl_stage(c, leg, in);
   classify_stage(c, leg, in, media, punt);
   relay_stage(c, leg, media);
+  police_stage(c, leg, punt);
   punt_stage(c, leg, punt);
 }
 
 unsigned Worker::poll_once() {
   StageContext& c = *ctx_;
-  c.now_tsc = rte_rdtsc();
+  c.now_tsc = params_.clock ? params_.clock() : rte_rdtsc();
   unsigned total = 0;
   for (unsigned leg = 0; leg < c.n_legs; ++leg) {
     const Leg& l = c.legs[leg];

@@ -3,7 +3,7 @@
 // per poll. The packet path, written on one line:
 //
 //   rx -> parse -> deny -> acl -> classify -+-> relay -> tx(egress port)
-//                                           +-> punt  -> tx(leg TAP)
+//                                           +-> police -> punt -> tx(leg TAP)
 //                                           +-> drop (counted reason)
 //   TAP rx -> exception -> tx(leg port)
 //
@@ -33,6 +33,9 @@ struct WorkerParams {
   int event_fd = -1;  // written once per poll that produced events
   uint32_t idle_spins = 64;
   uint32_t idle_sleep_us = 100;
+  // Time source in TSC cycles, read once per poll; null: rte_rdtsc. Tests
+  // inject a fake one to drive expiry and policing without sleeping.
+  uint64_t (*clock)() = nullptr;
 };
 
 class Worker {

@@ -35,39 +35,17 @@
 
 #include "dataplane/checksum.h"
 #include "dataplane/dpdk_dataplane.h"
-#include "dataplane/eal.h"
 #include "dataplane/port_setup.h"
+#include "perf/dataplane/bench_ports.h"
 
 using namespace sbc;
 using namespace sbc::dataplane;
+using namespace sbc::bench;
 
 namespace {
 
 constexpr unsigned kLegPairs = 4;  // access_i <-> core_i
 constexpr unsigned kFrame = 214;
-
-struct Rings {
-  uint16_t port = 0;
-  rte_ring* rx = nullptr;
-  rte_ring* tx = nullptr;
-};
-
-Rings ring_port(const std::string& name) {
-  Rings r;
-  r.rx = rte_ring_create((name + "_r").c_str(), 4096, SOCKET_ID_ANY, 0);
-  r.tx = rte_ring_create((name + "_t").c_str(), 4096, SOCKET_ID_ANY, 0);
-  int id = rte_eth_from_rings(name.c_str(), &r.rx, 1, &r.tx, 1, SOCKET_ID_ANY);
-  if (id < 0) {
-    std::fprintf(stderr, "rte_eth_from_rings %s failed\n", name.c_str());
-    std::exit(1);
-  }
-  r.port = static_cast<uint16_t>(id);
-  return r;
-}
-
-uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d) {
-  return a << 24 | b << 16 | c << 8 | d;
-}
 
 struct Bench {
   unsigned sessions = 100000;
@@ -78,15 +56,6 @@ struct Bench {
   std::vector<unsigned> frame_leg;           // access leg of each frame
   rte_mempool* gen_pool = nullptr;
 };
-
-policy::Interface leg(const std::string& name, uint32_t addr, uint16_t first, uint16_t last) {
-  policy::Interface i;
-  i.name = name;
-  i.address = Ipv4Prefix{Ipv4Address{addr}, 24};
-  i.sip = {{policy::SipTransport::udp, 5060}};
-  i.media_ports = {first, last};
-  return i;
-}
 
 std::vector<uint8_t> rtp_frame(const rte_ether_addr& dst_mac, uint32_t src, uint32_t dst,
                                uint16_t sport, uint16_t dport, uint16_t seq) {
@@ -323,12 +292,7 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--sessions") b.sessions = std::stoul(argv[i + 1]);
     if (std::string(argv[i]) == "--packets") b.packets = std::stoull(argv[i + 1]);
   }
-  auto s = init_eal({"--no-huge", "-m", "1024", "--no-pci", "--no-shconf", "--no-telemetry",
-                     "--lcores=0@(0,1),1@(0,1),2@(0,1)", "--log-level=lib.eal:warning"});
-  if (!s) {
-    std::fprintf(stderr, "%s\n", s.error().message.c_str());
-    return 1;
-  }
+  if (!sbc::bench::init_eal("1024", "0@(0,1),1@(0,1),2@(0,1)")) return 1;
   const double hz = static_cast<double>(rte_get_tsc_hz());
 
   // Memory per pinhole: heap growth of a table alone, plus the entry pool.

@@ -35,5 +35,44 @@ TEST(DataplaneMetrics, FollowTheNamingRulesAndListEveryReason) {
   EXPECT_TRUE(found);
 }
 
+TEST(DataplaneMetrics, TrustClassesAndBansFollowTheRules) {
+  dataplane::DataplaneStats s;
+  dataplane::LegStats l;
+  l.name = "access";
+  l.class_punted[1] = 7;
+  l.class_policed[0] = 40;
+  s.legs.push_back(l);
+  s.trust_classes = {"untrusted", "registered", "carrier"};
+  s.deny_entries = 3;
+  s.offload.push_back({"access", "deny", false, true, "rte_flow_create: not supported"});
+  auto families = dataplane_metric_families(s);
+  auto problems = check_metric_names(families);
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  double punted_registered = -1, policed_untrusted = -1, deny = -1;
+  size_t class_samples = 0, offload_samples = 0;
+  for (const auto& f : families) {
+    for (const auto& m : f.metric) {
+      if (f.name == "sbc_dataplane_trust_class_punted_packets_total") {
+        ++class_samples;
+        if (m.label[1].value == "registered") punted_registered = m.counter.value;
+      }
+      if (f.name == "sbc_dataplane_trust_class_policed_packets_total" &&
+          m.label[1].value == "untrusted")
+        policed_untrusted = m.counter.value;
+      if (f.name == "sbc_dataplane_deny_entries") deny = m.gauge.value;
+      if (f.name == "sbc_dataplane_offload_active") {
+        EXPECT_EQ(m.label[1].value, "deny");
+        EXPECT_EQ(m.gauge.value, 0);
+        ++offload_samples;
+      }
+    }
+  }
+  EXPECT_EQ(class_samples, 3u);  // every class, zero or not
+  EXPECT_EQ(punted_registered, 7);
+  EXPECT_EQ(policed_untrusted, 40);
+  EXPECT_EQ(deny, 3);
+  EXPECT_EQ(offload_samples, 1u);
+}
+
 }  // namespace
 }  // namespace sbc::controlplane

@@ -61,6 +61,7 @@ TwoLegHarness::TwoLegHarness(const Options& o) : o_(o) {
   c.media_idle_timeout = o.idle_timeout;
   c.one_way_timeout = o.one_way_timeout;
   c.kernel_neighbours = false;
+  c.clock = o.clock;
   auto dp = DpdkDataplane::start(c);
   if (!dp) {
     error_ = dp.error().message;

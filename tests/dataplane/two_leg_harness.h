@@ -30,6 +30,7 @@ class TwoLegHarness {
     std::chrono::milliseconds idle_timeout{30000};
     std::chrono::milliseconds one_way_timeout{10000};
     uint32_t pinhole_capacity = 1024;
+    uint64_t (*clock)() = nullptr;  // TSC time for the workers; null: rte_rdtsc
   };
 
   explicit TwoLegHarness(const Options& o);
