@@ -6,8 +6,9 @@ SIP is punted through the exception path to sbcd, media crosses the
 dataplane's pinholes. The demo answers OPTIONS on both legs, registers three
 phones with digest authentication (one behind NAT), places calls in both
 directions with RTP both ways (counted at each end), shows a failover from a
-carrier answering 503 to the other, and a bounded UDP flood at the SBC's
-media ports that the dataplane drops; then a short summary.
+carrier answering 503 to the other, a bounded UDP flood at the SBC's media
+ports that the dataplane drops, and a bounded SIP flood from an unknown host
+that the dataplane polices; then a short summary.
 Every call is played by tools/rtp_actor.py; the lab's policy is the
 acceptance suite's (tools/acceptance.py).
 """
@@ -27,6 +28,33 @@ import rtp_actor  # noqa: E402
 ACCESS = ("198.18.1.1", 5060)
 CORE = ("198.18.2.1", 5060)
 FLOOD_PACKETS = 3000
+SIP_FLOOD_PACKETS = 2000
+SIP_FLOODER = "198.18.1.15"  # an unknown host on the phone network: untrusted
+
+
+SIP_FLOOD_SCRIPT = r'''
+import socket, sys, time
+# A bounded SIP flood: N distinct OPTIONS from one unknown source to the
+# SBC's signalling port, paced to finish in about a second.
+n, src, dst = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 5099))
+t0 = time.monotonic()
+for i in range(n):
+    s.sendto((f"OPTIONS sip:{dst} SIP/2.0\r\nVia: SIP/2.0/UDP {src}:5099;branch=z9hG4bK-f{i}\r\n"
+              f"From: <sip:x@{src}>;tag=f{i}\r\nTo: <sip:{dst}>\r\nCall-ID: f{i}@{src}\r\n"
+              "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode(),
+             (dst, 5060))
+    if i % 100 == 99:
+        time.sleep(max(0, t0 + (i + 1) / n - time.monotonic()))
+print(n)
+'''
+
+
+def sip_requests(text, leg, method):
+    m = re.search(r'^sbc_sip_requests_total\{leg="%s",method="%s"\} (\S+)$' % (leg, method),
+                  text, re.M)
+    return float(m.group(1)) if m else 0.0
 
 
 def drops_by_reason(text):
@@ -166,6 +194,38 @@ def main():
               sum(delta.values()) >= FLOOD_PACKETS, f"drops {delta}")
         summary["drops_total"] = {k: v for k, v in after.items() if v > 0}
 
+        # The SIP flood: an unknown host sends OPTIONS as fast as it can. The
+        # police stage lets its trust class's rate through (untrusted: 10/s
+        # with a burst of 20) and drops the rest before sbcd sees them; a
+        # source that keeps flooding is banned (deny list).
+        lab.run("phones", ["ip", "addr", "add", f"{SIP_FLOODER}/24", "dev", "eth0"])
+        try:
+            text0 = sbcd.metrics()
+            before, seen0 = drops_by_reason(text0), sip_requests(text0, "access", "OPTIONS")
+            r = lab.run("phones", ["python3", "-c", SIP_FLOOD_SCRIPT, str(SIP_FLOOD_PACKETS),
+                                   SIP_FLOODER, ACCESS[0]], timeout=30)
+            check(f"an unknown host floods the access leg with {SIP_FLOOD_PACKETS} SIP OPTIONS",
+                  r.returncode == 0, r.stderr)
+            guard = ("police", "police_cap", "denied")
+            deadline = time.monotonic() + 3
+            while True:
+                text = sbcd.metrics()
+                after = drops_by_reason(text)
+                policed = {k: v - before.get(k, 0) for k, v in after.items()
+                           if k[0] == "access" and k[1] in guard and v - before.get(k, 0) > 0}
+                seen = sip_requests(text, "access", "OPTIONS") - seen0
+                if sum(policed.values()) + seen >= SIP_FLOOD_PACKETS or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            summary["sip_flood"] = (policed, seen)
+            check(f"the dataplane policed the flood: {sum(policed.values()):g} dropped, "
+                  f"{seen:g} reached sbcd",
+                  sum(policed.values()) >= SIP_FLOOD_PACKETS * 0.9 and seen <= SIP_FLOOD_PACKETS * 0.1,
+                  f"drops {policed}, requests seen by sbcd {seen}")
+            summary["drops_total"] = {k: v for k, v in after.items() if v > 0}
+        finally:
+            lab.run("phones", ["ip", "addr", "del", f"{SIP_FLOODER}/24", "dev", "eth0"])
+
         dp = sbcd.ctl("dataplane")
         check("sbcctl dataplane", dp.returncode == 0, dp.stderr)
         print("\n$ sbcctl dataplane\n" + dp.stdout)
@@ -195,6 +255,12 @@ def main():
             for (leg, reason), v in sorted(summary.get("flood_drops", {}).items()):
                 print(f"  flood: {v:g} packets dropped on leg {leg} as {reason} "
                       "(the classify stage: UDP to the leg address with no pinhole)")
+            if "sip_flood" in summary:
+                policed, seen = summary["sip_flood"]
+                print(f"  SIP flood: {sum(policed.values()):g} of {SIP_FLOOD_PACKETS} OPTIONS "
+                      "dropped in the dataplane (" + ", ".join(
+                          f"{r} {v:g}" for (_, r), v in sorted(policed.items())) +
+                      f"), {seen:g} reached sbcd")
             print("  dataplane drops by reason, whole run: " + (", ".join(
                 f"{leg}/{reason} {v:g}" for (leg, reason), v in sorted(
                     summary.get("drops_total", {}).items())) or "none"))
