@@ -31,6 +31,19 @@ void take_remote(dataplane::MediaSide& side, const sip::SdpStream& st) {
   side.remote_port = st.port;
 }
 
+// Media policing (docs/protection.md): an audio stream's RTP pinholes get a
+// packet budget from its ptime, never assuming fewer than 50 packets/s
+// (ptime 20), because the answerer may packetise faster than the offer
+// asked; other media (video, T.38) are not policed.
+void set_budget(dataplane::MediaStreamSpec& m, const sip::SdpStream& st) {
+  if (st.media == "audio") {
+    dataplane::set_audio_budget(m, st.ptime_ms == 0 ? 20 : std::min(st.ptime_ms, 20u));
+  } else {
+    m.packet_rate = 0;
+    m.packet_burst = 0;
+  }
+}
+
 // A live stream that is not sendrecv or is addressed to 0.0.0.0.
 bool holds(const sip::SdpSession& s) {
   for (const auto& st : s.streams())
@@ -232,6 +245,7 @@ Result<std::string> Call::late_offer_for_a(std::string_view b_sdp) {
     m.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
     take_remote(m.b, st);
     m.rtcp_mux = st.rtcp_mux;
+    set_budget(m, st);
     spec.streams.push_back(m);
   }
   auto opened = ctx_.dataplane.open_media(spec);
@@ -285,6 +299,7 @@ bool Call::attempt(size_t i) {
     take_remote(m.a, st);
     m.b = {c.peer->leg, Ipv4Address{}, 0, latch_for(c.peer)};
     m.rtcp_mux = st.rtcp_mux;
+    set_budget(m, st);
     spec.streams.push_back(m);
   }
   auto opened = ctx_.dataplane.open_media(spec);
@@ -595,6 +610,7 @@ void Call::on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view 
       ms.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
       take_remote(from == Side::a ? ms.a : ms.b, st);
       ms.rtcp_mux = st.rtcp_mux;
+      set_budget(ms, st);
       spec.streams.push_back(ms);
     }
     auto updated = ctx_.dataplane.update_media(*media_, spec);
@@ -731,6 +747,7 @@ void Call::late_offer_in_2xx(std::string_view sdp) {
       ms.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
       ms.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
       ms.rtcp_mux = st.rtcp_mux;
+      set_budget(ms, st);
       spec.streams.push_back(ms);
     }
     take_remote(from == Side::a ? spec.streams[i].b : spec.streams[i].a, st);

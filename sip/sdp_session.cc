@@ -221,6 +221,15 @@ void SdpSession::refresh() {
     }
     st.direction = direction_of(m->m_mode);
     st.has_crypto = sdp_attribute_find(m->m_attributes, "crypto") != nullptr;
+    const sdp_attribute_t* ptime = sdp_attribute_find(m->m_attributes, "ptime");
+    if (!ptime) ptime = sdp_attribute_find(sdp_->sdp_attributes, "ptime");
+    if (ptime && ptime->a_value) {
+      unsigned v = 0;
+      auto [end, ec] =
+          std::from_chars(ptime->a_value, ptime->a_value + std::strlen(ptime->a_value), v);
+      (void)end;
+      if (ec == std::errc() && v > 0 && v <= 1000) st.ptime_ms = v;
+    }
     for (sdp_rtpmap_t* r = m->m_rtpmaps; r; r = r->rm_next) {
       SdpCodec c;
       c.payload_type = static_cast<uint8_t>(r->rm_pt);

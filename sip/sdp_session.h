@@ -42,6 +42,7 @@ struct SdpStream {
   MediaDirection direction = MediaDirection::sendrecv;
   std::vector<SdpCodec> codecs;  // in the offerer's preference order
   bool has_crypto = false;       // a=crypto present (SRTP relayed untouched for now)
+  unsigned ptime_ms = 0;         // a=ptime (media or session level); 0: absent
 };
 
 class SdpSession {

@@ -218,6 +218,9 @@ TEST_F(B2buaTest, AnsweredCallAnchorsMediaAndHidesEachSide) {
   EXPECT_EQ(open.a.remote_ip.to_string(), "198.18.1.10");
   EXPECT_EQ(open.a.remote_port, 40000);
   EXPECT_EQ(open.b.leg, "core");
+  // Audio without a=ptime: policed at twice 50 packets/s (docs/protection.md).
+  EXPECT_EQ(open.packet_rate, 100u);
+  EXPECT_EQ(open.packet_burst, 33u);
   EXPECT_EQ(admission.channels_in_use(peer("carrier-a")), 1u);
   EXPECT_EQ(admission.channels_in_use(peer("pbx")), 1u);
 

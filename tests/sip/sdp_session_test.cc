@@ -201,3 +201,18 @@ TEST(SdpSession, ProtoMustStartWithAToken) {
     EXPECT_FALSE(s.ok()) << m;
   }
 }
+
+TEST(SdpSession, ReadsPtimeAtMediaOrSessionLevel) {
+  const std::string head = "v=0\r\no=- 1 2 IN IP4 1.1.1.1\r\ns=-\r\nc=IN IP4 1.1.1.1\r\nt=0 0\r\n";
+  auto media = SdpSession::parse(head + "m=audio 1000 RTP/AVP 0\r\na=ptime:30\r\n");
+  ASSERT_TRUE(media.ok());
+  EXPECT_EQ(media->streams()[0].ptime_ms, 30u);
+  auto session = SdpSession::parse(head + "a=ptime:10\r\nm=audio 1000 RTP/AVP 0\r\n");
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->streams()[0].ptime_ms, 10u);
+  for (const char* bad : {"a=ptime:0\r\n", "a=ptime:x\r\n", "a=ptime:100000\r\n", ""}) {
+    auto s = SdpSession::parse(head + "m=audio 1000 RTP/AVP 0\r\n" + bad);
+    ASSERT_TRUE(s.ok()) << bad;
+    EXPECT_EQ(s->streams()[0].ptime_ms, 0u) << bad;
+  }
+}
