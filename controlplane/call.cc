@@ -400,6 +400,10 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
     disarm(no_provisional_timer_);
     if (!b_provisional_) {
       b_provisional_ = true;
+      if (record_.rang_peer.empty() && dest_) {
+        record_.ringing = ctx_.clock.now();
+        record_.rang_peer = dest_->name;
+      }
       arm(ring_timer_, ctx_.settings.ring_timeout, [this] {
         ring_timer_ = 0;
         // Rang and nobody answered: the caller hears 480, no failover.

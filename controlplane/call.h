@@ -59,6 +59,10 @@ struct CallRecord {
   std::string called_in, caller_in;    // as received
   std::string called_out, caller_out;  // as sent to the peer that answered (or last tried)
   MonoTime setup{}, answer{}, end{};
+  // The first provisional response (18x) of any candidate: post-dial delay
+  // is ringing - setup, for the peer that rang.
+  MonoTime ringing{};
+  std::string rang_peer;  // empty: nothing rang
   bool answered = false;
   int final_status = 0;
   std::string ended_by;  // "caller", "callee", "media_idle", "one_way", "no_ack", "sbc"

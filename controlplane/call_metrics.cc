@@ -21,6 +21,11 @@ constexpr const char* kMediaEnds[] = {"media_idle", "one_way"};
 const prometheus::Histogram::BucketBoundaries kAnswerDelayBuckets = {0.5, 1,  2,  3,  5, 8,
                                                                      13,  20, 30, 45, 60};
 
+// Post-dial delay: ringing within a fraction of a second on a healthy
+// trunk, seconds when a carrier is slow or overloaded.
+const prometheus::Histogram::BucketBoundaries kPostDialDelayBuckets = {0.1, 0.25, 0.5, 1,  2,
+                                                                       3,   5,    8,   13, 20};
+
 }  // namespace
 
 CallMetrics::CallMetrics(prometheus::Registry& r, std::function<policy::PolicyPtr()> current_policy)
@@ -55,6 +60,12 @@ CallMetrics::CallMetrics(prometheus::Registry& r, std::function<policy::PolicyPt
                            "Time from the INVITE's arrival to the answer, per peer that answered "
                            "(includes ringing; not post-dial delay)")
                        .Register(r);
+  post_dial_delay_ = &prometheus::BuildHistogram()
+                          .Name("sbc_call_post_dial_delay_seconds")
+                          .Help(
+                              "Time from the INVITE's arrival to the first 180/183, per peer "
+                              "that rang (calls that never rang are not counted)")
+                          .Register(r);
   channels_max_ = &prometheus::BuildGauge()
                        .Name("sbc_channels_max")
                        .Help(
@@ -94,6 +105,7 @@ void CallMetrics::sync_policy() {
           media_ended_->Add({{"peer", peer.name}, {"direction", d}, {"reason", m}});
       }
       answer_delay_->Add({{"peer", peer.name}}, kAnswerDelayBuckets);
+      post_dial_delay_->Add({{"peer", peer.name}}, kPostDialDelayBuckets);
     }
     auto it = caps_.find(peer.name);
     if (peer.channels.max > 0) {
@@ -143,6 +155,9 @@ void CallMetrics::call_ended(const CallRecord& r) {
   if (r.answered && !r.destination_peer.empty() && r.answer >= r.setup)
     answer_delay_->Add({{"peer", r.destination_peer}}, kAnswerDelayBuckets)
         .Observe(std::chrono::duration<double>(r.answer - r.setup).count());
+  if (!r.rang_peer.empty() && r.ringing >= r.setup)
+    post_dial_delay_->Add({{"peer", r.rang_peer}}, kPostDialDelayBuckets)
+        .Observe(std::chrono::duration<double>(r.ringing - r.setup).count());
   for (const char* m : kMediaEnds) {
     if (r.ended_by != m) continue;
     media_ended_->Add({{"peer", source}, {"direction", "inbound"}, {"reason", m}}).Increment();

@@ -58,6 +58,7 @@ class CallMetrics {
   prometheus::Family<prometheus::Counter>* failures_;
   prometheus::Family<prometheus::Counter>* media_ended_;
   prometheus::Family<prometheus::Histogram>* answer_delay_;
+  prometheus::Family<prometheus::Histogram>* post_dial_delay_;
   prometheus::Family<prometheus::Gauge>* channels_max_;
   std::map<std::string, prometheus::Gauge*> caps_;  // peers whose cap was ever published
 };

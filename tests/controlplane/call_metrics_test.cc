@@ -111,6 +111,17 @@ TEST_F(CallMetricsTest, FailoverCountsEveryAttemptAndTheAnswer) {
   EXPECT_EQ(v("sbc_call_answers_total", {{"peer", "carrier-b"}, {"direction", "outbound"}}), 1);
   EXPECT_EQ(v("sbc_call_answer_delay_seconds", {{"peer", "carrier-b"}}), 1);
   EXPECT_DOUBLE_EQ(v("sbc_call_answer_delay_seconds", {{"peer", "carrier-b"}}, "sum"), 2.5);
+  // It never rang: no post-dial delay (the series exists, at zero).
+  EXPECT_EQ(v("sbc_call_post_dial_delay_seconds", {{"peer", "carrier-b"}}), 0);
+}
+
+TEST_F(CallMetricsTest, PostDialDelayIsTheFirstRingOfThePeerThatRang) {
+  CallRecord r = record("pbx", "carrier-b", true, 200, {"carrier-b:200"});
+  r.ringing = r.setup + std::chrono::milliseconds(700);
+  r.rang_peer = "carrier-b";
+  metrics.call_ended(r);
+  EXPECT_EQ(v("sbc_call_post_dial_delay_seconds", {{"peer", "carrier-b"}}), 1);
+  EXPECT_DOUBLE_EQ(v("sbc_call_post_dial_delay_seconds", {{"peer", "carrier-b"}}, "sum"), 0.7);
 }
 
 TEST_F(CallMetricsTest, RefusedAndUnidentifiedCallsCountByClass) {
