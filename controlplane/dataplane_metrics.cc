@@ -35,6 +35,13 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
   auto tx = family("sbc_dataplane_transmitted_packets_total",
                    "Frames a leg's port accepted for sending (relayed media and the kernel's own)",
                    MetricType::Counter);
+  auto rx_bytes = family("sbc_dataplane_received_bytes_total",
+                         "Bytes of the frames received on a leg's port (Ethernet header "
+                         "included, no FCS)",
+                         MetricType::Counter);
+  auto tx_bytes =
+      family("sbc_dataplane_transmitted_bytes_total",
+             "Bytes of the frames a leg's port accepted for sending", MetricType::Counter);
   auto relayed = family("sbc_dataplane_relayed_packets_total",
                         "Media packets received on a leg and relayed toward the other side",
                         MetricType::Counter);
@@ -63,6 +70,8 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
   for (const auto& l : s.legs) {
     add(rx, {{"leg", l.name}}, static_cast<double>(l.rx_packets));
     add(tx, {{"leg", l.name}}, static_cast<double>(l.tx_packets));
+    add(rx_bytes, {{"leg", l.name}}, static_cast<double>(l.rx_bytes));
+    add(tx_bytes, {{"leg", l.name}}, static_cast<double>(l.tx_bytes));
     add(relayed, {{"leg", l.name}}, static_cast<double>(l.relayed_packets));
     add(punted, {{"leg", l.name}}, static_cast<double>(l.punted_packets));
     add(exception, {{"leg", l.name}}, static_cast<double>(l.exception_packets));
@@ -103,8 +112,8 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
              MetricType::Gauge);
   for (const auto& o : s.offload)
     add(offload, {{"leg", o.leg}, {"rule_kind", o.rule_kind}}, o.offloaded ? 1 : 0);
-  std::vector<MetricFamily> out{rx,   tx,   relayed, punted,   exception, drops,
-                                link, lost, sleeps,  pinholes, deny,      overrides};
+  std::vector<MetricFamily> out{rx,    tx,   rx_bytes, tx_bytes, relayed,  punted, exception,
+                                drops, link, lost,     sleeps,   pinholes, deny,   overrides};
   // Only with filters applied: a family with no sample is left out.
   if (!s.offload.empty()) out.push_back(offload);
   if (!s.trust_classes.empty()) {

@@ -15,8 +15,10 @@ namespace sbc::dataplane {
 struct LegStats {
   std::string name;
   bool link_up = false;
-  uint64_t rx_packets = 0;         // frames received on the port
-  uint64_t tx_packets = 0;         // frames the port accepted (relayed + exception)
+  uint64_t rx_packets = 0;  // frames received on the port
+  uint64_t tx_packets = 0;  // frames the port accepted (relayed + exception)
+  uint64_t rx_bytes = 0;    // their lengths (Ethernet header included, no FCS)
+  uint64_t tx_bytes = 0;
   uint64_t relayed_packets = 0;    // media forwarded toward another leg
   uint64_t punted_packets = 0;     // handed to the exception TAP
   uint64_t exception_packets = 0;  // sent by the kernel on the TAP, out through the port

@@ -247,7 +247,7 @@ Status DpdkDataplane::bring_up() {
     for (unsigned i = 0; i < n_legs_; ++i) {
       LegCounters& lc = counters_[w].legs[i];
       c.port_tx[i].bind(legs_[i].port_id, static_cast<uint16_t>(w), &lc.tx,
-                        &lc.drops[static_cast<unsigned>(DropReason::tx_full)]);
+                        &lc.drops[static_cast<unsigned>(DropReason::tx_full)], &lc.tx_bytes);
       c.punt_tx[i].bind(legs_[i].tap_port_id, static_cast<uint16_t>(w), &lc.punted,
                         &lc.drops[static_cast<unsigned>(DropReason::punt_full)]);
     }
@@ -706,6 +706,8 @@ DataplaneStats DpdkDataplane::packet_stats() const {
       const LegCounters& c = counters_[w].legs[i];
       ls.rx_packets += counter_read(c.rx);
       ls.tx_packets += counter_read(c.tx);
+      ls.rx_bytes += counter_read(c.rx_bytes);
+      ls.tx_bytes += counter_read(c.tx_bytes);
       ls.relayed_packets += counter_read(c.relayed);
       ls.punted_packets += counter_read(c.punted);
       ls.exception_packets += counter_read(c.exception);

@@ -15,6 +15,8 @@ namespace sbc::dataplane {
 struct alignas(64) LegCounters {
   uint64_t rx = 0;
   uint64_t tx = 0;
+  uint64_t rx_bytes = 0;  // frame lengths, Ethernet header included, no FCS
+  uint64_t tx_bytes = 0;
   uint64_t relayed = 0;
   uint64_t punted = 0;
   uint64_t exception = 0;

@@ -16,12 +16,15 @@ class TxBuffer {
  public:
   static constexpr unsigned kSize = 64;
 
-  // `sent` counts what the port accepted, `refused` what it did not.
-  void bind(uint16_t port, uint16_t queue, uint64_t* sent, uint64_t* refused) {
+  // `sent` counts what the port accepted, `refused` what it did not, and
+  // `sent_bytes` (if given) the accepted frames' lengths.
+  void bind(uint16_t port, uint16_t queue, uint64_t* sent, uint64_t* refused,
+            uint64_t* sent_bytes = nullptr) {
     port_ = port;
     queue_ = queue;
     sent_ = sent;
     refused_ = refused;
+    sent_bytes_ = sent_bytes;
   }
   void add(rte_mbuf* m) {
     if (n_ == kSize) flush();
@@ -30,7 +33,16 @@ class TxBuffer {
   // Returns how many the port accepted.
   uint16_t flush() {
     if (n_ == 0) return 0;
+    // Lengths before the burst: a PMD may free what it sent inside it.
+    uint32_t len[kSize];
+    if (sent_bytes_)
+      for (uint16_t i = 0; i < n_; ++i) len[i] = rte_pktmbuf_pkt_len(pkts_[i]);
     uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts_, n_);
+    if (sent_bytes_) {
+      uint64_t bytes = 0;
+      for (uint16_t i = 0; i < sent; ++i) bytes += len[i];
+      counter_add(*sent_bytes_, bytes);
+    }
     if (sent < n_) {
       rte_pktmbuf_free_bulk(pkts_ + sent, n_ - sent);
       counter_add(*refused_, n_ - sent);
@@ -48,6 +60,7 @@ class TxBuffer {
   uint16_t queue_ = 0;
   uint64_t* sent_ = nullptr;
   uint64_t* refused_ = nullptr;
+  uint64_t* sent_bytes_ = nullptr;
 };
 
 }  // namespace sbc::dataplane

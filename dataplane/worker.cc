@@ -52,6 +52,9 @@ unsigned Worker::poll_once() {
           rte_eth_rx_burst(l.port_id, static_cast<uint16_t>(params_.index), pkts, kBurstSize);
       if (n) {
         counter_add(c.counters->legs[leg].rx, n);
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+        counter_add(c.counters->legs[leg].rx_bytes, bytes);
         process_port_burst(leg, pkts, n);
         total += n;
       }

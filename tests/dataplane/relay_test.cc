@@ -97,6 +97,10 @@ TEST_F(Relay, PhoneToCarrierRewritesEveryHeaderAndKeepsChecksumsRight) {
   EXPECT_TRUE(udp_checksum_ok(out[0], 14));
   EXPECT_EQ(h_->leg_stats(kAccess).relayed_packets, 1u);
   EXPECT_EQ(h_->leg_stats(kCore).tx_packets, 1u);
+  // Bytes per leg: the frame as it arrived, and as it left.
+  EXPECT_EQ(h_->leg_stats(kAccess).rx_bytes, in.build().size());
+  EXPECT_EQ(h_->leg_stats(kCore).tx_bytes, out[0].size());
+  EXPECT_EQ(h_->leg_stats(kAccess).tx_bytes, 0u);
 }
 
 TEST_F(Relay, ZeroUdpChecksumStaysZero) {
