@@ -187,6 +187,8 @@ Result<std::string> Call::anchor(sip::SdpSession& s, Side to) {
     return make_error("the SDP has " + std::to_string(s.streams().size()) +
                       " streams for a session of " + std::to_string(ports_.streams.size()));
   Ipv4Address sbc = leg_address(leg_of(to));
+  if (!s.streams().empty() && !s.streams()[0].codecs.empty())
+    codec_ = s.streams()[0].codecs[0].name;
   s.set_origin("sbc", id_, sdp_version_++, sbc);
   s.strip_ice();
   for (size_t i = 0; i < s.streams().size(); ++i) {

@@ -122,6 +122,10 @@ class Call {
   CallId id() const { return id_; }
   State state() const { return state_; }
   SipHandle a_handle() const { return in_.a; }
+  const std::string& leg_in() const { return in_.leg; }
+  // The first stream's first codec in the last SDP the call anchored (the
+  // answer once answered): what `sbcctl calls` shows.
+  const std::string& codec() const { return codec_; }
   SipHandle b_handle() const { return b_; }
   std::optional<dataplane::MediaSessionId> media() const { return media_; }
   // The last negotiated session puts a stream on hold (sendonly, recvonly,
@@ -182,6 +186,7 @@ class Call {
   bool b_provisional_ = false;  // the current attempt sent a 1xx other than 100
   bool dest_channel_ = false;   // the current destination's channel is held
   std::optional<dataplane::MediaSessionId> media_;
+  std::string codec_;
   dataplane::MediaSession ports_;
   dataplane::MediaSessionSpec spec_;  // what the dataplane was last given
   // A mid-dialog offer relayed and not answered yet (one at a time: a second

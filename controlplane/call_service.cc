@@ -77,6 +77,7 @@ Result<std::unique_ptr<CallService>> CallService::start(
                 "SBC's ports but no RTP is forwarded"}});
   }
 
+  self->dataplane_ = dataplane;
   self->admission_ = std::make_unique<Admission>(self->clock_);
   self->timers_ = std::make_unique<LoopTimers>(loop);
   self->signalling_ = std::make_unique<NtaCallSignalling>(loop, std::move(legs), options.realm);
@@ -317,6 +318,20 @@ admin::Reply CallService::drain_command(const std::vector<std::string>& args) {
   return {true, out};
 }
 
+// RTP packets received from the caller and from the callee on the call's
+// streams (RTCP not included); zeros without media or a dataplane.
+std::pair<uint64_t, uint64_t> CallService::media_packets(const Call* c) const {
+  uint64_t a = 0, b = 0;
+  if (!dataplane_ || !c->media()) return {a, b};
+  for (uint16_t i = 0; i < 16; ++i) {
+    auto st = dataplane_->stream_stats(*c->media(), i);
+    if (!st) break;
+    a += st->a_rtp.packets;
+    b += st->b_rtp.packets;
+  }
+  return {a, b};
+}
+
 admin::Reply CallService::calls_command(const std::vector<std::string>& args) const {
   bool json = false;
   for (const auto& a : args) {
@@ -343,6 +358,12 @@ admin::Reply CallService::calls_command(const std::vector<std::string>& args) co
       w.key("destination_peer").value(c->destination() ? c->destination()->name : "");
       w.key("called").value(c->record().called_in);
       w.key("duration_seconds").value(static_cast<int64_t>(seconds(c)));
+      w.key("leg_in").value(c->leg_in());
+      w.key("leg_out").value(c->destination() ? c->destination()->leg : "");
+      w.key("codec").value(c->codec());
+      auto [from_caller, from_callee] = media_packets(c);
+      w.key("media_packets_from_caller").value(from_caller);
+      w.key("media_packets_from_callee").value(from_callee);
       w.end_object();
     }
     w.end_array();
@@ -351,14 +372,19 @@ admin::Reply CallService::calls_command(const std::vector<std::string>& args) co
   }
   std::string out;
   char line[256];
-  snprintf(line, sizeof line, "%-8s %-12s %-16s %-16s %-20s %s\n", "ID", "STATE", "FROM", "TO",
-           "CALLED", "DURATION");
+  snprintf(line, sizeof line, "%-8s %-12s %-16s %-16s %-16s %-10s %-16s %s\n", "ID", "STATE",
+           "FROM", "TO", "CALLED", "CODEC", "RTP IN/OUT", "DURATION");
   out += line;
   for (const Call* c : calls) {
-    snprintf(line, sizeof line, "%-8llu %-12s %-16s %-16s %-20s %llds\n",
-             static_cast<unsigned long long>(c->id()), to_string(c->state()),
-             c->record().source_peer.c_str(),
-             c->destination() ? c->destination()->name.c_str() : "-", c->record().called_in.c_str(),
+    auto [from_caller, from_callee] = media_packets(c);
+    std::string from = c->record().source_peer + "@" + c->leg_in();
+    std::string to =
+        c->destination() ? c->destination()->name + "@" + c->destination()->leg : std::string("-");
+    std::string rtp = std::to_string(from_caller) + "/" + std::to_string(from_callee);
+    snprintf(line, sizeof line, "%-8llu %-12s %-16s %-16s %-16s %-10s %-16s %llds\n",
+             static_cast<unsigned long long>(c->id()), to_string(c->state()), from.c_str(),
+             to.c_str(), c->record().called_in.c_str(),
+             c->codec().empty() ? "-" : c->codec().c_str(), rtp.c_str(),
              static_cast<long long>(seconds(c)));
     out += line;
   }

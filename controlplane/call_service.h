@@ -83,8 +83,10 @@ class CallService {
   SteadyClock clock_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<LoopTimers> timers_;
+  std::pair<uint64_t, uint64_t> media_packets(const Call* c) const;
   std::unique_ptr<dataplane::FakeDataplane> fake_;
-  registrar::SystemClock wall_clock_;  // nonce expiry
+  dataplane::Dataplane* dataplane_ = nullptr;  // the DPDK one or fake_
+  registrar::SystemClock wall_clock_;          // nonce expiry
   registrar::NonceKey nonce_key_{};
   std::unique_ptr<registrar::DigestAuthenticator> auth_;
   std::unique_ptr<NtaCallSignalling> signalling_;

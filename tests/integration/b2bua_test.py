@@ -243,7 +243,10 @@ class B2buaCalls(unittest.TestCase):
         self.assertEqual({c["source_peer"] for c in calls}, {"pbx"})
         self.assertFalse(json.loads(r.stdout)["media_relayed"])
         table = self.sbcd.ctl("calls").stdout
-        self.assertRegex(table, r"(?m)^\d+\s+established\s+pbx\s+carA\s+100\s+\d+s$")
+        self.assertRegex(table, r"(?m)^\d+\s+established\s+pbx@access\s+carA@core\s+100\s+\S+\s+0/0\s+\d+s$")
+        for c in calls:
+            self.assertEqual((c["leg_in"], c["leg_out"]), ("access", "core"))
+            self.assertTrue(c["codec"], c)
         self.assertIn("2 active call(s); media not relayed", table)
         st = json.loads(self.sbcd.ctl("status", "--json").stdout)
         self.assertEqual((st["active_calls"], st["media_relayed"]), (CAP_A, False))
