@@ -128,7 +128,11 @@ Result<std::unique_ptr<RegistrarService>> RegistrarService::start(
   if (!flush) return flush.error();
   self->flush_timer_ = *flush;
   auto sweep = loop.every(self->config_.sweep_interval, [raw] {
-    if (!raw->registrar_->sweep().empty() && raw->on_change_) raw->on_change_();
+    auto expired = raw->registrar_->sweep();
+    if (expired.empty() || !raw->on_change_) return;
+    std::vector<std::string> aors;
+    for (const auto& e : expired) aors.push_back(e.aor);
+    raw->on_change_(aors);
   });
   if (!sweep) return sweep.error();
   self->sweep_timer_ = *sweep;
@@ -149,7 +153,12 @@ std::vector<registrar::Binding> RegistrarService::bindings_of(const policy::Peer
 
 int RegistrarService::handle(nta_incoming_t* irq, const sip_t* sip) {
   int status = answer(irq, sip);
-  if (on_change_) on_change_();
+  if (on_change_) {
+    std::vector<std::string> aors;
+    if (sip->sip_to && sip->sip_to->a_url->url_user)
+      aors.push_back(aor_of(sip->sip_to->a_url->url_user));
+    on_change_(aors);
+  }
   return status;
 }
 

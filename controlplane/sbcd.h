@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,7 +78,8 @@ class Sbcd {
   std::unique_ptr<OptionsProber> prober_;
   std::unique_ptr<NatKeepalive> keepalive_;
   std::unique_ptr<OutboundRegistrar> outbound_;
-  std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
+  std::function<void()> publish_all_registration_states_;  // sbc_peer_registered, every phone
+  std::unique_ptr<DataplaneService> dataplane_;            // null in control-plane-only mode
   std::unique_ptr<ProtectionService> protection_;
   std::unique_ptr<CallService> calls_;
 

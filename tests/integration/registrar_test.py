@@ -74,6 +74,10 @@ class Registrar(unittest.TestCase):
         text = sbcd.metrics()
         self.assertEqual(metric(text, "sbc_register_requests_total", '{outcome="ok"}'), 2)
         self.assertEqual(metric(text, "sbc_registrations"), 2)
+        # Per phone: the REGISTERs updated their own series only.
+        self.assertEqual(metric(text, "sbc_peer_registered", '{peer="phone-1001"}'), 1)
+        self.assertEqual(metric(text, "sbc_peer_registered", '{peer="phone-1002"}'), 1)
+        self.assertEqual(metric(text, "sbc_peer_registered", '{peer="phone-1003"}'), 0)
 
         db = sbcd.registrations_db
         self.assertEqual(sbcd.stop(), 0, sbcd.log_text())
