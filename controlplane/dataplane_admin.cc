@@ -145,6 +145,8 @@ void write_legs(JsonWriter& w, const dataplane::DataplaneStats& s) {
     w.key("link_up").value(l.link_up);
     w.key("packets_in").value(l.rx_packets);
     w.key("packets_out").value(l.tx_packets);
+    w.key("bytes_in").value(l.rx_bytes);
+    w.key("bytes_out").value(l.tx_bytes);
     w.key("relayed").value(l.relayed_packets);
     w.key("punted").value(l.punted_packets);
     w.key("from_kernel").value(l.exception_packets);
@@ -241,6 +243,7 @@ std::string dataplane_json(const std::vector<PortView>& ports, const dataplane::
     w.key("rss").value(p.rss);
     w.key("tap").value(p.tap);
     if (!p.fallback.empty()) w.key("note").value(p.fallback);
+    if (!p.warning.empty()) w.key("warning").value(p.warning);
     w.end_object();
   }
   w.end_array();

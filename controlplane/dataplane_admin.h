@@ -41,6 +41,7 @@ struct PortView {
   std::string leg, driver, tap, fallback;
   unsigned rx_queues = 1;
   bool rss = false;
+  std::string warning;  // a configuration to fix (kernel ports overlapping media)
 };
 // `sbcctl dataplane --json`: ports, workers, pinholes and the counters of
 // stats_command, in one object.

@@ -106,7 +106,7 @@ admin::Reply DataplaneService::dataplane_command(const std::vector<std::string>&
   if (args.size() > 1 || args[0] != "--json") return {false, "usage: dataplane [--json]\n"};
   std::vector<PortView> ports;
   for (const auto& p : dp_->ports())
-    ports.push_back({p.leg, p.driver, p.tap_name, p.fallback, p.rx_queues, p.rss});
+    ports.push_back({p.leg, p.driver, p.tap_name, p.fallback, p.rx_queues, p.rss, p.warning});
   return {true, dataplane_json(ports, dp_->stats(), dp_->neighbours().entries().size())};
 }
 

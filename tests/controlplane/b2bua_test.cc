@@ -251,6 +251,9 @@ TEST_F(B2buaTest, AnsweredCallAnchorsMediaAndHidesEachSide) {
   EXPECT_TRUE(records[0].answered);
   EXPECT_EQ(records[0].ended_by, "caller");
   EXPECT_EQ(records[0].destination_peer, "carrier-a");
+  // It rang (180) before it was answered: post-dial delay has a peer.
+  EXPECT_EQ(records[0].rang_peer, "carrier-a");
+  EXPECT_GE(records[0].ringing, records[0].setup);
 }
 
 TEST_F(B2buaTest, CalleeHangsUp) {
@@ -285,6 +288,7 @@ TEST_F(B2buaTest, FailsOverOn503ToTheNextCarrier) {
   b2bua->on_bye(a);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].attempts, (std::vector<std::string>{"carrier-a:503", "carrier-b:200"}));
+  EXPECT_TRUE(records[0].rang_peer.empty()) << "answered without ringing: no post-dial delay";
 }
 
 TEST_F(B2buaTest, FailsOverWhenACandidateStaysSilentAndAcksALateAnswer) {

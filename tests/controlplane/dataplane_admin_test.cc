@@ -18,6 +18,8 @@ dataplane::DataplaneStats two_legs() {
   s.legs[0].rx_packets = 1000;
   s.legs[0].tx_packets = 900;
   s.legs[0].relayed_packets = 800;
+  s.legs[0].rx_bytes = 214000;
+  s.legs[0].tx_bytes = 192600;
   s.legs[0].punted_packets = 150;
   s.legs[0].exception_packets = 100;
   s.legs[0].drops[static_cast<unsigned>(dataplane::DropReason::malformed)] = 7;
@@ -48,7 +50,8 @@ TEST(StatsCommand, JsonHasEveryReasonPerLeg) {
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.body.rfind("{\"dataplane\":\"dpdk\",\"pinholes\":4,", 0), 0u) << r.body;
   EXPECT_NE(r.body.find("\"name\":\"access\",\"link_up\":true,\"packets_in\":1000,"
-                        "\"packets_out\":900,\"relayed\":800,\"punted\":150,\"from_kernel\":100,"
+                        "\"packets_out\":900,\"bytes_in\":214000,\"bytes_out\":192600,"
+                        "\"relayed\":800,\"punted\":150,\"from_kernel\":100,"
                         "\"drops\":{\"malformed\":7,"),
             std::string::npos)
       << r.body;
@@ -78,9 +81,10 @@ TEST(DataplaneJson, PortsAndCounters) {
   auto s = two_legs();
   s.workers = 1;
   s.pinhole_capacity = 1024;
-  std::string j = dataplane_json({{"access", "net_af_xdp", "sbc-access", "", 1, false},
-                                  {"core", "net_af_packet", "sbc-core", "af_xdp refused", 2, true}},
-                                 s, 3);
+  std::string j =
+      dataplane_json({{"access", "net_af_xdp", "sbc-access", "", 1, false, "kernel ports overlap"},
+                      {"core", "net_af_packet", "sbc-core", "af_xdp refused", 2, true, ""}},
+                     s, 3);
   EXPECT_EQ(j.rfind("{\"workers\":1,\"pinholes\":4,\"pinhole_capacity\":1024,\"neighbours\":3,", 0),
             0u)
       << j;
@@ -88,5 +92,9 @@ TEST(DataplaneJson, PortsAndCounters) {
                    "\"tap\":\"sbc-core\",\"note\":\"af_xdp refused\"}"),
             std::string::npos)
       << j;
+  EXPECT_NE(j.find("\"tap\":\"sbc-access\",\"warning\":\"kernel ports overlap\"}"),
+            std::string::npos)
+      << j;
   EXPECT_NE(j.find("\"legs\":[{\"name\":\"access\""), std::string::npos);
+  EXPECT_NE(j.find("\"bytes_in\":"), std::string::npos) << j;
 }

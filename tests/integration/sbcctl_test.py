@@ -334,6 +334,7 @@ class Dataplane(unittest.TestCase):
                 self.assertEqual([l["name"] for l in stats["legs"]], ["access", "core"])
                 self.assertGreaterEqual(access["drops"]["no_flow"], 20, access)
                 self.assertGreaterEqual(access["packets_in"], 20)
+                self.assertGreaterEqual(access["bytes_in"], 20 * 62, "20 frames of 62+ bytes")
                 self.assertEqual(access["dropped"], sum(access["drops"].values()))
                 table = sbcd.ctl("stats").stdout
                 self.assertRegex(table, r"(?m)^access\s+no_flow\s+\d+\s+UDP/TCP to the SBC")
