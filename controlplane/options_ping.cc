@@ -4,6 +4,8 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/url.h>
 
+#include "controlplane/nta_retire.h"
+
 namespace sbc::controlplane {
 
 OptionsPing::~OptionsPing() {
@@ -55,10 +57,6 @@ int OptionsPing::on_response(nta_outgoing_magic_t* magic, nta_outgoing_t*, const
   return 0;
 }
 
-int OptionsPing::ignore_response(nta_outgoing_magic_t*, nta_outgoing_t*, const sip_t*) {
-  return 0;
-}
-
 void OptionsPing::finish(Ping* p, int status) {
   auto it = pings_.find(p);
   if (it == pings_.end()) return;
@@ -66,17 +64,8 @@ void OptionsPing::finish(Ping* p, int status) {
   pings_.erase(it);
   if (ping->timeout >= 0) loop_.cancel(ping->timeout);
   auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - ping->sent);
-  nta_outgoing_t* orq = ping->orq;
-  nta_leg_t* leg = ping->leg;
-  // nta may still report on this transaction before it is destroyed (a
-  // transport error, such as an ICMP port unreachable, is reported to every
-  // transaction toward that address): it must not find the freed Ping.
-  if (orq) nta_outgoing_bind(orq, &OptionsPing::ignore_response, nullptr);
-  if (orq || leg)
-    (void)loop_.after(std::chrono::milliseconds(0), [orq, leg] {
-      if (orq) nta_outgoing_destroy(orq);
-      if (leg) nta_leg_destroy(leg);
-    });
+  // nta must not find the freed Ping if it reports on the transaction again.
+  retire_later(loop_, ping->orq, ping->leg);
   ping->done(status, rtt);
 }
 

@@ -46,7 +46,6 @@ class OptionsPing {
   };
   void finish(Ping* p, int status);
   static int on_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
-  static int ignore_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
 
   EventLoop& loop_;
   SteadyClock clock_;

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "controlplane/log.h"
+#include "controlplane/nta_retire.h"
 #include "controlplane/registrar/hash.h"
 #include "sip/auth_header_text.h"
 
@@ -72,10 +73,6 @@ std::optional<registrar::DigestChallenge> usable_challenge(const msg_auth_t* lis
     if (auto ch = registrar::digest_challenge(*h)) return *ch;
   }
   return std::nullopt;
-}
-
-int ignore_answer(nta_outgoing_magic_t*, nta_outgoing_t*, const sip_t*) {
-  return 0;
 }
 
 }  // namespace
@@ -192,7 +189,7 @@ void OutboundRegistrar::send_unregister(Account& a) {
   if (!a.leg || a.machine.state() != State::registered) return;
   std::string auth = authorization(a);
   nta_outgoing_t* orq = nta_outgoing_tcreate(
-      a.leg, ignore_answer, nullptr, nullptr, SIP_METHOD_REGISTER,
+      a.leg, ignore_outgoing_response, nullptr, nullptr, SIP_METHOD_REGISTER,
       URL_STRING_MAKE(a.request_uri.c_str()), SIPTAG_CONTACT_STR(a.contact.c_str()),
       SIPTAG_EXPIRES_STR("0"), SIPTAG_MAX_FORWARDS_STR("70"),
       TAG_IF(!auth.empty() && !a.proxy_challenge, SIPTAG_AUTHORIZATION_STR(auth.c_str())),
@@ -210,12 +207,9 @@ int OutboundRegistrar::on_response(nta_outgoing_magic_t* magic, nta_outgoing_t* 
   auto* a = reinterpret_cast<Account*>(magic);
   int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
   if (status < 200) return 0;
-  // The transaction is destroyed on a later turn, never inside its callback;
-  // until then nta may report on it again (a transport error goes to every
-  // transaction toward that address): nothing may reach the account.
+  // Nothing may reach the account if nta reports on it again (nta_retire.h).
   a->orq = nullptr;
-  nta_outgoing_bind(orq, ignore_answer, nullptr);
-  (void)a->self->loop_.after(milliseconds(0), [orq] { nta_outgoing_destroy(orq); });
+  retire_later(a->self->loop_, orq);
   a->self->on_final(a, sip);
   return 0;
 }
