@@ -75,6 +75,20 @@ class Lab:
         return self.run(host, ["ping", "-c", str(count), "-W", "2", address]).returncode == 0
 
 
+class SharedLab:
+    """unittest mixin: one lab (mode `lab_mode`) for the whole test class,
+    removed after its last test: class Foo(labkit.SharedLab, unittest.TestCase)."""
+    lab_mode = "kernel"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(cls.lab_mode).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.down()
+
+
 def lab_policy(lab, udp_port=5060, tcp=True, driver="af_xdp"):
     """A policy for the lab's SBC host: legs access and core, each on a DPDK
     port of `driver` (af_xdp or af_packet) over the SBC's veth (used in

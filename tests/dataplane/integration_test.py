@@ -27,16 +27,9 @@ def dataplane_policy(lab, driver):
     return labkit.lab_policy(lab, driver=driver)
 
 
-class DataplaneInLab:
+class DataplaneInLab(labkit.SharedLab):
     driver = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = labkit.Lab("dataplane").__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
+    lab_mode = "dataplane"
 
     def setUp(self):
         self.sbcd = labkit.Sbcd(self.lab, dataplane_policy(self.lab, self.driver), dataplane=True,

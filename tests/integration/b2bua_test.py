@@ -77,15 +77,7 @@ scenario_with_status = labkit.scenario_with_status
 wait_udp_listening = labkit.wait_udp_listening
 
 
-class B2buaCalls(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = labkit.Lab("kernel").__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
-
+class B2buaCalls(labkit.SharedLab, unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="b2bua-test-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
@@ -562,17 +554,10 @@ for m in (invite(""), invite("CSeq: 1 INVITE\r\n", "hello", "text/plain"),
         self.assertIn(recs[0]["final_status"], (503, 408))
 
 
-class B2buaCallsOnTheDpdkDataplane(unittest.TestCase):
+class B2buaCallsOnTheDpdkDataplane(labkit.SharedLab, unittest.TestCase):
     """The same sbcd with its DPDK dataplane (af_xdp ports in the lab): the
     call's SDP ports become pinholes while it lasts and go when it ends."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = labkit.Lab("dataplane").__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
+    lab_mode = "dataplane"
 
     def start_with_callee(self, scenario, extra_args=()):
         """sbcd with its DPDK dataplane, and carA's sipp playing `scenario`."""

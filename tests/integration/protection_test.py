@@ -125,14 +125,8 @@ def drops(sbcd, reason):
                       reason=reason)
 
 
-class ProtectionOnTheDataplane(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = labkit.Lab("dataplane").__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
+class ProtectionOnTheDataplane(labkit.SharedLab, unittest.TestCase):
+    lab_mode = "dataplane"
 
     def setUp(self):
         self.sbcd = labkit.Sbcd(self.lab, policy(self.lab), dataplane=True)

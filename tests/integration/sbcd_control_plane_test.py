@@ -19,14 +19,7 @@ import labkit  # noqa: E402
 metric = labkit.metric
 
 
-class SbcdControlPlane(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.lab = labkit.Lab("kernel").__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
+class SbcdControlPlane(labkit.SharedLab, unittest.TestCase):
 
     def start_sbcd(self, policy=None):
         sbcd = labkit.Sbcd(self.lab, policy or labkit.lab_policy(self.lab))
