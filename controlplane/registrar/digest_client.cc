@@ -29,7 +29,9 @@ Result<DigestChallenge> digest_challenge(const AuthHeader& header) {
   DigestChallenge ch;
   const std::string* realm = header.find("realm");
   const std::string* nonce = header.find("nonce");
-  if (realm == nullptr) return make_error("challenge: missing 'realm'");
+  // An empty realm is refused like a missing one: our own verifier (and
+  // most registrars) cannot check credentials computed for it.
+  if (realm == nullptr || realm->empty()) return make_error("challenge: missing 'realm'");
   if (nonce == nullptr || nonce->empty()) return make_error("challenge: missing 'nonce'");
   ch.realm = *realm;
   ch.nonce = *nonce;

@@ -74,10 +74,11 @@ TEST(DigestClient, AnswersChallengeWithoutQop) {
 }
 
 TEST(DigestClient, RefusesChallengesItWouldAnswerWrongly) {
-  for (const char* bad : {R"(Basic realm="x")", R"(Digest nonce="n")", R"(Digest realm="r")",
-                          R"(Digest realm="r", nonce="n", algorithm=MD5-sess)",
-                          R"(Digest realm="r", nonce="n", qop="auth-int")",
-                          R"(Digest realm="r", nonce="n", userhash=true)"}) {
+  for (const char* bad :
+       {R"(Basic realm="x")", R"(Digest nonce="n")", R"(Digest realm="r")",
+        R"(Digest realm="", nonce="n")", R"(Digest realm="r", nonce="n", algorithm=MD5-sess)",
+        R"(Digest realm="r", nonce="n", qop="auth-int")",
+        R"(Digest realm="r", nonce="n", userhash=true)"}) {
     auto h = parse_auth_header(bad);
     ASSERT_TRUE(h.ok()) << bad;
     EXPECT_FALSE(digest_challenge(*h).ok()) << bad;

@@ -8,6 +8,7 @@
 
 #include "controlplane/registrar/auth_params.h"
 #include "controlplane/registrar/digest.h"
+#include "controlplane/registrar/digest_client.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sbc::registrar;
@@ -28,6 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (creds.ok()) {
     if (creds->response.size() != hash_hex_length(creds->algorithm)) abort();
     (void)digest_response_matches(*creds, "00112233445566778899aabbccddeeff", "REGISTER");
+  }
+  // The same bytes as a carrier's challenge (outbound registration): an
+  // accepted one is answered with an Authorization our own verifier reads.
+  auto ch = digest_challenge(*header);
+  if (ch.ok()) {
+    auto answer = parse_auth_header(
+        digest_authorization(*ch, "4930555100", "pw", "REGISTER", "sip:198.18.2.10", "c0ffee", 1),
+        AuthParamLimits{1 << 16, 32, 1 << 16});
+    if (!answer.ok() || !digest_credentials(*answer).ok()) abort();
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "sip/auth_header_text.h"
 #include "sip/request_check.h"
 #include "sip/sip_message.h"
 
@@ -14,6 +15,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const sip_t* sip = sip_of(msg);
   if (!sip) return 0;
   (void)method_label(sip);
+  // What the registrar and the B2BUA read credentials from: it must start
+  // with the scheme Sofia parsed.
+  if (sip->sip_authorization && sip->sip_authorization->au_scheme &&
+      auth_header_text(sip->sip_authorization).rfind(sip->sip_authorization->au_scheme, 0) != 0)
+    abort();
   if (!sip->sip_request) return 0;
   auto v = check_request(sip);
   if (v.ok() &&
