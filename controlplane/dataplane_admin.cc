@@ -234,6 +234,8 @@ std::string dataplane_json(const std::vector<PortView>& ports, const dataplane::
   w.key("pinholes").value(s.pinholes);
   w.key("pinhole_capacity").value(s.pinhole_capacity);
   w.key("neighbours").value(static_cast<uint64_t>(neighbours));
+  w.key("neighbour_changes").value(s.neighbour_changes);
+  w.key("neighbours_expired").value(s.neighbours_expired);
   w.key("ports").begin_array();
   for (const auto& p : ports) {
     w.begin_object();

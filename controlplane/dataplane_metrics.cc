@@ -112,8 +112,20 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
              MetricType::Gauge);
   for (const auto& o : s.offload)
     add(offload, {{"leg", o.leg}, {"rule_kind", o.rule_kind}}, o.offloaded ? 1 : 0);
-  std::vector<MetricFamily> out{rx,    tx,   rx_bytes, tx_bytes, relayed,  punted, exception,
-                                drops, link, lost,     sleeps,   pinholes, deny,   overrides};
+  auto neighbours = family("sbc_dataplane_neighbours",
+                           "Next-hop MAC addresses published to the workers", MetricType::Gauge);
+  add(neighbours, {}, static_cast<double>(s.neighbours));
+  auto nb_changes =
+      family("sbc_dataplane_neighbour_changes_total",
+             "Next-hop MACs republished because the kernel learned a new one", MetricType::Counter);
+  add(nb_changes, {}, static_cast<double>(s.neighbour_changes));
+  auto nb_expired =
+      family("sbc_dataplane_neighbours_expired_total",
+             "Next hops removed after the kernel stopped confirming them", MetricType::Counter);
+  add(nb_expired, {}, static_cast<double>(s.neighbours_expired));
+  std::vector<MetricFamily> out{rx,        tx,        rx_bytes,   tx_bytes,   relayed,   punted,
+                                exception, drops,     link,       lost,       sleeps,    pinholes,
+                                deny,      overrides, neighbours, nb_changes, nb_expired};
   // Only with filters applied: a family with no sample is left out.
   if (!s.offload.empty()) out.push_back(offload);
   if (!s.trust_classes.empty()) {

@@ -19,6 +19,7 @@ Result<std::unique_ptr<DataplaneService>> DataplaneService::start(
   for (const auto& leg : policy.interfaces) c.legs.push_back({leg, -1, -1, ""});
   c.media_idle_timeout = options.media_idle_timeout;
   c.one_way_timeout = options.one_way_timeout;
+  c.neighbour_timeout = options.neighbour_timeout;
   auto dp = dataplane::DpdkDataplane::start(c);
   if (!dp) return make_error("dataplane: " + dp.error().message);
   self->dp_ = std::move(*dp);

@@ -25,6 +25,7 @@ struct DataplaneServiceOptions {
   std::string eal_args;
   std::chrono::milliseconds media_idle_timeout{30000};
   std::chrono::milliseconds one_way_timeout{10000};
+  std::chrono::milliseconds neighbour_timeout{30000};
   std::chrono::milliseconds housekeeping_period{200};
 };
 

@@ -92,6 +92,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     dpo.eal_args = options.eal_args;
     dpo.media_idle_timeout = ms(options.media_idle_timeout_s);
     dpo.one_way_timeout = ms(options.media_one_way_timeout_s);
+    dpo.neighbour_timeout = ms(options.neighbour_timeout_s);
     auto dp = DataplaneService::start(*self->policy_, dpo, *self->loop_, self->metrics_);
     if (!dp) return dp.error();
     self->dataplane_ = std::move(*dp);

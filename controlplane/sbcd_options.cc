@@ -17,6 +17,8 @@ std::string sbcd_usage() {
          "                        -m 512 --no-shconf --no-telemetry')\n"
          "  --media-idle-timeout S     seconds without media before MediaIdle (default 30)\n"
          "  --media-one-way-timeout S  seconds one side is silent before OneWay (default 10)\n"
+         "  --neighbour-timeout S  seconds a media next hop may go unconfirmed by the kernel\n"
+         "                        (re-resolved meanwhile) before it is removed (default 30)\n"
          "  --call-records PATH   append one JSON line per ended call (reopened on reload)\n"
          "  --failover-timeout S  seconds without a provisional response before the next\n"
          "                        route candidate is tried (default: the policy's\n"
@@ -71,14 +73,17 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       auto v = value("EAL options");
       if (!v) return v.error();
       o.eal_args = *v;
-    } else if (a == "--media-idle-timeout" || a == "--media-one-way-timeout") {
+    } else if (a == "--media-idle-timeout" || a == "--media-one-way-timeout" ||
+               a == "--neighbour-timeout") {
       auto v = value("seconds");
       if (!v) return v.error();
       char* end = nullptr;
       double secs = std::strtod(v->c_str(), &end);
       if (v->empty() || *end || secs <= 0)
         return make_error(a + " expects a positive number of seconds, got '" + *v + "'");
-      (a == "--media-idle-timeout" ? o.media_idle_timeout_s : o.media_one_way_timeout_s) = secs;
+      (a == "--media-idle-timeout"      ? o.media_idle_timeout_s
+       : a == "--media-one-way-timeout" ? o.media_one_way_timeout_s
+                                        : o.neighbour_timeout_s) = secs;
     } else if (a == "--log-level") {
       auto v = value("a level");
       if (!v) return v.error();

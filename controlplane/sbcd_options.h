@@ -28,6 +28,7 @@ struct SbcdOptions {
   std::string eal_args = "-l 0-1 --main-lcore 0 --no-huge -m 512 --no-shconf --no-telemetry";
   double media_idle_timeout_s = 30;     // no media either way: MediaIdle
   double media_one_way_timeout_s = 10;  // one side silent while the other talks: OneWay
+  double neighbour_timeout_s = 30;      // a next hop unconfirmed by the kernel: removed
   // A call attempt with no provisional response in this time fails over to
   // the next candidate (not a policy timer yet: policy::Timers has none).
   // --failover-timeout: overrides the policy's timers.failover when given.

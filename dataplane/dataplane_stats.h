@@ -50,6 +50,9 @@ struct DataplaneStats {
   uint64_t deny_entries = 0;               // live deny list entries
   uint64_t trust_overrides = 0;            // sources with a per-source class (promoted)
   std::vector<OffloadState> offload;       // per leg and rule kind (DPDK dataplane only)
+  uint64_t neighbours = 0;                 // next hops published to the workers
+  uint64_t neighbour_changes = 0;          // MACs republished because the kernel's changed
+  uint64_t neighbours_expired = 0;         // removed after going unconfirmed by the kernel
 };
 
 // One direction of a stream as one pinhole saw it.

@@ -523,17 +523,35 @@ void DpdkDataplane::resolve_next_hops(const MediaSessionSpec& spec) {
 
 void DpdkDataplane::refresh_neighbours() {
   if (!config_.kernel_neighbours) return;
+  std::vector<bool> kernel_legs(n_legs_, false);
   bool any_tap = false;
-  for (const auto& p : port_info_) any_tap |= !p.tap_name.empty();
+  for (unsigned i = 0; i < n_legs_; ++i)
+    any_tap |= kernel_legs[i] = !port_info_[i].tap_name.empty();
   if (!any_tap) return;
+  std::map<NeighbourAging::Key, NeighbourAging::Mac> kernel;
   for (const auto& n : read_kernel_neighbours()) {
     for (unsigned i = 0; i < n_legs_; ++i) {
-      if (port_info_[i].tap_name.empty() || port_info_[i].tap_name != n.device) continue;
-      rte_ether_addr m;
-      std::memcpy(m.addr_bytes, n.mac.data(), 6);
-      (void)neighbours_->set(static_cast<uint16_t>(i), rte_cpu_to_be_32(n.ip.value), m);
+      if (!kernel_legs[i] || port_info_[i].tap_name != n.device) continue;
+      NeighbourAging::Mac mac = 0;
+      std::memcpy(&mac, n.mac.data(), 6);
+      kernel[NeighbourAging::Key{i} << 32 | rte_cpu_to_be_32(n.ip.value)] = mac;
     }
   }
+  const auto plan =
+      aging_.refresh(std::chrono::steady_clock::now(), neighbours_->entries(), kernel, kernel_legs);
+  for (const auto& [k, mac] : plan.set) {
+    rte_ether_addr m;
+    std::memcpy(m.addr_bytes, &mac, 6);
+    (void)neighbours_->set(static_cast<uint16_t>(k >> 32), static_cast<uint32_t>(k), m);
+  }
+  for (auto k : plan.remove)
+    neighbours_->remove(static_cast<uint16_t>(k >> 32), static_cast<uint32_t>(k));
+  for (auto k : plan.prompt)
+    prompt_neighbour_resolution(config_.legs[k >> 32].iface.address.address,
+                                Ipv4Address{rte_be_to_cpu_32(static_cast<uint32_t>(k))});
+  neighbours_changed_.fetch_add(plan.changed, std::memory_order_relaxed);
+  neighbours_expired_.fetch_add(plan.remove.size(), std::memory_order_relaxed);
+  neighbours_published_.store(neighbours_->entries().size(), std::memory_order_relaxed);
 }
 
 uint64_t DpdkDataplane::last_seen(const StreamEntry& e, int side) const {
@@ -726,6 +744,9 @@ DataplaneStats DpdkDataplane::packet_stats() const {
     s.trust_overrides = trust_size_;
     s.offload = offload_states_;
   }
+  s.neighbours = neighbours_published_.load(std::memory_order_relaxed);
+  s.neighbour_changes = neighbours_changed_.load(std::memory_order_relaxed);
+  s.neighbours_expired = neighbours_expired_.load(std::memory_order_relaxed);
   for (unsigned w = 0; w < workers_.size(); ++w) {
     s.events_lost += counter_read(counters_[w].events_lost);
     s.worker_polls += counter_read(counters_[w].polls);

@@ -8,6 +8,7 @@
 #include <rte_ring.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "dataplane/lcore_counters.h"
 #include "dataplane/leg.h"
 #include "dataplane/media_session_book.h"
+#include "dataplane/neighbour_aging.h"
 #include "dataplane/neighbour_table.h"
 #include "dataplane/pinhole_table.h"
 #include "dataplane/protection_tables.h"
@@ -59,6 +61,9 @@ struct DataplaneConfig {
   std::chrono::milliseconds media_idle_timeout{30000};
   std::chrono::milliseconds one_way_timeout{10000};
   bool kernel_neighbours = true;  // read /proc/net/arp for legs with a real TAP
+  // A published next hop the kernel no longer confirms is re-resolved, then
+  // removed after this (neighbour_aging.h).
+  std::chrono::milliseconds neighbour_timeout{30000};
   // Time in TSC cycles for the workers and for deny/trust expiry; null:
   // rte_rdtsc. Tests inject a fake clock.
   uint64_t (*clock)() = nullptr;
@@ -128,7 +133,12 @@ class DpdkDataplane : public Dataplane {
     int one_way_reported = -1;  // the silent side reported, -1: none
   };
 
-  explicit DpdkDataplane(const DataplaneConfig& config) : config_(config), book_({}) {}
+  explicit DpdkDataplane(const DataplaneConfig& config)
+      : config_(config),
+        book_({}),
+        // Re-resolve a few times within the timeout before giving up.
+        aging_({config.neighbour_timeout,
+                std::min(config.neighbour_timeout / 3, std::chrono::milliseconds(5000))}) {}
   Status bring_up();
   Status install(MediaSessionId id, uint16_t index, StreamEntry& e);
   void uninstall(StreamEntry& e);
@@ -166,6 +176,9 @@ class DpdkDataplane : public Dataplane {
   std::vector<unsigned> worker_lcores_;  // empty when the caller drives the workers
   std::map<MediaSessionId, std::vector<StreamEntry>> sessions_;
   uint64_t control_events_lost_ = 0;
+  NeighbourAging aging_;
+  // Written by the control thread, read by packet_stats() (a metrics scrape).
+  std::atomic<uint64_t> neighbours_published_{0}, neighbours_changed_{0}, neighbours_expired_{0};
 
   // Protection (control thread; workers read `protection_` only).
   ProtectionTables protection_;

@@ -33,7 +33,7 @@ class DataplaneInLab(labkit.SharedLab):
 
     def setUp(self):
         self.sbcd = labkit.Sbcd(self.lab, dataplane_policy(self.lab, self.driver), dataplane=True,
-                                extra_args=["--media-idle-timeout", "2"])
+                                extra_args=["--media-idle-timeout", "2", "--neighbour-timeout", "3"])
         self.addCleanup(self.sbcd.cleanup)
         self.sbcd.start(timeout=60)
 
@@ -44,6 +44,21 @@ class DataplaneInLab(labkit.SharedLab):
 
     def counters(self):
         return self.sbcd.metrics()
+
+    def echo_and_send(self, echo_host, echo_at, sender_host, send_args, count, echo_wait=8):
+        """An echo of `count` datagrams on echo_host at (ip, port), then the
+        sender's run on sender_host; returns (what the echo got, the sender's result)."""
+        echo = self.lab.popen(echo_host, [sys.executable, ACTOR, "echo", echo_at[0], str(echo_at[1]),
+                                          str(count), str(echo_wait)], stdout=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.3)
+            sent = self.actor(sender_host, "send", *send_args)
+            out, _ = echo.communicate(timeout=15)
+        finally:
+            if echo.poll() is None:
+                echo.kill()
+                echo.wait()
+        return json.loads(out.strip().splitlines()[-1]), sent
 
     def test_ping_and_options_cross_the_dataplane_and_are_answered_once(self):
         r = self.sbcd.ctl("dataplane")
@@ -94,17 +109,8 @@ class DataplaneInLab(labkit.SharedLab):
         sid, a_port, b_port = m.group(1), int(m.group(2)), int(m.group(3))
         time.sleep(0.5)  # housekeeping publishes the kernel's neighbours (every 200 ms)
 
-        carrier = self.lab.popen("carA", [sys.executable, ACTOR, "echo", "198.18.2.10", "6000",
-                                          "10", "8"], stdout=subprocess.PIPE, text=True)
-        try:
-            time.sleep(0.3)
-            phone = self.actor("phones", "send", "198.18.1.11", 4000, "198.18.1.1", a_port, 10, 3)
-            out, _ = carrier.communicate(timeout=15)
-        finally:
-            if carrier.poll() is None:
-                carrier.kill()
-                carrier.wait()
-        got = json.loads(out.strip().splitlines()[-1])
+        got, phone = self.echo_and_send("carA", ("198.18.2.10", 6000), "phones",
+                                        ("198.18.1.11", 4000, "198.18.1.1", a_port, 10, 3), 10)
         self.assertEqual(got["received"], 10, got)
         self.assertEqual(got["sources"], [f"198.18.2.1:{b_port}"])  # the SBC, not the phone
         self.assertEqual(phone["replies"], 10, phone)  # latched back to the phone
@@ -125,16 +131,10 @@ class DataplaneInLab(labkit.SharedLab):
         before = self.counters()
         r = self.sbcd.ctl("media", "close", sid)
         self.assertEqual(r.returncode, 0, r.stderr)
-        carrier = self.lab.popen("carA", [sys.executable, ACTOR, "echo", "198.18.2.10", "6000",
-                                          "5", "2"], stdout=subprocess.PIPE, text=True)
-        try:
-            self.actor("phones", "send", "198.18.1.11", 4000, "198.18.1.1", a_port, 5, 0.5)
-            out, _ = carrier.communicate(timeout=15)
-        finally:
-            if carrier.poll() is None:
-                carrier.kill()
-                carrier.wait()
-        self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 0)
+        got, _ = self.echo_and_send("carA", ("198.18.2.10", 6000), "phones",
+                                    ("198.18.1.11", 4000, "198.18.1.1", a_port, 5, 0.5), 5,
+                                    echo_wait=2)
+        self.assertEqual(got["received"], 0)
         after = self.counters()
         lbl = '{leg="access",reason="no_flow"}'
         self.assertEqual(metric(after, "sbc_dataplane_dropped_packets_total", lbl) -
@@ -149,17 +149,9 @@ class DataplaneInLab(labkit.SharedLab):
         self.assertEqual(r.returncode, 0, r.stderr)
         a_port = int(re.search(r"a=198\.18\.1\.1:(\d+)", r.stdout).group(1))
         time.sleep(0.5)
-        carrier = self.lab.popen("carA", [sys.executable, ACTOR, "echo", "198.18.2.10", "6000",
-                                          "6", "8"], stdout=subprocess.PIPE, text=True)
-        try:
-            time.sleep(0.3)
-            phone = self.actor("natph", "send", "198.19.1.10", 4000, "198.18.1.1", a_port, 6, 3)
-            out, _ = carrier.communicate(timeout=15)
-        finally:
-            if carrier.poll() is None:
-                carrier.kill()
-                carrier.wait()
-        self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 6)
+        got, phone = self.echo_and_send("carA", ("198.18.2.10", 6000), "natph",
+                                        ("198.19.1.10", 4000, "198.18.1.1", a_port, 6, 3), 6)
+        self.assertEqual(got["received"], 6)
         self.assertEqual(phone["replies"], 6, phone)
         self.assertEqual(phone["sources"], [f"198.18.1.1:{a_port}"])
         self.assertRegex(self.sbcd.log_text(),
@@ -171,46 +163,91 @@ class DataplaneInLab(labkit.SharedLab):
         self.assertNotIn("dataplane_config", self.sbcd.log_text(),
                          "the lab keeps the kernel's ports clear of the media ranges")
         self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
-        carrier = self.lab.popen("carA", [sys.executable, ACTOR, "echo", "198.18.2.10", "9053",
-                                          "3", "8"], stdout=subprocess.PIPE, text=True)
-        try:
-            time.sleep(0.3)
-            sbc = self.actor("sbc", "send", "198.18.2.1", 0, "198.18.2.10", 9053, 3, 2)
-            out, _ = carrier.communicate(timeout=15)
-        finally:
-            if carrier.poll() is None:
-                carrier.kill()
-                carrier.wait()
-        self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 3)
+        got, sbc = self.echo_and_send("carA", ("198.18.2.10", 9053), "sbc",
+                                      ("198.18.2.1", 0, "198.18.2.10", 9053, 3, 2), 3)
+        self.assertEqual(got["received"], 3)
         self.assertEqual(sbc["replies"], 3, sbc)
+
+    def open_toward_media_gateway(self, address):
+        """A media session from a phone to a carrier media gateway at `address`
+        (added to carA), open once the SBC's kernel resolved it; the phone-side port."""
+        self.lab.run("carA", ["ip", "addr", "add", address + "/24", "dev", "eth0"], check=True)
+        self.addCleanup(self.lab.run, "carA", ["ip", "addr", "del", address + "/24", "dev", "eth0"])
+        r = self.sbcd.ctl("media", "open", "access", "198.18.1.11:4000", "core",
+                          address + ":6000", "--latch", "strict")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        deadline = time.monotonic() + 10
+        while address + " " not in self.lab.run("sbc", ["cat", "/proc/net/arp"]).stdout:
+            self.assertLess(time.monotonic(), deadline, f"the kernel never resolved {address}")
+            time.sleep(0.1)
+        return int(re.search(r"a=198\.18\.1\.1:(\d+)", r.stdout).group(1))
 
     def test_a_media_remote_the_kernel_never_spoke_to_is_resolved(self):
         # The carrier's media gateway (198.18.2.30) is not its signalling
         # address and never sent the SBC anything: the SBC must still learn
         # its MAC before the first packet toward it (the kernel is prompted to
         # ARP when the session opens).
-        self.lab.run("carA", ["ip", "addr", "add", "198.18.2.30/24", "dev", "eth0"], check=True)
-        self.addCleanup(self.lab.run, "carA", ["ip", "addr", "del", "198.18.2.30/24", "dev", "eth0"])
+        a_port = self.open_toward_media_gateway("198.18.2.30")
+        time.sleep(0.5)  # two housekeeping runs publish the kernel's entry
+        got, _ = self.echo_and_send("carA", ("198.18.2.30", 6000), "phones",
+                                    ("198.18.1.11", 4000, "198.18.1.1", a_port, 5, 1), 5)
+        self.assertEqual(got["received"], 5)
+
+    def wait_metric(self, name, at_least, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while metric(self.counters(), name) < at_least:
+            self.assertLess(time.monotonic(), deadline, f"{name} never reached {at_least}")
+            time.sleep(0.2)
+
+    def test_a_next_hop_that_changes_its_mac_is_followed(self):
+        # A carrier's gateway replaced (or a VRRP failover): same address, new
+        # MAC. The kernel learns it from the host's next ARP; the dataplane must
+        # relay to the new MAC, or media goes to a host that is not there.
+        self.assertTrue(self.lab.ping("phones", "198.18.1.1"))
+        self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
         r = self.sbcd.ctl("media", "open", "access", "198.18.1.11:4000", "core",
-                          "198.18.2.30:6000", "--latch", "strict")
+                          "198.18.2.10:6000")
         self.assertEqual(r.returncode, 0, r.stderr)
         a_port = int(re.search(r"a=198\.18\.1\.1:(\d+)", r.stdout).group(1))
-        deadline = time.monotonic() + 10
-        while "198.18.2.30 " not in self.lab.run("sbc", ["cat", "/proc/net/arp"]).stdout:
-            self.assertLess(time.monotonic(), deadline, "the kernel never resolved 198.18.2.30")
-            time.sleep(0.1)
-        time.sleep(0.5)  # two housekeeping runs publish the kernel's entry
-        gateway = self.lab.popen("carA", [sys.executable, ACTOR, "echo", "198.18.2.30", "6000",
-                                          "5", "8"], stdout=subprocess.PIPE, text=True)
-        try:
-            time.sleep(0.3)
-            self.actor("phones", "send", "198.18.1.11", 4000, "198.18.1.1", a_port, 5, 1)
-            out, _ = gateway.communicate(timeout=15)
-        finally:
-            if gateway.poll() is None:
-                gateway.kill()
-                gateway.wait()
-        self.assertEqual(json.loads(out.strip().splitlines()[-1])["received"], 5)
+        time.sleep(0.5)
+        got, _ = self.echo_and_send("carA", ("198.18.2.10", 6000), "phones",
+                                    ("198.18.1.11", 4000, "198.18.1.1", a_port, 4, 1), 4)
+        self.assertEqual(got["received"], 4)
+
+        old_mac = self.lab.run("carA", ["cat", "/sys/class/net/eth0/address"]).stdout.strip()
+        def set_mac(mac):
+            self.lab.run("carA", ["ip", "link", "set", "dev", "eth0", "address", mac], check=True)
+            # Its next ARP request tells the SBC's kernel the new MAC.
+            self.lab.run("carA", ["ip", "neigh", "flush", "dev", "eth0"])
+            self.lab.ping("carA", "198.18.2.1")
+        self.addCleanup(set_mac, old_mac)
+        before = metric(self.counters(), "sbc_dataplane_neighbour_changes_total")
+        set_mac("02:5b:c0:00:02:0a")
+        self.wait_metric("sbc_dataplane_neighbour_changes_total", before + 1)
+        got, _ = self.echo_and_send("carA", ("198.18.2.10", 6000), "phones",
+                                    ("198.18.1.11", 4000, "198.18.1.1", a_port, 4, 1), 4)
+        self.assertEqual(got["received"], 4, "media still went to the old MAC")
+
+    def test_a_next_hop_the_kernel_lost_is_re_resolved_then_removed(self):
+        # A media gateway that went away: once the kernel drops its entry and
+        # cannot resolve it again, the dataplane stops relaying to the old MAC
+        # and counts no_neighbour instead (--neighbour-timeout 3 here).
+        a_port = self.open_toward_media_gateway("198.18.2.31")
+        time.sleep(0.5)
+
+        # The gateway goes away and the kernel forgets it (its garbage
+        # collection, done here by hand).
+        self.lab.run("carA", ["ip", "addr", "del", "198.18.2.31/24", "dev", "eth0"], check=True)
+        self.lab.run("sbc", ["ip", "neigh", "del", "198.18.2.31", "dev", "sbc-core"], check=True)
+        expired = metric(self.counters(), "sbc_dataplane_neighbours_expired_total")
+        self.wait_metric("sbc_dataplane_neighbours_expired_total", expired + 1)
+
+        before = self.counters()
+        self.actor("phones", "send", "198.18.1.11", 4000, "198.18.1.1", a_port, 3, 0.3)
+        after = self.counters()
+        no_nb = lambda text: sum(float(v) for v in re.findall(
+            r'^sbc_dataplane_dropped_packets_total\{[^}]*reason="no_neighbour"[^}]*\} (\S+)$', text, re.M))
+        self.assertEqual(no_nb(after) - no_nb(before), 3)
 
     def test_wrong_source_is_dropped_and_counted(self):
         self.assertTrue(self.lab.ping("carA", "198.18.2.1"))

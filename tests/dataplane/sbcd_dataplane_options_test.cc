@@ -8,14 +8,17 @@ namespace sbc {
 namespace {
 
 TEST(SbcdDataplaneOptions, EalAndMediaTimeouts) {
-  auto o = controlplane::parse_sbcd_options({"--policy", "p.yaml", "--eal", "-l 0-2 --no-huge",
-                                             "--media-idle-timeout", "2.5",
-                                             "--media-one-way-timeout", "1"});
+  auto o = controlplane::parse_sbcd_options(
+      {"--policy", "p.yaml", "--eal", "-l 0-2 --no-huge", "--media-idle-timeout", "2.5",
+       "--media-one-way-timeout", "1", "--neighbour-timeout", "3"});
   ASSERT_TRUE(o.ok()) << o.error().message;
   EXPECT_TRUE(o->dataplane);
   EXPECT_EQ(o->eal_args, "-l 0-2 --no-huge");
   EXPECT_DOUBLE_EQ(o->media_idle_timeout_s, 2.5);
   EXPECT_DOUBLE_EQ(o->media_one_way_timeout_s, 1);
+  EXPECT_DOUBLE_EQ(o->neighbour_timeout_s, 3);
+  EXPECT_FALSE(
+      controlplane::parse_sbcd_options({"--policy", "p", "--neighbour-timeout", "-1"}).ok());
   EXPECT_FALSE(
       controlplane::parse_sbcd_options({"--policy", "p", "--media-idle-timeout", "0"}).ok());
   EXPECT_FALSE(
