@@ -53,8 +53,8 @@ Status ProtectionService::apply_policy(const policy::Policy& p) {
   if (auto s = dp_->apply_filters(*f); !s) return s;
   registered_class_ = f->classes[f->registered_class].name;
   default_class_ = f->default_class;
-  abuse_window_ = p.security.failed_auth.window;
-  abuse_ban_ = p.security.failed_auth.ban;
+  flood_ban_ = p.security.flood_ban;
+  malformed_ban_ = p.security.malformed_ban;
   log::info("filters_applied", {{"acl_rules", std::to_string(f->rules.size())},
                                 {"trust_classes", std::to_string(f->classes.size())}});
   return ok_status();
@@ -96,23 +96,34 @@ void ProtectionService::on_ban(const registrar::Ban& ban) {
 void ProtectionService::on_source_abuse(const dataplane::DataplaneEvent& e) {
   if (!dp_ || e.type != dataplane::EventType::source_abuse) return;
   if (static_cast<int>(e.stream) != default_class_) return;
-  if (abuse_.size() >= kMaxTracked) abuse_.clear();
-  const auto now = std::chrono::steady_clock::now();
-  auto& times = abuse_[e.remote.value];
-  std::erase_if(times, [&](auto t) { return now - t > abuse_window_; });
+  report(floods_, flood_ban_, e.remote, "flood: policed", bans_from_abuse_);
+}
+
+void ProtectionService::on_malformed_request(Ipv4Address source) {
+  if (!dp_) return;
+  report(malformed_, malformed_ban_, source, "malformed SIP: answered 400", bans_from_malformed_);
+}
+
+void ProtectionService::report(std::map<uint32_t, std::vector<Clock::time_point>>& reports,
+                               const policy::AbuseBanPolicy& rule, Ipv4Address source,
+                               std::string_view what, uint64_t& bans) {
+  if (reports.size() >= kMaxTracked) reports.clear();
+  const auto now = Clock::now();
+  auto& times = reports[source.value];
+  std::erase_if(times, [&](auto t) { return now - t > rule.window; });
   times.push_back(now);
-  if (times.size() < kAbuseReports) return;
-  abuse_.erase(e.remote.value);
-  const std::string reason = "flood: policed in " + std::to_string(kAbuseReports) +
-                             " reports within " + policy::to_string(abuse_window_);
-  if (auto s = dp_->deny(Ipv4Prefix{e.remote, 32}, 0, abuse_ban_, reason); !s) {
-    log::warn("ban_not_enforced", {{"who", e.remote.to_string()}, {"reason", s.error().message}});
+  if (times.size() < rule.threshold) return;
+  reports.erase(source.value);
+  const std::string reason = std::string(what) + " " + std::to_string(rule.threshold) +
+                             " times within " + policy::to_string(rule.window);
+  if (auto s = dp_->deny(Ipv4Prefix{source, 32}, 0, rule.ban, reason); !s) {
+    log::warn("ban_not_enforced", {{"who", source.to_string()}, {"reason", s.error().message}});
     return;
   }
-  ++bans_from_abuse_;
+  ++bans;
   log::warn(
       "banned",
-      {{"who", e.remote.to_string()}, {"reason", reason}, {"for", policy::to_string(abuse_ban_)}});
+      {{"who", source.to_string()}, {"reason", reason}, {"for", policy::to_string(rule.ban)}});
   log_offload_changes();
 }
 

@@ -43,12 +43,15 @@ class ProtectionService {
   // binding removed) demotes it.
   void on_authenticated(Ipv4Address source, std::chrono::seconds ttl);
   // A SourceAbuse event: the dataplane policed this source (about once a
-  // second while it floods). An untrusted source reported kAbuseReports
-  // times within the policy's failed_auth window is denied for its ban
-  // duration; a source in any other class is only counted (a trusted trunk
-  // over its rate is an operator's question, not a ban).
+  // second while it floods). An untrusted source reported flood_ban.threshold
+  // times within its window is denied for its ban duration; a source in any
+  // other class is only counted (a trusted trunk over its rate is an
+  // operator's question, not a ban).
   void on_source_abuse(const dataplane::DataplaneEvent& e);
-  static constexpr unsigned kAbuseReports = 3;
+  // A request from `source` answered 400 because it was malformed. The caller
+  // reports only sources that are not trusted peers; malformed_ban.threshold
+  // of them within its window deny the source.
+  void on_malformed_request(Ipv4Address source);
 
   void register_admin_commands(AdminServer& admin);
 
@@ -59,6 +62,7 @@ class ProtectionService {
 
   uint64_t bans_from_auth() const { return bans_from_auth_; }
   uint64_t bans_from_abuse() const { return bans_from_abuse_; }
+  uint64_t bans_from_malformed() const { return bans_from_malformed_; }
 
  private:
   // Logs each leg's NIC offload state the first time it is known.
@@ -69,12 +73,19 @@ class ProtectionService {
   registrar::AuthFailureTracker* failures_;
   std::string registered_class_;  // empty: no filters applied yet
   int default_class_ = -1;
-  std::chrono::milliseconds abuse_window_{60000}, abuse_ban_{600000};
+  using Clock = std::chrono::steady_clock;
+  using Reports = std::map<uint32_t, std::vector<Clock::time_point>>;
+  // One more report about `source`; past the rule's threshold within its
+  // window the source is denied for the rule's ban.
+  void report(Reports& reports, const policy::AbuseBanPolicy& rule, Ipv4Address source,
+              std::string_view what, uint64_t& bans);
+  policy::AbuseBanPolicy flood_ban_, malformed_ban_;
   // Report times per source (bounded: cleared past kMaxTracked sources).
-  std::map<uint32_t, std::vector<std::chrono::steady_clock::time_point>> abuse_;
+  Reports floods_, malformed_;
   static constexpr size_t kMaxTracked = 100'000;
   uint64_t bans_from_auth_ = 0;
   uint64_t bans_from_abuse_ = 0;
+  uint64_t bans_from_malformed_ = 0;
 };
 
 // "198.18.0.0/16", "198.18.0.7" (a /32) or "198.18.0.7:5060" (one address

@@ -21,6 +21,7 @@
 #include "controlplane/sip_trace.h"
 #include "controlplane/version.h"
 #include "policy/loader.h"
+#include "policy/peer_identification.h"
 #include "sip/request_check.h"
 #include "sip/request_source.h"
 
@@ -246,6 +247,14 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
   if (auto v = sip::check_request(sip); !v.ok()) {
     sip_rejected_->Add({{"leg", leg}, {"reason", v.phrase}}).Increment();
     nta_incoming_treply(irq, v.status, v.phrase.c_str(), TAG_END());
+    // Repeated garbage from an untrusted source gets it denied in the
+    // dataplane. Trunks trusted by address and addresses with live
+    // registrations (a NAT shared by a whole office) are never banned for it.
+    if (auto src = sip::request_source(irq);
+        src && !registrar_->store().address_in_use(src->address) &&
+        policy::identify_peer(*policy_, {leg, src->address, {}}).outcome !=
+            policy::Identification::Outcome::by_source_address)
+      protection_->on_malformed_request(src->address);
     return v.status;
   }
   const sip_method_t method = sip->sip_request->rq_method;

@@ -19,6 +19,8 @@ Result<FilterSet> filters_from_policy(const policy::Policy& p) {
   int def = f.find_class(sec.default_trust_class);
   if (def < 0) return make_error("security.default_trust_class: unknown class");
   f.default_class = static_cast<uint8_t>(def);
+  f.untrusted_cap_rate = p.security.untrusted_cap.rate;
+  f.untrusted_cap_burst = p.security.untrusted_cap.burst;
   auto class_or_default = [&](std::string_view name) {
     int i = f.find_class(name);
     return static_cast<uint8_t>(i < 0 ? def : i);

@@ -45,11 +45,32 @@ struct FailedAuthPolicy {
   Duration max_ban{std::chrono::hours(24)};  // repeat offenders: doubling, capped here
 };
 
+// `threshold` reports of one kind about one untrusted source within `window`
+// deny it in the dataplane for `ban`.
+struct AbuseBanPolicy {
+  uint32_t threshold = 3;
+  Duration window{std::chrono::seconds(60)};
+  Duration ban{std::chrono::minutes(10)};
+};
+
+// All untrusted (default-class) punt traffic together, per worker: the cap
+// that keeps a distributed flood from starving trusted peers.
+struct UntrustedCap {
+  uint32_t rate = 2000;   // packets per second
+  uint32_t burst = 4000;  // packets
+};
+
 struct SecurityPolicy {
   std::vector<AclEntry> acl;
   std::vector<TrustClass> trust_classes;
   std::string default_trust_class = "untrusted";
   FailedAuthPolicy failed_auth;
+  // The police stage reports a flooding source about once a second.
+  AbuseBanPolicy flood_ban{};
+  // Requests answered 400 because they were malformed (sip/request_check).
+  AbuseBanPolicy malformed_ban{10, Duration{std::chrono::seconds(60)},
+                               Duration{std::chrono::minutes(10)}};
+  UntrustedCap untrusted_cap;
   // Case-insensitive substrings of User-Agent that mark a scanner.
   std::vector<std::string> scanner_user_agents;
 

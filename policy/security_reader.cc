@@ -150,6 +150,19 @@ void read_acl(YamlReader& r, const YAML::Node& list, const Policy& p, SecurityPo
   }
 }
 
+// threshold/window/ban of a ban rule (failed_auth, flood_ban, malformed_ban).
+void read_ban_rule(YamlReader& r, const YAML::Node& n, const std::string& f, uint32_t& threshold,
+                   Duration& window, Duration& ban) {
+  if (auto v = n["threshold"]; v.IsDefined())
+    if (auto x = r.integer(v, f + ".threshold", 1, 1000)) threshold = static_cast<uint32_t>(*x);
+  if (auto v = n["window"]; v.IsDefined())
+    if (auto x = r.duration(v, f + ".window", std::chrono::seconds(1), std::chrono::hours(24)))
+      window = *x;
+  if (auto v = n["ban"]; v.IsDefined())
+    if (auto x = r.duration(v, f + ".ban", std::chrono::seconds(1), std::chrono::hours(24 * 7)))
+      ban = *x;
+}
+
 }  // namespace
 
 void read_security(YamlReader& r, const YAML::Node& map, Policy& p) {
@@ -158,9 +171,9 @@ void read_security(YamlReader& r, const YAML::Node& map, Policy& p) {
   s.scanner_user_agents = default_scanner_user_agents();
   if (!map.IsDefined() || map.IsNull()) return;
   const std::string field = "security";
-  if (!r.expect_map(
-          map, field,
-          {"acl", "trust_classes", "default_trust_class", "failed_auth", "scanner_user_agents"}))
+  if (!r.expect_map(map, field,
+                    {"acl", "trust_classes", "default_trust_class", "failed_auth", "flood_ban",
+                     "malformed_ban", "untrusted_cap", "scanner_user_agents"}))
     return;
   if (auto v = map["trust_classes"]; v.IsDefined()) read_trust_classes(r, v, s);
   std::vector<std::pair<YAML::Node, std::string>> class_refs;
@@ -178,15 +191,7 @@ void read_security(YamlReader& r, const YAML::Node& map, Policy& p) {
     const std::string f = field + ".failed_auth";
     if (r.expect_map(fa, f, {"threshold", "window", "ban", "max_ban"})) {
       auto& a = s.failed_auth;
-      if (auto v = fa["threshold"]; v.IsDefined())
-        if (auto x = r.integer(v, f + ".threshold", 1, 1000))
-          a.threshold = static_cast<uint32_t>(*x);
-      if (auto v = fa["window"]; v.IsDefined())
-        if (auto x = r.duration(v, f + ".window", std::chrono::seconds(1), std::chrono::hours(24)))
-          a.window = *x;
-      if (auto v = fa["ban"]; v.IsDefined())
-        if (auto x = r.duration(v, f + ".ban", std::chrono::seconds(1), std::chrono::hours(24 * 7)))
-          a.ban = *x;
+      read_ban_rule(r, fa, f, a.threshold, a.window, a.ban);
       if (auto v = fa["max_ban"]; v.IsDefined())
         if (auto x =
                 r.duration(v, f + ".max_ban", std::chrono::seconds(1), std::chrono::hours(24 * 7)))
@@ -194,6 +199,24 @@ void read_security(YamlReader& r, const YAML::Node& map, Policy& p) {
       if (a.max_ban < a.ban)
         r.error(fa, f + ".max_ban",
                 "max_ban (" + to_string(a.max_ban) + ") is below ban (" + to_string(a.ban) + ")");
+    }
+  }
+  for (auto [name, rule] :
+       {std::pair{"flood_ban", &s.flood_ban}, std::pair{"malformed_ban", &s.malformed_ban}}) {
+    const std::string f = field + "." + name;
+    if (auto n = map[name]; n.IsDefined() && r.expect_map(n, f, {"threshold", "window", "ban"}))
+      read_ban_rule(r, n, f, rule->threshold, rule->window, rule->ban);
+  }
+  if (auto n = map["untrusted_cap"]; n.IsDefined()) {
+    const std::string f = field + ".untrusted_cap";
+    if (r.expect_map(n, f, {"rate", "burst"})) {
+      if (auto v = r.required(n, f, "rate"); v.IsDefined())
+        if (auto x = r.integer(v, f + ".rate", 1, 10'000'000))
+          s.untrusted_cap.rate = static_cast<uint32_t>(*x);
+      s.untrusted_cap.burst = s.untrusted_cap.rate * 2;
+      if (auto v = n["burst"]; v.IsDefined())
+        if (auto x = r.integer(v, f + ".burst", 1, 100'000'000))
+          s.untrusted_cap.burst = static_cast<uint32_t>(*x);
     }
   }
   if (auto v = map["scanner_user_agents"]; v.IsDefined()) {

@@ -14,12 +14,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-policy::PolicyPtr lab_policy() {
+policy::PolicyPtr lab_policy(const std::string& security_extra = "") {
   auto r = policy::load_policy_text(
       "interfaces:\n"
       "  - name: access\n    port: net_null0\n    address: 198.18.1.1/24\n"
       "    sip: [{transport: udp, port: 5060}]\n    media_ports: 20000-20999\n"
-      "security:\n  acl:\n    - {action: deny, source: 198.18.66.0/24}\n",
+      "security:\n  acl:\n    - {action: deny, source: 198.18.66.0/24}\n" +
+          security_extra,
       "test.yaml");
   return r.policy;
 }
@@ -145,7 +146,7 @@ TEST_F(Protection, RepeatedFloodReportsBanAnUntrustedSourceOnly) {
   dataplane::DataplaneEvent trusted = e;
   trusted.remote = Ipv4Address{0xc6120164};
   trusted.stream = static_cast<uint16_t>(dp_.filters()->trunk_class);
-  for (unsigned i = 0; i + 1 < ProtectionService::kAbuseReports; ++i) {
+  for (unsigned i = 0; i + 1 < p->security.flood_ban.threshold; ++i) {
     svc_.on_source_abuse(e);
     svc_.on_source_abuse(trusted);
   }
@@ -158,6 +159,41 @@ TEST_F(Protection, RepeatedFloodReportsBanAnUntrustedSourceOnly) {
   EXPECT_NE(list[0].reason.find("flood"), std::string::npos);
   EXPECT_GT(list[0].remaining, 599s);  // the policy's ban duration (10m by default)
   EXPECT_EQ(svc_.bans_from_abuse(), 1u);
+}
+
+TEST_F(Protection, BanRulesAndTheUntrustedCapComeFromThePolicy) {
+  auto p = lab_policy(
+      "  flood_ban: {threshold: 2, window: 30s, ban: 1h}\n"
+      "  malformed_ban: {threshold: 4, window: 1m, ban: 20m}\n"
+      "  untrusted_cap: {rate: 500}\n");
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(svc_.apply_policy(*p).ok());
+  EXPECT_EQ(dp_.filters()->untrusted_cap_rate, 500u);
+  EXPECT_EQ(dp_.filters()->untrusted_cap_burst, 1000u);  // twice the rate unless given
+
+  dataplane::DataplaneEvent e;
+  e.type = dataplane::EventType::source_abuse;
+  e.remote = Ipv4Address{0xc6120163};
+  e.stream = static_cast<uint16_t>(dp_.filters()->default_class);
+  svc_.on_source_abuse(e);
+  EXPECT_TRUE(dp_.deny_entries().empty());
+  svc_.on_source_abuse(e);
+  ASSERT_EQ(dp_.deny_entries().size(), 1u);
+  EXPECT_GT(dp_.deny_entries()[0].remaining, 3599s);
+  EXPECT_NE(dp_.deny_entries()[0].reason.find("within 30s"), std::string::npos);
+
+  const Ipv4Address garbler{0xc6120165};
+  for (int i = 0; i < 3; ++i) svc_.on_malformed_request(garbler);
+  EXPECT_EQ(dp_.deny_entries().size(), 1u);
+  svc_.on_malformed_request(garbler);
+  auto list = dp_.deny_entries();
+  ASSERT_EQ(list.size(), 2u);
+  const auto& m = list[0].prefix.address == garbler ? list[0] : list[1];
+  EXPECT_EQ(m.prefix.to_string(), "198.18.1.101/32");
+  EXPECT_NE(m.reason.find("malformed SIP"), std::string::npos);
+  EXPECT_GT(m.remaining, 1199s);
+  EXPECT_LE(m.remaining, 1200s);
+  EXPECT_EQ(svc_.bans_from_malformed(), 1u);
 }
 
 TEST(ProtectionNoDataplane, BansGoToTheSipLayer) {

@@ -11,7 +11,10 @@ docs/protection.md):
   Python UDP sender) is policed in the dataplane, while a trusted trunk on the
   same leg keeps getting every OPTIONS answered;
 - a source that keeps flooding (40/s for 5 s against a class of 10/s) is
-  reported by the police stage and banned by the control plane.
+  reported by the police stage and banned by the control plane;
+- a source that keeps sending malformed requests is banned after the
+  policy's malformed_ban threshold, while a trusted trunk sending the same
+  garbage is only answered 400.
 
 Every check is a count (answers received, counters), never a timing."""
 
@@ -48,12 +51,16 @@ peers:
     auth: {{username: "1002", password: "{PASSWORD}"}}
 security:
   failed_auth: {{threshold: 3, window: 1m, ban: 10m}}
+  malformed_ban: {{threshold: 4, window: 1m, ban: 10m}}
 """
 
 
 # Runs inside a lab host: sends `count` SIP requests from src:sport to the
 # SBC, `gap` seconds apart (0: as fast as it can), and prints how many got an
 # answer within `wait` seconds after the last. Bounded in count and time.
+# Method BROKEN: an INFO with Max-Forwards 0, which sbcd's request check
+# refuses (483). Its other refusals (400, 413) are hard to provoke over UDP:
+# nta answers a missing or mismatched header itself, before sbcd sees it.
 SENDER = r"""
 import socket, sys, time
 src, sport, method, count, gap, wait = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
@@ -76,11 +83,13 @@ for i in range(count):
     if time.monotonic() > deadline:
         break
     cid = f"prot-{sport}-{i}@{src}"
-    msg = (f"{method} sip:{'1002@' if method == 'REGISTER' else ''}198.18.1.1 SIP/2.0\r\n"
+    req = "INFO" if method == "BROKEN" else method
+    msg = (f"{req} sip:{'1002@' if method == 'REGISTER' else ''}198.18.1.1 SIP/2.0\r\n"
            f"Via: SIP/2.0/UDP {src}:{sport};branch=z9hG4bK-{sport}-{i}\r\n"
            f"From: <sip:1002@198.18.1.1>;tag=t{i}\r\nTo: <sip:1002@198.18.1.1>\r\n"
-           f"Call-ID: {cid}\r\nCSeq: 1 {method}\r\n"
-           f"Contact: <sip:1002@{src}:{sport}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+           f"Call-ID: {cid}\r\nCSeq: 1 {req}\r\n"
+           f"Contact: <sip:1002@{src}:{sport}>\r\nMax-Forwards: {0 if method == 'BROKEN' else 70}\r\n"
+           f"Content-Length: 0\r\n\r\n")
     while True:
         try:
             s.sendto(msg.encode(), ("198.18.1.1", 5060))
@@ -176,6 +185,23 @@ class ProtectionOnTheDataplane(labkit.SharedLab, unittest.TestCase):
         while not self.ping(BANNED):
             self.assertLess(time.monotonic(), deadline, "no ping after unban")
         self.assertEqual(send_sip(self.lab, "phones", BANNED, 5094, 3, gap=0.05), 3)
+
+    def test_repeated_malformed_requests_get_an_untrusted_source_banned(self):
+        rejected = lambda: metric_sum(self.sbcd.metrics(), "sbc_sip_requests_rejected_total")
+        before = rejected()
+        # Three are answered 400 and counted; the fourth crosses the threshold.
+        self.assertEqual(send_sip(self.lab, "phones", BANNED, 5095, 3, "BROKEN", gap=0.05), 3)
+        self.assertEqual(json.loads(self.ctl("bans", "--json")), [])
+        self.assertEqual(send_sip(self.lab, "phones", BANNED, 5099, 1, "BROKEN"), 1)
+        self.assertEqual(rejected() - before, 4)
+        bans = json.loads(self.ctl("bans", "--json"))
+        self.assertEqual([(b["target"], b["layer"]) for b in bans], [(BANNED, "dataplane")], bans)
+        self.assertIn("malformed SIP", bans[0]["reason"])
+        self.assertEqual(send_sip(self.lab, "phones", BANNED, 5096, 3, gap=0.05), 0)
+        # The trunk trusted by its address is answered, never banned.
+        self.assertEqual(send_sip(self.lab, "phones", PBX, 5097, 6, "BROKEN", gap=0.05), 6)
+        self.assertEqual(len(json.loads(self.ctl("bans", "--json"))), 1)
+        self.assertEqual(send_sip(self.lab, "phones", PBX, 5098, 2, gap=0.05), 2)
 
     def test_failed_authentication_is_then_dropped_in_the_dataplane(self):
         inf = os.path.join(self.sbcd.dir, "wrong.csv")
