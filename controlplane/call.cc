@@ -409,7 +409,8 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
     return;
   }
   if (status < 200) {
-    if (status == 100) return;
+    // 100, or a fork's 18x once the call is answered: nothing for the caller.
+    if (status == 100 || (state_ != State::calling && state_ != State::early)) return;
     disarm(no_provisional_timer_);
     if (!b_provisional_) {
       b_provisional_ = true;

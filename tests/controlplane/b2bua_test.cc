@@ -964,6 +964,25 @@ TEST_F(B2buaTest, TheFailoverTimeoutComesFromTheCallsPolicyUnlessOverridden) {
   EXPECT_EQ(sig.invites[1].peer, "carrier-b");
 }
 
+// A forking callee: every early dialog rings the caller; a provisional that
+// comes after the answer (another fork still ringing) changes nothing.
+TEST_F(B2buaTest, AProvisionalAfterTheAnswerChangesNothing) {
+  auto [a, b] = established();
+  const size_t provisionals = std::count_if(sig.log.begin(), sig.log.end(), [](const auto& l) {
+    return l.rfind("provisional_a", 0) == 0;
+  });
+  b2bua->on_b_response(b, 180, "");
+  b2bua->on_b_response(b, 183, answer_sdp("198.18.2.99"));
+  EXPECT_EQ(std::count_if(sig.log.begin(), sig.log.end(),
+                          [](const auto& l) { return l.rfind("provisional_a", 0) == 0; }),
+            static_cast<long>(provisionals));
+  ASSERT_EQ(b2bua->calls().size(), 1u);
+  EXPECT_EQ(b2bua->calls()[0]->state(), Call::State::established);
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.10") << "no fork's early media";
+  b2bua->on_bye(a);
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+}
+
 // ---------------------------------------------------------------- session timers (RFC 4028)
 
 namespace {

@@ -417,6 +417,17 @@ class B2buaCalls(CallLab, unittest.TestCase):
         self.assertNotIn("198.18.2.", access_side)
         self.assertNotIn("transfer-target", access_side)  # the sipfrag's Contact stayed behind
 
+    def test_m3_a_forking_callee_keeps_the_first_answer_and_the_other_is_hung_up(self):
+        # carA rings two phones (two early dialogs) and both answer: the
+        # first 200 is the call, the second is ACKed and gets a BYE in its
+        # own dialog (the scenario checks the To tag and target), and the
+        # caller sees one call that it hangs up normally.
+        a = self.uas("carA", CAR_A, "uas_answer_forked.xml")
+        self.assert_ok(self.call("1024"), "caller")
+        self.assert_ok(a.wait(), "carA (both forks ACKed, desk hung up, mobile hung up by the caller)")
+        self.assertEqual([(r["ended_by"], r["attempts"]) for r in self.records_lines(1)],
+                         [("caller", ["carA:200"])])
+
     def test_p_hold_and_resume_from_either_side(self):
         # The PBX holds (sendonly) and resumes with re-INVITEs, the carrier
         # holds from a new port; each offer and answer crosses with the SBC's
