@@ -505,7 +505,11 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
       return;
     }
   }
-  // A final failure of this attempt.
+  // A final failure of this attempt. A 422 not retried is the SBC's and this
+  // callee's disagreement, not the caller's interval: the caller could do
+  // nothing with it (and it would come without a Min-SE), so it counts as
+  // this candidate failing (500) and the next one is tried.
+  if (status == 422) status = 500;
   bool failover = fails_over(status);
   disarm(no_provisional_timer_);
   disarm(ring_timer_);

@@ -1120,13 +1120,20 @@ TEST_F(SessionTimerTest, TheCalleeIsAskedForThePolicysIntervalAndA422IsRetried) 
   EXPECT_EQ(sig.session[sig.invites[1].handle], (LegSessionTimer{3600, false}));
 }
 
-TEST_F(SessionTimerTest, ASecond422IsNotRetried) {
-  dial("0301234");
+TEST_F(SessionTimerTest, ASecond422IsNotRetriedAndFailsOverLikeA500) {
+  SipHandle a = dial("0301234");
   b2bua->on_b_response(sig.invites[0].handle, 422, "", timer_headers(0, {}, false, 3600));
   b2bua->on_b_response(sig.invites[1].handle, 422, "", timer_headers(0, {}, false, 7200));
-  EXPECT_EQ(sig.invites.size(), 2u);
-  EXPECT_EQ(b2bua->active_calls(), 0u);
+  ASSERT_EQ(sig.invites.size(), 3u);
+  EXPECT_EQ(sig.invites[2].peer, "carrier-b");
+  EXPECT_EQ(sig.invites[2].session_expires, 1800u) << "a new candidate starts from the policy";
   EXPECT_EQ(admission.channels_in_use(peer("carrier-a")), 0u);
+  b2bua->on_b_response(sig.invites[2].handle, 503, "");
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 503 retry"))
+      << "never a 422 without Min-SE";
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].attempts,
+            (std::vector<std::string>{"carrier-a:422", "carrier-a:500", "carrier-b:503"}));
 }
 
 TEST_F(SessionTimerTest, ACallerAskingForLessThanMinSeGets422WithIt) {
