@@ -205,7 +205,11 @@ Result<std::string> Call::anchor(sip::SdpSession& s, Side to) {
       return r.error();
     if (rejected) s.reject(i);
   }
-  return s.print();
+  // The last session description each side got: a re-INVITE refresh repeats
+  // it unchanged (same o= version, RFC 3264 8).
+  auto printed = s.print();
+  if (printed) last_sdp_[index(to)] = *printed;
+  return printed;
 }
 
 Result<std::string> Call::b_offer(const policy::Candidate& c) {
@@ -883,7 +887,11 @@ void Call::send_session_refresh(Side s) {
   // An offer in flight refreshes both legs when it succeeds; a refresh still
   // unanswered is not doubled.
   if (pending_ || t.refresh_out || state_ == State::ended || !dialog_of(s)) return;
-  auto out = ctx_.signalling.refresh_session(dialog_of(s));
+  // An UPDATE without SDP (RFC 4028 10), or, for a peer that refused one, a
+  // re-INVITE with the session it already has.
+  const std::string& sdp = t.update_refused ? last_sdp_[index(s)] : std::string();
+  if (t.update_refused && sdp.empty()) return;
+  auto out = ctx_.signalling.refresh_session(dialog_of(s), sdp);
   if (!out) {
     log::warn("session_refresh_failed",
               {{"call", std::to_string(id_)}, {"reason", out.error().message}});
@@ -900,6 +908,11 @@ void Call::on_refresh_response(SipHandle out, int status) {
     if (t.refresh_out != out) continue;
     t.refresh_out = 0;
     if (status < 300) return session_refreshed(s);
+    if ((status == 405 || status == 501) && !t.update_refused) {
+      // It does not take UPDATE: refresh with a re-INVITE, now and from now on.
+      t.update_refused = true;
+      return send_session_refresh(s);
+    }
     if (status == 481 || status == 408) {
       // The peer has lost the dialog or is gone (RFC 4028 10).
       log::info("call_ended_session_refresh",

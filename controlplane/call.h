@@ -236,9 +236,11 @@ class Call {
   struct LegTimers {
     LegSessionTimer leg;
     CallTimers::Id expiry = 0, refresh = 0;
-    SipHandle refresh_out = 0;  // the SBC's refresh in flight
+    SipHandle refresh_out = 0;    // the SBC's refresh in flight
+    bool update_refused = false;  // the peer answered our UPDATE 405/501: re-INVITE
   };
   LegTimers session_[2];
+  std::string last_sdp_[2];  // the last SDP sent to each side (anchor)
   CallRecord record_;
 };
 

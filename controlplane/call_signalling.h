@@ -78,9 +78,11 @@ class CallSignalling {
   // and their 2xx on this dialog from now on.
   virtual void session_timer(SipHandle dialog, const LegSessionTimer& t) = 0;
   // A session refresh the SBC sends itself: an UPDATE without a body (RFC
-  // 4028 10). Its final response comes back through
-  // B2bua::on_refresh_response with the returned id.
-  virtual Result<SipHandle> refresh_session(SipHandle dialog) = 0;
+  // 4028 10), or with sdp a re-INVITE carrying it (the session unchanged,
+  // for a peer that refuses UPDATE; the layer ACKs its 2xx). Its final
+  // response comes back through B2bua::on_refresh_response with the
+  // returned id.
+  virtual Result<SipHandle> refresh_session(SipHandle dialog, std::string_view sdp) = 0;
   // The call is done with this handle: release what the layer holds for it.
   virtual void release(SipHandle h) = 0;
 };

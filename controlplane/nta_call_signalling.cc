@@ -657,8 +657,9 @@ Result<SipHandle> NtaCallSignalling::send_offer(SipHandle dialog, OfferMethod m,
   return send_in_dialog(dialog, m, sdp, false);
 }
 
-Result<SipHandle> NtaCallSignalling::refresh_session(SipHandle dialog) {
-  return send_in_dialog(dialog, OfferMethod::update, "", true);
+Result<SipHandle> NtaCallSignalling::refresh_session(SipHandle dialog, std::string_view sdp) {
+  return send_in_dialog(dialog, sdp.empty() ? OfferMethod::update : OfferMethod::reinvite, sdp,
+                        true);
 }
 
 void NtaCallSignalling::session_timer(SipHandle dialog, const LegSessionTimer& t) {
@@ -704,16 +705,6 @@ int NtaCallSignalling::on_offer_response(nta_outgoing_magic_t* magic, nta_outgoi
   NtaCallSignalling* self = tx->self;
   tx->done = true;
   Dialog* d = self->find(tx->dialog);
-  if (tx->refresh) {
-    // An UPDATE: nothing to acknowledge; the orq goes on the loop.
-    if (d) {
-      d->requests.push_back(orq);
-      tx->orq = nullptr;
-    }
-    self->schedule_flush();
-    self->b2bua_->on_refresh_response(tx->id, status);
-    return 0;
-  }
   if (d && status < 300 && tx->method == OfferMethod::reinvite && tx->late) {
     // Its 2xx brought the offer: the ACK carries the answer, once the
     // B2BUA has it (ack_offer); the orq stays with the tx until then.
@@ -742,7 +733,10 @@ int NtaCallSignalling::on_offer_response(nta_outgoing_magic_t* magic, nta_outgoi
     tx->orq = nullptr;
   }
   self->schedule_flush();
-  self->b2bua_->on_offer_response(id, status, body);
+  if (tx->refresh)
+    self->b2bua_->on_refresh_response(id, status);
+  else
+    self->b2bua_->on_offer_response(id, status, body);
   return 0;
 }
 

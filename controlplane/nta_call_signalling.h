@@ -107,7 +107,7 @@ class NtaCallSignalling final : public CallSignalling {
   void answer_offer(SipHandle offer, int status, std::string_view sdp, std::string_view warning,
                     std::optional<int> retry_after) override;
   void session_timer(SipHandle dialog, const LegSessionTimer& t) override;
-  Result<SipHandle> refresh_session(SipHandle dialog) override;
+  Result<SipHandle> refresh_session(SipHandle dialog, std::string_view sdp) override;
   void release(SipHandle h) override;
 
  private:
@@ -135,7 +135,7 @@ class NtaCallSignalling final : public CallSignalling {
     bool keep_until_ack = false;  // in: a re-INVITE answered 2xx; its ACK comes to the irq
     bool acked = false;
     bool awaiting_ack = false;  // out: that 2xx waits for ack_offer
-    bool refresh = false;       // out: the SBC's own session refresh (UPDATE, no body)
+    bool refresh = false;       // out: the SBC's own session refresh (UPDATE or re-INVITE)
   };
   Dialog* find(SipHandle h) const;
   int take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* sip);

@@ -119,9 +119,13 @@ struct FakeSignalling : CallSignalling {
 
   std::map<SipHandle, LegSessionTimer> session;  // session_timer: per dialog
   void session_timer(SipHandle dialog, const LegSessionTimer& t) override { session[dialog] = t; }
-  std::vector<std::pair<SipHandle, SipHandle>> refreshes;  // refresh_session: {dialog, id}
-  Result<SipHandle> refresh_session(SipHandle dialog) override {
-    refreshes.push_back({dialog, ++next});
+  struct Refresh {
+    SipHandle dialog = 0, id = 0;
+    std::string sdp;  // empty: an UPDATE; else a re-INVITE
+  };
+  std::vector<Refresh> refreshes;
+  Result<SipHandle> refresh_session(SipHandle dialog, std::string_view sdp) override {
+    refreshes.push_back({dialog, ++next, std::string(sdp)});
     log.push_back("refresh " + std::to_string(dialog));
     return next;
   }
@@ -1071,24 +1075,42 @@ TEST_F(SessionTimerTest, TheSbcRefreshesACalleeThatAsksItTo) {
   EXPECT_TRUE(sig.refreshes.empty());
   advance_s(1);
   ASSERT_EQ(sig.refreshes.size(), 1u);
-  EXPECT_EQ(sig.refreshes[0].first, b);
-  b2bua->on_refresh_response(sig.refreshes[0].second, 200);
+  EXPECT_EQ(sig.refreshes[0].dialog, b);
+  b2bua->on_refresh_response(sig.refreshes[0].id, 200);
   advance_s(45);
   ASSERT_EQ(sig.refreshes.size(), 2u) << "refreshed every half interval";
   EXPECT_EQ(b2bua->active_calls(), 1u);
   // The callee has lost the dialog: the call ends on both legs.
-  b2bua->on_refresh_response(sig.refreshes[1].second, 481);
+  b2bua->on_refresh_response(sig.refreshes[1].id, 481);
   EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
   EXPECT_EQ(b2bua->active_calls(), 0u);
   EXPECT_EQ(records.at(0).ended_by, "session_timer");
+}
+
+TEST_F(SessionTimerTest, ACalleeThatRefusesUpdateIsRefreshedWithReInvites) {
+  SipHandle b = call({}, timer_headers(90, sip::Refresher::uac)).second;
+  advance_s(45);
+  ASSERT_EQ(sig.refreshes.size(), 1u);
+  EXPECT_TRUE(sig.refreshes[0].sdp.empty()) << "an UPDATE first";
+  b2bua->on_refresh_response(sig.refreshes[0].id, 501);
+  ASSERT_EQ(sig.refreshes.size(), 2u) << "at once, as a re-INVITE";
+  EXPECT_EQ(sig.refreshes[1].dialog, b);
+  EXPECT_EQ(sig.refreshes[1].sdp, sig.invites.at(0).sdp) << "the session it has, unchanged";
+  b2bua->on_refresh_response(sig.refreshes[1].id, 200);
+  advance_s(45);
+  ASSERT_EQ(sig.refreshes.size(), 3u);
+  EXPECT_EQ(sig.refreshes[2].sdp, sig.invites.at(0).sdp) << "re-INVITEs from now on";
+  b2bua->on_refresh_response(sig.refreshes[2].id, 200);
+  EXPECT_EQ(b2bua->active_calls(), 1u);
 }
 
 TEST_F(SessionTimerTest, ARefusedRefreshLeavesTheExpiryToDecide) {
   SipHandle b = call({}, timer_headers(90, sip::Refresher::uac)).second;
   advance_s(45);
   ASSERT_EQ(sig.refreshes.size(), 1u);
-  EXPECT_EQ(sig.refreshes[0].first, b);
-  b2bua->on_refresh_response(sig.refreshes[0].second, 501);
+  EXPECT_EQ(sig.refreshes[0].dialog, b);
+  b2bua->on_refresh_response(sig.refreshes[0].id, 403);
+  EXPECT_EQ(sig.refreshes.size(), 1u);
   EXPECT_EQ(b2bua->active_calls(), 1u);
   advance_s(15);  // 60 s: 90 s less 30 s
   EXPECT_EQ(b2bua->active_calls(), 0u);

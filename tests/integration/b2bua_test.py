@@ -720,15 +720,16 @@ class B2buaCallsOnTheDpdkDataplane(labkit.SharedLab, unittest.TestCase):
 class SessionTimers(CallLab, unittest.TestCase):
     """RFC 4028 through the real sbcd with a 6 s session interval: the caller
     asks for timers and refreshes (or not); carA makes the SBC refresh its
-    leg with UPDATEs. The scenarios check every header; here, who ended the
+    leg (with UPDATEs, or re-INVITEs when it refuses UPDATE). The scenarios check every header; here, who ended the
     call and that nothing is left."""
     timers = "  session_expires: 6s\n  min_se: 2s\n"
 
     def test_a_call_whose_caller_never_refreshes_is_torn_down_on_both_legs(self):
-        a = self.uas("carA", CAR_A, "uas_answer_session_timer.xml")
+        # carA takes no UPDATE here: the SBC refreshes it with a re-INVITE.
+        a = self.uas("carA", CAR_A, "uas_answer_session_timer_no_update.xml")
         self.assert_ok(self.call("1021", "uac_call_session_expires.xml"),
                        "caller (BYE from the SBC)")
-        self.assert_ok(a.wait(), "carA (the SBC's refresh, then the BYE)")
+        self.assert_ok(a.wait(), "carA (UPDATE refused, the SBC's re-INVITE refresh, the BYE)")
         records = self.records_lines(1)
         self.assertEqual([(r["ended_by"], r["final_status"]) for r in records],
                          [("session_timer", 200)])
