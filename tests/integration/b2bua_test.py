@@ -733,7 +733,10 @@ class SessionTimers(CallLab, unittest.TestCase):
         records = self.records_lines(1)
         self.assertEqual([(r["ended_by"], r["final_status"]) for r in records],
                          [("session_timer", 200)])
-        self.assertEqual(metric(self.settled_metrics(), "sbc_calls_active"), 0)
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_active"), 0)
+        for labels in ('{direction="inbound",peer="pbx"}', '{direction="outbound",peer="carA"}'):
+            self.assertEqual(metric(text, "sbc_call_session_timer_expiries_total", labels), 1)
         self.assertIn("call_ended_session_timer", self.sbcd.log_text())
 
     def test_a_call_that_is_refreshed_stays_up(self):
