@@ -53,7 +53,7 @@ bool B2bua::overloaded() const {
 
 void B2bua::refuse(const InboundCall& in, const policy::Peer* source, const FinalAnswer& answer) {
   ++counters_.refused;
-  signalling_.reject_a(in.a, answer.status, answer.phrase, answer.retry_after);
+  signalling_.reject_a(in.a, answer);
   signalling_.release(in.a);
   // A refused call is a call that ended: it gets its record (and is counted
   // by outcome) like one that rang.
@@ -121,6 +121,11 @@ void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, boo
       return;
   }
   const policy::Peer* source = who.peer;
+  if (auto min_se = too_brief(in.session_timer, policy->timers)) {
+    // RFC 4028 8.1: the caller retries with our Min-SE.
+    refuse(in, source, {422, "Session Interval Too Small", std::nullopt, *min_se});
+    return;
+  }
 
   auto decision = policy::route_call(*policy, *this, {source, in.called, in.caller});
   if (decision.outcome != policy::RouteDecision::Outcome::routed) {
@@ -168,7 +173,8 @@ void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, boo
   reap(id);
 }
 
-void B2bua::on_b_response(SipHandle b, int status, std::string_view sdp) {
+void B2bua::on_b_response(SipHandle b, int status, std::string_view sdp,
+                          const sip::SessionTimerHeaders& st) {
   auto it = by_b_.find(b);
   if (it == by_b_.end()) {
     handle_orphan_response(signalling_, b, status);
@@ -181,7 +187,7 @@ void B2bua::on_b_response(SipHandle b, int status, std::string_view sdp) {
     if (status >= 200) by_b_.erase(b);
     return;
   }
-  call->on_b_response(b, status, sdp);
+  call->on_b_response(b, status, sdp, st);
   // The handle is done once final, unless it is the call's live B dialog.
   if (status >= 200 && call->b_handle() != b) by_b_.erase(b);
   reap(id);
@@ -261,6 +267,24 @@ void B2bua::on_offer_response(SipHandle out, int status, std::string_view sdp) {
   CallId id = it->second;
   if (status >= 200) by_offer_.erase(it);
   if (Call* c = find(id)) c->on_offer_response(out, status, sdp);
+  reap(id);
+}
+
+void B2bua::on_session_refresh(SipHandle dialog) {
+  if (auto it = by_a_.find(dialog); it != by_a_.end()) {
+    if (Call* c = find(it->second)) c->on_session_refresh(Side::a);
+  } else if (auto ib = by_b_.find(dialog); ib != by_b_.end()) {
+    Call* c = find(ib->second);
+    if (c && c->b_handle() == dialog) c->on_session_refresh(Side::b);
+  }
+}
+
+void B2bua::on_refresh_response(SipHandle out, int status) {
+  auto it = by_offer_.find(out);
+  if (it == by_offer_.end()) return;
+  CallId id = it->second;
+  if (status >= 200) by_offer_.erase(it);
+  if (Call* c = find(id)) c->on_refresh_response(out, status);
   reap(id);
 }
 

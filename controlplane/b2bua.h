@@ -45,7 +45,8 @@ class B2bua : private policy::LiveState {
   // A new INVITE outside any dialog. auth_username: from the Authorization
   // header if any; digest_verified: the signalling layer checked it.
   void on_invite(const InboundCall& in, std::string_view auth_username, bool digest_verified);
-  void on_b_response(SipHandle b, int status, std::string_view sdp);
+  void on_b_response(SipHandle b, int status, std::string_view sdp,
+                     const sip::SessionTimerHeaders& st = {});
   void on_a_ack(SipHandle a, std::string_view sdp = {});  // sdp: the answer to a late offer
   void on_a_cancel(SipHandle a);
   void on_bye(SipHandle dialog);  // either side; the signalling layer has answered it
@@ -58,6 +59,12 @@ class B2bua : private policy::LiveState {
   // An ACK inside a callee's dialog (the answer to a late-offer re-INVITE
   // the callee sent); the caller's ACKs come through on_a_ack.
   void on_b_ack(SipHandle b, std::string_view sdp);
+
+  // Session timers (RFC 4028): an UPDATE without SDP inside a call's dialog
+  // (answered 2xx by the signalling layer), and the final response to a
+  // refresh the SBC sent (refresh_session's id).
+  void on_session_refresh(SipHandle dialog);
+  void on_refresh_response(SipHandle out, int status);
 
   // Told of every call that ends (call records, metrics).
   void on_call_ended(std::function<void(const CallRecord&)> f) { record_sink_ = std::move(f); }
@@ -104,7 +111,8 @@ class B2bua : private policy::LiveState {
   std::unordered_map<SipHandle, CallId> by_a_;
   std::unordered_map<SipHandle, CallId> by_b_;  // every B handle until its final response
   std::unordered_map<dataplane::MediaSessionId, CallId> by_media_;
-  std::unordered_map<SipHandle, CallId> by_offer_;  // relayed offers until their final response
+  // Relayed offers and the SBC's session refreshes until their final response.
+  std::unordered_map<SipHandle, CallId> by_offer_;
   std::unordered_map<CallId, std::vector<dataplane::MediaSessionId>> media_of_;
   B2buaCounters counters_;
   bool draining_ = false;

@@ -108,6 +108,10 @@ Call::~Call() {
   disarm(ring_timer_);
   disarm(ack_timer_);
   disarm(offer_ack_timer_);
+  for (auto& t : session_) {
+    disarm(t.expiry);
+    disarm(t.refresh);
+  }
 }
 
 Ipv4Address Call::leg_address(const std::string& leg) const {
@@ -201,7 +205,11 @@ Result<std::string> Call::anchor(sip::SdpSession& s, Side to) {
       return r.error();
     if (rejected) s.reject(i);
   }
-  return s.print();
+  // The last session description each side got: a re-INVITE refresh repeats
+  // it unchanged (same o= version, RFC 3264 8).
+  auto printed = s.print();
+  if (printed) last_sdp_[index(to)] = *printed;
+  return printed;
 }
 
 Result<std::string> Call::b_offer(const policy::Candidate& c) {
@@ -288,6 +296,8 @@ bool Call::attempt(size_t i) {
   const policy::Candidate& c = decision_.candidates[i];
   dest_ = c.peer;
   b_provisional_ = false;
+  b_session_expires_ = policy_session_expires(policy_->timers);
+  b_retried_422_ = false;
   // Media first: the offer to B carries the SBC's ports on B's leg.
   dataplane::MediaSessionSpec spec;
   if (!offer_) {
@@ -343,8 +353,12 @@ bool Call::send_invite(const policy::Candidate& c, const std::string& sdp) {
   std::string vouched =
       c.caller.empty() ? "" : "<sip:" + c.caller + "@" + leg_address(c.peer->leg).to_string() + ">";
   auto id = sip::identity_toward_callee(in_.identity, trusted(source_), trusted(c.peer), vouched);
-  auto b = ctx_.signalling.invite_b({c.peer, c.called, id.anonymous ? "anonymous" : c.caller, sdp,
-                                     in_.max_forwards - 1, id.asserted, id.privacy});
+  b_sdp_ = sdp;
+  // Min-SE never below what this INVITE asks (after a 422 both are the callee's).
+  auto b =
+      ctx_.signalling.invite_b({c.peer, c.called, id.anonymous ? "anonymous" : c.caller, sdp,
+                                in_.max_forwards - 1, id.asserted, id.privacy, b_session_expires_,
+                                std::min(policy_min_se(policy_->timers), b_session_expires_)});
   if (!b) {
     log::warn(
         "invite_failed",
@@ -392,13 +406,15 @@ void Call::give_up_attempt(int status) {
   failures_.push_back(status);
 }
 
-void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
+void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
+                         const sip::SessionTimerHeaders& st) {
   if (b != b_ || b == 0 || state_ == State::ended) {
     handle_orphan_response(ctx_.signalling, b, status);
     return;
   }
   if (status < 200) {
-    if (status == 100) return;
+    // 100, or a fork's 18x once the call is answered: nothing for the caller.
+    if (status == 100 || (state_ != State::calling && state_ != State::early)) return;
     disarm(no_provisional_timer_);
     if (!b_provisional_) {
       b_provisional_ = true;
@@ -455,7 +471,13 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
     record_.answered = true;
     record_.answer = ctx_.clock.now();
     record_.attempts.push_back(dest_->name + ":" + std::to_string(status));
+    // Each leg's session timer, before our 2xx (which carries the caller's).
+    session_[index(Side::a)].leg = caller_leg(in_.session_timer, policy_->timers);
+    session_[index(Side::b)].leg = callee_leg(st);
+    ctx_.signalling.session_timer(in_.a, session_[index(Side::a)].leg);
+    ctx_.signalling.session_timer(b_, session_[index(Side::b)].leg);
     ctx_.signalling.answer_a(in_.a, *ans);
+    start_session_timers();
     arm(ack_timer_, ctx_.settings.ack_timeout, [this] {
       ack_timer_ = 0;
       if (state_ != State::answered) return;
@@ -469,7 +491,29 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp) {
     });
     return;
   }
-  // A final failure of this attempt.
+  if (status == 422 && !b_retried_422_) {
+    if (auto retry = retry_interval(st, b_session_expires_)) {
+      // The callee wants a longer session interval (RFC 4028 7.4): the same
+      // candidate again, asking for its Min-SE; the caller notices nothing.
+      log::info("session_interval_retry", {{"call", std::to_string(id_)},
+                                           {"peer", dest_->name},
+                                           {"session_expires", std::to_string(*retry)}});
+      disarm(no_provisional_timer_);
+      ctx_.signalling.release(b_);
+      b_ = 0;
+      release_destination_channel();
+      record_.attempts.push_back(dest_->name + ":422");
+      b_session_expires_ = *retry;
+      b_retried_422_ = true;
+      if (!send_invite(decision_.candidates[next_candidate_ - 1], b_sdp_)) try_next();
+      return;
+    }
+  }
+  // A final failure of this attempt. A 422 not retried is the SBC's and this
+  // callee's disagreement, not the caller's interval: the caller could do
+  // nothing with it (and it would come without a Min-SE), so it counts as
+  // this candidate failing (500) and the next one is tried.
+  if (status == 422) status = 500;
   bool failover = fails_over(status);
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
@@ -522,7 +566,7 @@ void Call::on_a_cancel() {
   // is acknowledged and hung up (handle_orphan_response).
   if (b_) ctx_.signalling.cancel_b(b_);
   b_ = 0;
-  ctx_.signalling.reject_a(in_.a, 487, default_phrase(487), std::nullopt);
+  ctx_.signalling.reject_a(in_.a, {487, default_phrase(487), std::nullopt});
   end("caller", 487);
 }
 
@@ -656,6 +700,11 @@ void Call::roll_back_offer() {
 void Call::finish_offer(int status, std::string_view sdp, std::string_view warning) {
   ctx_.signalling.answer_offer(pending_->in, status, sdp, warning, std::nullopt);
   pending_.reset();
+  if (status >= 200 && status < 300 && state_ != State::ended) {
+    // A re-INVITE or UPDATE that succeeded on both legs refreshed both sessions.
+    session_refreshed(Side::a);
+    session_refreshed(Side::b);
+  }
 }
 
 void Call::on_offer_response(SipHandle out, int status, std::string_view sdp) {
@@ -768,6 +817,8 @@ void Call::late_offer_in_2xx(std::string_view sdp) {
   pending_->offer = std::string(sdp);
   pending_->awaiting_ack = true;
   ctx_.signalling.answer_offer(pending_->in, 200, *relayed, "", std::nullopt);
+  session_refreshed(Side::a);
+  session_refreshed(Side::b);
   arm(offer_ack_timer_, ctx_.settings.ack_timeout, [this] {
     offer_ack_timer_ = 0;
     if (!pending_ || !pending_->awaiting_ack) return;
@@ -809,8 +860,79 @@ void Call::on_dialog_ack(Side from, std::string_view sdp) {
   pending_.reset();
 }
 
+void Call::start_session_timers() {
+  session_refreshed(Side::a);
+  session_refreshed(Side::b);
+}
+
+void Call::session_refreshed(Side s) {
+  LegTimers& t = session_[index(s)];
+  if (!t.leg.active() || state_ == State::ended) return;
+  const char* side = s == Side::a ? "a" : "b";
+  arm(t.expiry, expiry_after(t.leg.interval), [this, s, side] {
+    session_[index(s)].expiry = 0;
+    // No refresh within the interval: the peer (or the path to it) is gone.
+    log::info("call_ended_session_timer", {{"call", std::to_string(id_)}, {"leg", side}});
+    hang_up_both("session_timer", 200);
+  });
+  if (t.leg.sbc_refreshes)
+    arm(t.refresh, refresh_after(t.leg.interval), [this, s] {
+      session_[index(s)].refresh = 0;
+      send_session_refresh(s);
+    });
+}
+
+void Call::send_session_refresh(Side s) {
+  LegTimers& t = session_[index(s)];
+  // An offer in flight refreshes both legs when it succeeds; a refresh still
+  // unanswered is not doubled.
+  if (pending_ || t.refresh_out || state_ == State::ended || !dialog_of(s)) return;
+  // An UPDATE without SDP (RFC 4028 10), or, for a peer that refused one, a
+  // re-INVITE with the session it already has.
+  const std::string& sdp = t.update_refused ? last_sdp_[index(s)] : std::string();
+  if (t.update_refused && sdp.empty()) return;
+  auto out = ctx_.signalling.refresh_session(dialog_of(s), sdp);
+  if (!out) {
+    log::warn("session_refresh_failed",
+              {{"call", std::to_string(id_)}, {"reason", out.error().message}});
+    return;  // the expiry ends the call if nothing else refreshes it
+  }
+  t.refresh_out = *out;
+  if (ctx_.on_offer_sent) ctx_.on_offer_sent(id_, *out);
+}
+
+void Call::on_refresh_response(SipHandle out, int status) {
+  if (status < 200 || state_ == State::ended) return;
+  for (Side s : {Side::a, Side::b}) {
+    LegTimers& t = session_[index(s)];
+    if (t.refresh_out != out) continue;
+    t.refresh_out = 0;
+    if (status < 300) return session_refreshed(s);
+    if ((status == 405 || status == 501) && !t.update_refused) {
+      // It does not take UPDATE: refresh with a re-INVITE, now and from now on.
+      t.update_refused = true;
+      return send_session_refresh(s);
+    }
+    if (status == 481 || status == 408) {
+      // The peer has lost the dialog or is gone (RFC 4028 10).
+      log::info("call_ended_session_refresh",
+                {{"call", std::to_string(id_)}, {"status", std::to_string(status)}});
+      return hang_up_both("session_timer", 200);
+    }
+    // Refused (an UPDATE it does not take, ...): the expiry decides.
+    log::info("session_refresh_refused",
+              {{"call", std::to_string(id_)}, {"status", std::to_string(status)}});
+    return;
+  }
+}
+
+void Call::on_session_refresh(Side from) {
+  if (state_ != State::answered && state_ != State::established) return;
+  session_refreshed(from);
+}
+
 void Call::fail(const FinalAnswer& a) {
-  ctx_.signalling.reject_a(in_.a, a.status, a.phrase, a.retry_after);
+  ctx_.signalling.reject_a(in_.a, a);
   end("sbc", a.status);
 }
 
@@ -824,6 +946,10 @@ void Call::end(const char* by, int status) {
   disarm(no_provisional_timer_);
   disarm(ring_timer_);
   disarm(ack_timer_);
+  for (auto& t : session_) {
+    disarm(t.expiry);
+    disarm(t.refresh);
+  }
   if (media_) {
     ctx_.dataplane.close_media(*media_);
     media_.reset();

@@ -23,6 +23,7 @@
 #include "policy/router.h"
 #include "sip/asserted_identity.h"
 #include "sip/sdp_session.h"
+#include "sip/session_timer_headers.h"
 
 namespace sbc::controlplane {
 
@@ -51,6 +52,7 @@ struct InboundCall {
   std::string sdp;                 // the offer; empty: a late offer (the callee's 2xx brings one)
   int max_forwards = 70;           // as received; the B side gets one less
   sip::CallerIdentity identity{};  // P-Asserted-Identity and Privacy as received
+  sip::SessionTimerHeaders session_timer{};  // Session-Expires, Min-SE, Supported as received
 };
 
 struct CallRecord {
@@ -65,7 +67,8 @@ struct CallRecord {
   std::string rang_peer;  // empty: nothing rang
   bool answered = false;
   int final_status = 0;
-  std::string ended_by;  // "caller", "callee", "media_idle", "one_way", "no_ack", "sbc"
+  // "caller", "callee", "media_idle", "one_way", "no_ack", "session_timer", "sbc"
+  std::string ended_by;
   std::vector<std::string> attempts;  // "peer:status" per candidate tried
 };
 
@@ -83,7 +86,8 @@ struct CallContext {
   // given up (CANCEL, failover) may still bring a 2xx to acknowledge and end.
   std::function<void(CallId, SipHandle)> on_b_handle;
   std::function<void(CallId, dataplane::MediaSessionId)> on_media_session;
-  // Told when a call relays a mid-dialog offer (the B2BUA maps its answer back).
+  // Told when a call relays a mid-dialog offer or sends a session refresh
+  // (the B2BUA maps its answer back).
   std::function<void(CallId, SipHandle)> on_offer_sent;
   // Called after a call's timer callback has run (the call may have ended in
   // it, and is only forgotten outside its own code).
@@ -102,7 +106,9 @@ class Call {
 
   void start();  // tries the first usable candidate
 
-  void on_b_response(SipHandle b, int status, std::string_view sdp);
+  // st: the response's session timer headers (a 2xx's Session-Expires, a 422's Min-SE).
+  void on_b_response(SipHandle b, int status, std::string_view sdp,
+                     const sip::SessionTimerHeaders& st = {});
   // The caller's ACK of our 2xx; sdp: its answer when the call was a late offer.
   void on_a_ack(std::string_view sdp = {});
   void on_a_cancel();
@@ -118,6 +124,12 @@ class Call {
   // An ACK inside the established dialog of side `from` (the answer of a
   // late-offer re-INVITE, when the SBC's 2xx carried the offer).
   void on_dialog_ack(Side from, std::string_view sdp);
+  // Session timers (RFC 4028): a refresh that needed no relaying (an UPDATE
+  // without SDP from `from`, answered 2xx by the signalling layer), and the
+  // final response to a refresh the SBC sent (refresh_session's id).
+  void on_session_refresh(Side from);
+  void on_refresh_response(SipHandle out, int status);
+  const LegSessionTimer& session_timer(Side s) const { return session_[index(s)].leg; }
 
   CallId id() const { return id_; }
   State state() const { return state_; }
@@ -165,6 +177,13 @@ class Call {
   void ack_late_offer_unanswered();               // a held ACK goes (empty) before the dialog ends
   void roll_back_offer();
   void log_ports() const;
+  // Session timers: each leg's expiry (and the SBC's refresh where it is the
+  // refresher) armed from the 2xx and again at each refresh.
+  void start_session_timers();
+  void session_refreshed(Side s);
+  void send_session_refresh(Side s);
+  static size_t index(Side s) { return s == Side::a ? 0 : 1; }
+  SipHandle dialog_of(Side s) const { return s == Side::a ? in_.a : b_; }
   void arm(CallTimers::Id& slot, std::chrono::milliseconds d, std::function<void()> cb);
   void disarm(CallTimers::Id& slot);
   Ipv4Address leg_address(const std::string& leg) const;
@@ -209,6 +228,19 @@ class Call {
   CallTimers::Id no_provisional_timer_ = 0, ring_timer_ = 0, ack_timer_ = 0;
   CallTimers::Id offer_ack_timer_ = 0;  // a late-offer re-INVITE's ACK from the offerer
   uint64_t sdp_version_ = 1;
+  // The current attempt's INVITE: its SDP and Session-Expires, for a retry
+  // after a 422 (RFC 4028 7.4); one retry per attempt.
+  std::string b_sdp_;
+  uint32_t b_session_expires_ = 0;
+  bool b_retried_422_ = false;
+  struct LegTimers {
+    LegSessionTimer leg;
+    CallTimers::Id expiry = 0, refresh = 0;
+    SipHandle refresh_out = 0;    // the SBC's refresh in flight
+    bool update_refused = false;  // the peer answered our UPDATE 405/501: re-INVITE
+  };
+  LegTimers session_[2];
+  std::string last_sdp_[2];  // the last SDP sent to each side (anchor)
   CallRecord record_;
 };
 

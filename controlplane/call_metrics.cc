@@ -54,6 +54,12 @@ CallMetrics::CallMetrics(prometheus::Registry& r, std::function<policy::PolicyPt
                           "Calls the SBC ended because media stopped (reason media_idle: both "
                           "ways; one_way: one side silent)")
                       .Register(r);
+  session_expired_ = &prometheus::BuildCounter()
+                          .Name("sbc_call_session_timer_expiries_total")
+                          .Help(
+                              "Calls the SBC ended because a leg's session timer expired with no "
+                              "refresh (RFC 4028), or the peer lost the dialog on a refresh")
+                          .Register(r);
   answer_delay_ = &prometheus::BuildHistogram()
                        .Name("sbc_call_answer_delay_seconds")
                        .Help(
@@ -103,6 +109,7 @@ void CallMetrics::sync_policy() {
           failures_->Add({{"peer", peer.name}, {"direction", d}, {"code_class", c}});
         for (const char* m : kMediaEnds)
           media_ended_->Add({{"peer", peer.name}, {"direction", d}, {"reason", m}});
+        session_expired_->Add({{"peer", peer.name}, {"direction", d}});
       }
       answer_delay_->Add({{"peer", peer.name}}, kAnswerDelayBuckets);
       post_dial_delay_->Add({{"peer", peer.name}}, kPostDialDelayBuckets);
@@ -164,6 +171,11 @@ void CallMetrics::call_ended(const CallRecord& r) {
     if (!r.destination_peer.empty())
       media_ended_->Add({{"peer", r.destination_peer}, {"direction", "outbound"}, {"reason", m}})
           .Increment();
+  }
+  if (r.ended_by == "session_timer") {
+    session_expired_->Add({{"peer", source}, {"direction", "inbound"}}).Increment();
+    if (!r.destination_peer.empty())
+      session_expired_->Add({{"peer", r.destination_peer}, {"direction", "outbound"}}).Increment();
   }
 }
 

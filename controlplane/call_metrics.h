@@ -1,6 +1,7 @@
 // Per-peer call metrics, fed from call records: what Prometheus needs for
 // answer-seizure ratio (ASR) per trunk, failures by final-code class, how
-// long calls take to be answered, calls ended because media stopped, and the
+// long calls take to be answered, calls ended because media stopped or a
+// session timer expired (RFC 4028), and the
 // channel caps that `sbc_channels_active` is compared against.
 //
 // Both ends of a call count: the peer it came from (direction "inbound") and
@@ -57,6 +58,7 @@ class CallMetrics {
   prometheus::Family<prometheus::Counter>* answers_;
   prometheus::Family<prometheus::Counter>* failures_;
   prometheus::Family<prometheus::Counter>* media_ended_;
+  prometheus::Family<prometheus::Counter>* session_expired_;
   prometheus::Family<prometheus::Histogram>* answer_delay_;
   prometheus::Family<prometheus::Histogram>* post_dial_delay_;
   prometheus::Family<prometheus::Gauge>* channels_max_;

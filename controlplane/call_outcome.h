@@ -3,6 +3,7 @@
 // candidate has failed.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,7 +15,8 @@ namespace sbc::controlplane {
 struct FinalAnswer {
   int status = 500;
   std::string phrase;
-  std::optional<int> retry_after;  // seconds, with 503
+  std::optional<int> retry_after;    // seconds, with 503
+  std::optional<uint32_t> min_se{};  // seconds, with 422 (RFC 4028)
   friend bool operator==(const FinalAnswer&, const FinalAnswer&) = default;
 };
 

@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "controlplane/call_outcome.h"
+#include "controlplane/call_session_timer.h"
 #include "policy/peer.h"
 
 namespace sbc::controlplane {
@@ -31,6 +33,9 @@ struct OutgoingInvite {
   int max_forwards = 70;               // the inbound one less one: loops still end
   std::string asserted_identity{};     // P-Asserted-Identity value; empty: none (RFC 3325)
   std::string privacy{};               // Privacy value; empty: none
+  // Session-Expires and Min-SE to ask for (RFC 4028, seconds); 0: none.
+  uint32_t session_expires = 0;
+  uint32_t min_se = 0;
 };
 
 class CallSignalling {
@@ -40,8 +45,8 @@ class CallSignalling {
   // A side.
   virtual void provisional_a(SipHandle a, int status, std::string_view sdp) = 0;
   virtual void answer_a(SipHandle a, std::string_view sdp) = 0;  // 200 OK
-  virtual void reject_a(SipHandle a, int status, std::string_view phrase,
-                        std::optional<int> retry_after) = 0;
+  // A final failure (Retry-After with a 503, Min-SE with a 422).
+  virtual void reject_a(SipHandle a, const FinalAnswer& answer) = 0;
   // 407 with a fresh digest challenge (a phone that sent no or stale credentials).
   virtual void challenge_a(SipHandle a) = 0;
 
@@ -67,6 +72,17 @@ class CallSignalling {
   // empty for none; retry_after: seconds, for 491/500).
   virtual void answer_offer(SipHandle offer, int status, std::string_view sdp,
                             std::string_view warning, std::optional<int> retry_after) = 0;
+  // The session timer negotiated on this dialog's leg (RFC 4028): the layer
+  // writes Session-Expires (and Require: timer where the peer refreshes)
+  // into the 2xx to the caller's INVITE and into every re-INVITE and UPDATE
+  // and their 2xx on this dialog from now on.
+  virtual void session_timer(SipHandle dialog, const LegSessionTimer& t) = 0;
+  // A session refresh the SBC sends itself: an UPDATE without a body (RFC
+  // 4028 10), or with sdp a re-INVITE carrying it (the session unchanged,
+  // for a peer that refuses UPDATE; the layer ACKs its 2xx). Its final
+  // response comes back through B2bua::on_refresh_response with the
+  // returned id.
+  virtual Result<SipHandle> refresh_session(SipHandle dialog, std::string_view sdp) = 0;
   // The call is done with this handle: release what the layer holds for it.
   virtual void release(SipHandle h) = 0;
 };

@@ -15,9 +15,12 @@
 
 #include "controlplane/b2bua.h"
 #include "controlplane/log.h"
+#include "sip/allowed_methods.h"
 #include "sip/asserted_identity.h"
 #include "sip/auth_header_text.h"
+#include "sip/refer_rewrite.h"
 #include "sip/request_source.h"
+#include "sip/session_timer_headers.h"
 
 namespace sbc::controlplane {
 namespace {
@@ -44,15 +47,6 @@ std::string random_hex(size_t bytes) {
 std::string body_of(const sip_t* sip) {
   if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return {};
   return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-}
-
-// A user part as it may be put in a URI we build: characters RFC 3261 allows
-// unescaped in a user part; anything else is not carried over.
-bool plain_user(const std::string& u) {
-  if (u.empty() || u.size() > 64) return false;
-  for (char c : u)
-    if (!(isalnum(static_cast<unsigned char>(c)) || strchr("-_.!~*'()&=+$,;?/", c))) return false;
-  return true;
 }
 
 std::string unquote(const char* v) {
@@ -97,6 +91,7 @@ struct NtaCallSignalling::Dialog {
   nta_outgoing_t* ack = nullptr;         // B: kept so nta re-sends it when the 2xx is retransmitted
   // BYEs, re-INVITEs (kept so a retransmitted 2xx finds them) and their ACKs.
   std::vector<nta_outgoing_t*> requests;
+  CallForks forks;          // B: the INVITE's early dialogs and its winning 2xx
   bool final_sent = false;  // A: a final response went out
   bool confirmed = false;   // a 2xx went out (A) or came in (B)
   bool bye_sent = false;
@@ -110,6 +105,16 @@ struct NtaCallSignalling::Dialog {
   const url_string_t* next_hop() const {
     return send_to.empty() ? nullptr : URL_STRING_MAKE(send_to.c_str());
   }
+  // The session timer negotiated on this leg (Call decides, this writes it).
+  LegSessionTimer session;
+  // Session-Expires for a message on this leg; empty when it has no timer.
+  std::string session_expires(bool sbc_is_uac) const {
+    if (!session.active()) return {};
+    return sip::session_expires_value(session.interval, refresher_param(session, sbc_is_uac));
+  }
+  // A 2xx that makes the peer (the UAC of its request) the refresher
+  // requires it to know timers (RFC 4028 9).
+  bool response_requires_timer() const { return session.active() && !session.sbc_refreshes; }
 };
 
 NtaCallSignalling::NtaCallSignalling(EventLoop& loop, std::map<std::string, Leg> legs,
@@ -158,13 +163,14 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   }
 
   // Extensions the caller requires (RFC 3261 8.2.2.3): this B2BUA supports
-  // none, not 100rel (PRACK is not relayed) nor timer (no session timers),
-  // so such a call would break halfway: 420 at once, naming them.
+  // session timers (RFC 4028) and nothing else, not 100rel (PRACK is not
+  // relayed), so such a call would break halfway: 420 at once, naming them.
   if (sip->sip_require) {
     std::string unsupported;
     for (const sip_require_t* r = sip->sip_require; r; r = r->k_next)
       for (const msg_param_t* t = r->k_items; t && *t; ++t)
-        unsupported += (unsupported.empty() ? "" : ", ") + sip::safe_header_value(*t);
+        if (strcasecmp(*t, "timer") != 0)
+          unsupported += (unsupported.empty() ? "" : ", ") + sip::safe_header_value(*t);
     if (!unsupported.empty()) {
       ++counters_.extension_refused;
       log::info("invite_refused", {{"reason", "requires " + unsupported}});
@@ -225,6 +231,7 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   in.sdp = body_of(sip);
   in.max_forwards = sip->sip_max_forwards ? static_cast<int>(sip->sip_max_forwards->mf_count) : 70;
   in.identity = caller_identity(sip);
+  in.session_timer = sip::session_timer_headers(sip);
 
   std::string auth_username;
   bool verified = false;
@@ -331,21 +338,25 @@ void NtaCallSignalling::answer_a(SipHandle a, std::string_view sdp) {
   std::string body(sdp);
   d->final_sent = true;
   d->confirmed = true;
+  std::string se = d->session_expires(false);
   nta_incoming_treply(
       d->invite_in, SIP_200_OK, SIPTAG_CONTACT(nta_agent_contact(d->leg.agent->agent())),
+      SIPTAG_ALLOW_STR(sip::kAllowedMethods), SIPTAG_SUPPORTED_STR("timer"),
+      TAG_IF(!se.empty(), SIPTAG_SESSION_EXPIRES_STR(se.c_str())),
+      TAG_IF(d->response_requires_timer(), SIPTAG_REQUIRE_STR("timer")),
       SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END());
 }
 
-void NtaCallSignalling::reject_a(SipHandle a, int status, std::string_view phrase,
-                                 std::optional<int> retry_after) {
+void NtaCallSignalling::reject_a(SipHandle a, const FinalAnswer& answer) {
   Dialog* d = find(a);
   if (!d || !d->invite_in || d->final_sent) return;
   d->final_sent = true;
-  std::string p(phrase.empty() ? phrase_of(status) : phrase);
-  std::string retry = retry_after ? std::to_string(*retry_after) : "";
-  nta_incoming_treply(d->invite_in, status, p.c_str(),
-                      TAG_IF(retry_after.has_value(), SIPTAG_RETRY_AFTER_STR(retry.c_str())),
-                      TAG_END());
+  std::string p(answer.phrase.empty() ? phrase_of(answer.status) : answer.phrase);
+  std::string retry = answer.retry_after ? std::to_string(*answer.retry_after) : "";
+  std::string min_se = answer.min_se ? std::to_string(*answer.min_se) : "";
+  nta_incoming_treply(d->invite_in, answer.status, p.c_str(),
+                      TAG_IF(!retry.empty(), SIPTAG_RETRY_AFTER_STR(retry.c_str())),
+                      TAG_IF(!min_se.empty(), SIPTAG_MIN_SE_STR(min_se.c_str())), TAG_END());
 }
 
 void NtaCallSignalling::challenge_a(SipHandle a) {
@@ -383,12 +394,13 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
                         " has no IPv4 address and no live registration (DNS names are not "
                         "resolved by this version)");
   }
-  if (!plain_user(inv.called)) return make_error("called number '" + inv.called + "' not usable");
+  if (!sip::plain_user(inv.called))
+    return make_error("called number '" + inv.called + "' not usable");
   if (inv.max_forwards < 0) return make_error("Max-Forwards exhausted");
 
   Dialog* d = create(false, peer->leg);
   nta_agent_t* agent = d->leg.agent->agent();
-  std::string caller = plain_user(inv.caller) ? inv.caller : "anonymous";
+  std::string caller = sip::plain_user(inv.caller) ? inv.caller : "anonymous";
   std::string from = "<sip:" + caller + "@" + d->leg.address.to_string() + ">";
   std::string ruri, to, route;
   if (reg) {
@@ -414,6 +426,10 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
                         ? ""
                         : "P-Asserted-Identity: " + sip::safe_header_value(inv.asserted_identity);
   if (pai == "P-Asserted-Identity: ") pai.clear();
+  std::string se = inv.session_expires ? sip::session_expires_value(inv.session_expires,
+                                                                    sip::Refresher::unspecified)
+                                       : "";
+  std::string min_se = inv.min_se ? std::to_string(inv.min_se) : "";
 
   d->dialog =
       nta_leg_tcreate(agent, &NtaCallSignalling::on_dialog_request,
@@ -428,7 +444,10 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
       d->dialog, &NtaCallSignalling::on_invite_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
       route.empty() ? nullptr : URL_STRING_MAKE(route.c_str()), SIP_METHOD_INVITE,
       URL_STRING_MAKE(ruri.c_str()), SIPTAG_CONTACT(nta_agent_contact(agent)),
-      SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()),
+      SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()), SIPTAG_ALLOW_STR(sip::kAllowedMethods),
+      // RFC 4028: the callee chooses the refresher; its 2xx says who.
+      SIPTAG_SUPPORTED_STR("timer"), TAG_IF(!se.empty(), SIPTAG_SESSION_EXPIRES_STR(se.c_str())),
+      TAG_IF(!min_se.empty(), SIPTAG_MIN_SE_STR(min_se.c_str())),
       TAG_IF(!pai.empty(), SIPTAG_HEADER_STR(pai.c_str())),
       TAG_IF(!inv.privacy.empty(), SIPTAG_PRIVACY_STR(inv.privacy.c_str())),
       // No body: a late offer, passed on as one (the offer comes in the 2xx).
@@ -447,14 +466,19 @@ int NtaCallSignalling::on_invite_response(nta_outgoing_magic_t* magic, nta_outgo
   auto* d = reinterpret_cast<Dialog*>(magic);
   if (!d || d->released) return 0;
   int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  const char* tag = sip && sip->sip_to && sip->sip_to->a_tag ? sip->sip_to->a_tag : "";
+  // A forking callee: every early dialog's 18x goes to the call, the first
+  // 2xx wins; anything after it is ignored (CallForks). A 2xx from another
+  // fork never comes here: nta (NTATAG_UA) ACKs it and sends it a BYE.
+  if (d->forks.on_response(status, tag) == CallForks::Verdict::ignore) return 0;
   if (status >= 200 && status < 300) {
-    if (d->confirmed) return 0;  // nta handles retransmissions and other forks
+    if (d->confirmed) return 0;
     d->confirmed = true;
     if (sip && sip->sip_to) nta_leg_rtag(d->dialog, sip->sip_to->a_tag);
     if (sip) nta_leg_client_reroute(d->dialog, sip->sip_record_route, sip->sip_contact, 1);
   }
   // Local timeouts and transport errors arrive as 408/503 without a message.
-  d->self->b2bua_->on_b_response(d->handle, status, body_of(sip));
+  d->self->b2bua_->on_b_response(d->handle, status, body_of(sip), sip::session_timer_headers(sip));
   return 0;
 }
 
@@ -517,11 +541,13 @@ int NtaCallSignalling::dialog_request(Dialog& d, nta_incoming_t* irq, const sip_
         b2bua_->on_a_ack(d.handle, body_of(sip));
       else
         b2bua_->on_b_ack(d.handle, body_of(sip));
-      return 200;  // never answered; tells nta the transaction is done
-    case sip_method_options:
-      return 200;
-    case sip_method_info:
-      return relay_info(d, irq, sip);
+      return 200;             // never answered; tells nta the transaction is done
+    case sip_method_info:     // DTMF (application/dtmf-relay), ...
+    case sip_method_options:  // the far end's liveness or capabilities, end to end
+    case sip_method_message:
+    case sip_method_refer:   // call transfer (RFC 3515)
+    case sip_method_notify:  // the REFER's outcome, back to the referrer
+      return relay_request(d, irq, sip);
     case sip_method_invite:
     case sip_method_update:
       return take_offer(d, irq, sip);
@@ -538,8 +564,17 @@ int NtaCallSignalling::take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* s
   const bool update = sip->sip_request->rq_method == sip_method_update;
   std::string body = body_of(sip);
   // An UPDATE without a body offers nothing (a session or target refresh):
-  // the session stays as it is, so it is answered here.
-  if (update && body.empty()) return 200;
+  // the session stays as it is, so it is answered here, and refreshes this
+  // leg's session timer.
+  if (update && body.empty()) {
+    std::string se = d.session_expires(false);
+    nta_incoming_treply(
+        irq, SIP_200_OK, SIPTAG_CONTACT(nta_agent_contact(d.leg.agent->agent())),
+        SIPTAG_SUPPORTED_STR("timer"), TAG_IF(!se.empty(), SIPTAG_SESSION_EXPIRES_STR(se.c_str())),
+        TAG_IF(d.response_requires_timer(), SIPTAG_REQUIRE_STR("timer")), TAG_END());
+    b2bua_->on_session_refresh(d.handle);
+    return 200;
+  }
   if (!body.empty() && (!sip->sip_content_type || !sip->sip_content_type->c_type ||
                         strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)) {
     nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"),
@@ -578,9 +613,12 @@ void NtaCallSignalling::answer_offer(SipHandle offer, int status, std::string_vi
   std::string warn = text.empty() ? "" : "399 sbc \"" + text + "\"";
   std::string retry = retry_after ? std::to_string(*retry_after) : "";
   const bool ok = status >= 200 && status < 300;
+  std::string se = ok && d ? d->session_expires(false) : "";
   nta_incoming_treply(
       tx.irq, status, phrase_of(status),
       TAG_IF(ok && d, SIPTAG_CONTACT(d ? nta_agent_contact(d->leg.agent->agent()) : nullptr)),
+      TAG_IF(!se.empty(), SIPTAG_SESSION_EXPIRES_STR(se.c_str())),
+      TAG_IF(!se.empty() && d->response_requires_timer(), SIPTAG_REQUIRE_STR("timer")),
       TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
       TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())),
       TAG_IF(!warn.empty(), SIPTAG_WARNING_STR(warn.c_str())),
@@ -616,6 +654,20 @@ void NtaCallSignalling::ack_offer(SipHandle out, std::string_view sdp) {
 
 Result<SipHandle> NtaCallSignalling::send_offer(SipHandle dialog, OfferMethod m,
                                                 std::string_view sdp) {
+  return send_in_dialog(dialog, m, sdp, false);
+}
+
+Result<SipHandle> NtaCallSignalling::refresh_session(SipHandle dialog, std::string_view sdp) {
+  return send_in_dialog(dialog, sdp.empty() ? OfferMethod::update : OfferMethod::reinvite, sdp,
+                        true);
+}
+
+void NtaCallSignalling::session_timer(SipHandle dialog, const LegSessionTimer& t) {
+  if (Dialog* d = find(dialog)) d->session = t;
+}
+
+Result<SipHandle> NtaCallSignalling::send_in_dialog(SipHandle dialog, OfferMethod m,
+                                                    std::string_view sdp, bool refresh) {
   Dialog* d = find(dialog);
   if (!d || !d->dialog || !d->confirmed || d->bye_sent)
     return make_error("dialog " + std::to_string(dialog) + " is not established");
@@ -626,19 +678,22 @@ Result<SipHandle> NtaCallSignalling::send_offer(SipHandle dialog, OfferMethod m,
   tx->method = m;
   std::string body(sdp);
   nta_agent_t* agent = d->leg.agent->agent();
-  tx->late = body.empty();
+  tx->late = body.empty() && !refresh;
+  tx->refresh = refresh;
   const bool invite = m == OfferMethod::reinvite;
+  std::string se = d->session_expires(true);
   tx->orq = nta_outgoing_tcreate(
       d->dialog, &NtaCallSignalling::on_offer_response,
       reinterpret_cast<nta_outgoing_magic_t*>(tx.get()), d->next_hop(),
       invite ? sip_method_invite : sip_method_update, invite ? "INVITE" : "UPDATE", nullptr,
-      SIPTAG_CONTACT(nta_agent_contact(agent)),
+      SIPTAG_CONTACT(nta_agent_contact(agent)), SIPTAG_SUPPORTED_STR("timer"),
+      TAG_IF(!se.empty(), SIPTAG_SESSION_EXPIRES_STR(se.c_str())),
       TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
       TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
   if (!tx->orq) return make_error(std::string("cannot send the ") + to_string(m));
   SipHandle id = tx->id;
   offers_out_.emplace(id, std::move(tx));
-  ++counters_.offers_out;
+  ++(refresh ? counters_.refreshes_out : counters_.offers_out);
   return id;
 }
 
@@ -678,27 +733,92 @@ int NtaCallSignalling::on_offer_response(nta_outgoing_magic_t* magic, nta_outgoi
     tx->orq = nullptr;
   }
   self->schedule_flush();
-  self->b2bua_->on_offer_response(id, status, body);
+  if (tx->refresh)
+    self->b2bua_->on_refresh_response(id, status);
+  else
+    self->b2bua_->on_offer_response(id, status, body);
   return 0;
 }
 
-int NtaCallSignalling::relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip) {
+std::string NtaCallSignalling::sbc_hostport(const Dialog& d) {
+  const sip_contact_t* m = nta_agent_contact(d.leg.agent->agent());
+  if (!m || !m->m_url->url_host) return d.leg.address.to_string();
+  std::string hp = m->m_url->url_host;
+  if (m->m_url->url_port) hp += std::string(":") + m->m_url->url_port;
+  return hp;
+}
+
+int NtaCallSignalling::relay_request(Dialog& from, nta_incoming_t* irq, const sip_t* sip) {
+  const sip_method_t method = sip->sip_request->rq_method;
   Dialog* to = find(b2bua_->peer_dialog(from.handle));
-  if (!to || !to->dialog || !to->confirmed) return 481;  // no answered call to pass it to
+  if (!to || !to->dialog || !to->confirmed || to->bye_sent) {
+    // No answered call to pass it to (the call is going, or not answered yet).
+    ++counters_.in_dialog_refused;
+    return 481;
+  }
+  auto refuse = [&](int status, const char* why) {
+    ++counters_.in_dialog_refused;
+    log::info("in_dialog_refused", {{"handle", std::to_string(from.handle)},
+                                    {"method", sip->sip_request->rq_method_name},
+                                    {"reason", why}});
+    nta_incoming_treply(irq, status, phrase_of(status), TAG_END());
+    return status;
+  };
+  // What crosses besides the body: only what the method needs, rewritten so
+  // that nothing of one side reaches the other (sip/refer_rewrite.h).
+  std::string refer_to, referred_by, refer_sub, event, body = body_of(sip);
+  const sip_content_type_t* type = sip->sip_content_type;
+  if (method == sip_method_refer) {
+    auto target = sip::refer_to_toward(sip->sip_refer_to, sbc_hostport(*to));
+    if (!target) return refuse(400, "Refer-To not usable");
+    refer_to = *target;
+    referred_by = sip::referred_by_toward(sip->sip_referred_by, sbc_hostport(*to)).value_or("");
+    // RFC 4488: a referrer that wants no NOTIFYs says so; the other side hears it.
+    for (const sip_unknown_t* u = sip->sip_unknown; u; u = u->un_next)
+      if (u->un_name && u->un_value && strcasecmp(u->un_name, "Refer-Sub") == 0)
+        refer_sub = strcasecmp(u->un_value, "false") == 0 ? "Refer-Sub: false" : "";
+  } else if (method == sip_method_notify) {
+    // Only the implicit subscription of a relayed REFER is ours to pass on.
+    if (!sip->sip_event || !sip->sip_event->o_type || strcasecmp(sip->sip_event->o_type, "refer"))
+      return refuse(489, "not an Event: refer");
+    event = "refer";
+    if (sip->sip_event->o_id) {
+      // Its id is the CSeq of the REFER this side got; the other side knows its own.
+      auto it = refer_cseqs_.find({from.handle, std::strtoul(sip->sip_event->o_id, nullptr, 10)});
+      if (it == refer_cseqs_.end()) return refuse(481, "no REFER with that id was relayed");
+      event += ";id=" + std::to_string(it->second);
+    }
+    if (type && type->c_type && strcasecmp(type->c_type, "message/sipfrag") == 0)
+      body = sip::sipfrag_status_line(body);
+  }
+  if (!body.empty() && (!type || !type->c_type)) return refuse(400, "a body without a type");
+  std::string content_type = body.empty() ? "" : type->c_type;
   auto r = std::make_unique<Relay>();
   r->self = this;
   r->from = from.handle;
   r->to = to->handle;
   r->irq = irq;
-  // Only the body and its type cross (DTMF as application/dtmf-relay, ...):
-  // the rest of the request stays on its side like everything else.
   r->orq = nta_outgoing_tcreate(
       to->dialog, &NtaCallSignalling::on_relay_response,
-      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), to->next_hop(), SIP_METHOD_INFO, nullptr,
-      TAG_IF(sip->sip_content_type, SIPTAG_CONTENT_TYPE(sip->sip_content_type)),
-      TAG_IF(sip->sip_payload, SIPTAG_PAYLOAD(sip->sip_payload)), TAG_END());
-  if (!r->orq) return 500;
-  ++counters_.info_relayed;
+      reinterpret_cast<nta_outgoing_magic_t*>(r.get()), to->next_hop(), method,
+      sip->sip_request->rq_method_name, nullptr,
+      TAG_IF(!refer_to.empty(), SIPTAG_REFER_TO_STR(refer_to.c_str())),
+      TAG_IF(!referred_by.empty(), SIPTAG_REFERRED_BY_STR(referred_by.c_str())),
+      TAG_IF(!refer_sub.empty(), SIPTAG_HEADER_STR(refer_sub.c_str())),
+      TAG_IF(!event.empty(), SIPTAG_EVENT_STR(event.c_str())),
+      TAG_IF(method == sip_method_notify && sip->sip_subscription_state,
+             SIPTAG_SUBSCRIPTION_STATE(sip->sip_subscription_state)),
+      TAG_IF(!content_type.empty(), SIPTAG_CONTENT_TYPE_STR(content_type.c_str())),
+      TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+  if (!r->orq) return refuse(500, "cannot send it on");
+  if (method == sip_method_refer) {
+    // The NOTIFYs of the other side name this REFER by the CSeq it got.
+    refer_cseqs_[{to->handle, nta_outgoing_cseq(r->orq)}] = sip->sip_cseq->cs_seq;
+  }
+  ++counters_.relayed;
+  log::debug("in_dialog_relayed", {{"from", std::to_string(from.handle)},
+                                   {"to", std::to_string(to->handle)},
+                                   {"method", sip->sip_request->rq_method_name}});
   relays_.push_back(std::move(r));
   return 0;  // answered when the other side answers
 }
@@ -756,6 +876,7 @@ void NtaCallSignalling::destroy_released() {
     nta_outgoing_destroy(r->orq);
   }
   relays_ = std::move(keep);
+  std::erase_if(refer_cseqs_, [this](const auto& entry) { return !find(entry.first.first); });
   // Offers answered, or whose dialog has gone (answered 481 then).
   std::erase_if(offers_in_, [this](auto& entry) {
     OfferTx& tx = *entry.second;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "controlplane/call.h"
+#include "controlplane/call_forks.h"
 #include "controlplane/call_signalling.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/registrar/auth_failure_tracker.h"
@@ -34,12 +35,13 @@ class B2bua;
 
 struct NtaCallSignallingCounters {
   uint64_t dialogs = 0;            // handles created (A and B)
-  uint64_t in_dialog_refused = 0;  // REFER and other methods answered 501
+  uint64_t in_dialog_refused = 0;  // requests inside a dialog refused (501, 481, 400, 489)
   uint64_t offers_in = 0;          // re-INVITE/UPDATE with an offer handed to the B2BUA
   uint64_t offers_out = 0;         // re-INVITE/UPDATE relayed to the other side
+  uint64_t refreshes_out = 0;      // session refreshes (UPDATE) the SBC sent itself
   uint64_t auth_failed = 0;        // INVITE credentials that did not verify
   uint64_t banned = 0;             // INVITEs refused 403 from a banned source or user
-  uint64_t info_relayed = 0;       // INFO passed to the other dialog
+  uint64_t relayed = 0;            // INFO/OPTIONS/MESSAGE/REFER/NOTIFY passed to the other dialog
   uint64_t extension_refused = 0;  // INVITEs answered 420 (Require: 100rel, timer, ...)
 };
 
@@ -94,8 +96,7 @@ class NtaCallSignalling final : public CallSignalling {
   // CallSignalling.
   void provisional_a(SipHandle a, int status, std::string_view sdp) override;
   void answer_a(SipHandle a, std::string_view sdp) override;
-  void reject_a(SipHandle a, int status, std::string_view phrase,
-                std::optional<int> retry_after) override;
+  void reject_a(SipHandle a, const FinalAnswer& answer) override;
   void challenge_a(SipHandle a) override;
   Result<SipHandle> invite_b(const OutgoingInvite& invite) override;
   void cancel_b(SipHandle b) override;
@@ -105,12 +106,15 @@ class NtaCallSignalling final : public CallSignalling {
   void ack_offer(SipHandle out, std::string_view sdp) override;
   void answer_offer(SipHandle offer, int status, std::string_view sdp, std::string_view warning,
                     std::optional<int> retry_after) override;
+  void session_timer(SipHandle dialog, const LegSessionTimer& t) override;
+  Result<SipHandle> refresh_session(SipHandle dialog, std::string_view sdp) override;
   void release(SipHandle h) override;
 
  private:
   struct Dialog;
-  // An INFO relayed from one dialog of a call to the other: the caller's
-  // transaction waits for the other side's final answer, which it gets.
+  // A request relayed from one dialog of a call to the other (INFO,
+  // OPTIONS, MESSAGE, REFER, NOTIFY): the sender's transaction waits for the
+  // other side's final answer, which it gets.
   struct Relay {
     NtaCallSignalling* self = nullptr;
     SipHandle from = 0, to = 0;
@@ -131,11 +135,16 @@ class NtaCallSignalling final : public CallSignalling {
     bool keep_until_ack = false;  // in: a re-INVITE answered 2xx; its ACK comes to the irq
     bool acked = false;
     bool awaiting_ack = false;  // out: that 2xx waits for ack_offer
+    bool refresh = false;       // out: the SBC's own session refresh (UPDATE or re-INVITE)
   };
   Dialog* find(SipHandle h) const;
   int take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* sip);
+  Result<SipHandle> send_in_dialog(SipHandle dialog, OfferMethod m, std::string_view sdp,
+                                   bool refresh);
   static int on_offer_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
-  int relay_info(Dialog& from, nta_incoming_t* irq, const sip_t* sip);
+  int relay_request(Dialog& from, nta_incoming_t* irq, const sip_t* sip);
+  // The SBC's host[:port] on a dialog's leg (its Contact there).
+  static std::string sbc_hostport(const Dialog& d);
   void schedule_flush();
   Dialog* create(bool a_side, const std::string& leg);
   void destroy_released();  // on the loop, outside nta callbacks
@@ -159,6 +168,9 @@ class NtaCallSignalling final : public CallSignalling {
   std::vector<std::unique_ptr<Dialog>> released_;
   std::vector<std::unique_ptr<Relay>> relays_;
   std::unordered_map<SipHandle, std::unique_ptr<OfferTx>> offers_in_, offers_out_;
+  // REFERs relayed: (dialog it went out on, its CSeq there) -> the CSeq the
+  // referrer used, for the Event id of the NOTIFYs that come back.
+  std::map<std::pair<SipHandle, uint32_t>, uint32_t> refer_cseqs_;
   EventLoop::TimerId flush_timer_ = -1;  // pending destroy_released(), -1 if none
   NtaCallSignallingCounters counters_;
 };

@@ -22,15 +22,14 @@
 #include "controlplane/version.h"
 #include "policy/loader.h"
 #include "policy/peer_identification.h"
+#include "sip/allowed_methods.h"
 #include "sip/request_check.h"
 #include "sip/request_source.h"
 
 namespace sbc::controlplane {
 namespace {
 
-// What this version handles (mid-call UPDATE/INFO/REFER are refused inside
-// dialogs).
-constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
+constexpr const char* kAllow = sip::kAllowedMethods;
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
   std::time_t s = std::chrono::system_clock::to_time_t(t);

@@ -50,6 +50,7 @@ struct FakeSignalling : CallSignalling {
     std::string peer, called, caller, sdp;
     int max_forwards = 0;
     std::string asserted_identity, privacy;
+    uint32_t session_expires = 0, min_se = 0;
   };
   std::vector<std::string> log;
   std::vector<Invite> invites;
@@ -65,15 +66,16 @@ struct FakeSignalling : CallSignalling {
     log.push_back("answer_a " + std::to_string(a));
     a_sdp[a] = std::string(sdp);
   }
-  void reject_a(SipHandle a, int status, std::string_view, std::optional<int> retry) override {
-    log.push_back("reject_a " + std::to_string(a) + " " + std::to_string(status) +
-                  (retry ? " retry" : ""));
+  void reject_a(SipHandle a, const FinalAnswer& f) override {
+    log.push_back("reject_a " + std::to_string(a) + " " + std::to_string(f.status) +
+                  (f.retry_after ? " retry" : "") +
+                  (f.min_se ? " min_se=" + std::to_string(*f.min_se) : ""));
   }
   void challenge_a(SipHandle a) override { log.push_back("challenge_a " + std::to_string(a)); }
   Result<SipHandle> invite_b(const OutgoingInvite& inv) override {
     if (fail_invites) return make_error("transport down");
     invites.push_back({++next, inv.peer->name, inv.called, inv.caller, inv.sdp, inv.max_forwards,
-                       inv.asserted_identity, inv.privacy});
+                       inv.asserted_identity, inv.privacy, inv.session_expires, inv.min_se});
     log.push_back("invite_b " + inv.peer->name + " " + std::to_string(next));
     return next;
   }
@@ -113,6 +115,19 @@ struct FakeSignalling : CallSignalling {
   void answer_offer(SipHandle offer, int status, std::string_view sdp, std::string_view warning,
                     std::optional<int>) override {
     answers[offer] = {status, std::string(sdp), std::string(warning)};
+  }
+
+  std::map<SipHandle, LegSessionTimer> session;  // session_timer: per dialog
+  void session_timer(SipHandle dialog, const LegSessionTimer& t) override { session[dialog] = t; }
+  struct Refresh {
+    SipHandle dialog = 0, id = 0;
+    std::string sdp;  // empty: an UPDATE; else a re-INVITE
+  };
+  std::vector<Refresh> refreshes;
+  Result<SipHandle> refresh_session(SipHandle dialog, std::string_view sdp) override {
+    refreshes.push_back({dialog, ++next, std::string(sdp)});
+    log.push_back("refresh " + std::to_string(dialog));
+    return next;
   }
 
   bool saw(const std::string& entry) const {
@@ -951,4 +966,247 @@ TEST_F(B2buaTest, TheFailoverTimeoutComesFromTheCallsPolicyUnlessOverridden) {
   timers.advance(std::chrono::milliseconds(100));
   ASSERT_EQ(sig.invites.size(), 2u) << "carrier-a given up after the policy's 700 ms";
   EXPECT_EQ(sig.invites[1].peer, "carrier-b");
+}
+
+// A forking callee: every early dialog rings the caller; a provisional that
+// comes after the answer (another fork still ringing) changes nothing.
+TEST_F(B2buaTest, AProvisionalAfterTheAnswerChangesNothing) {
+  auto [a, b] = established();
+  const size_t provisionals = std::count_if(sig.log.begin(), sig.log.end(), [](const auto& l) {
+    return l.rfind("provisional_a", 0) == 0;
+  });
+  b2bua->on_b_response(b, 180, "");
+  b2bua->on_b_response(b, 183, answer_sdp("198.18.2.99"));
+  EXPECT_EQ(std::count_if(sig.log.begin(), sig.log.end(),
+                          [](const auto& l) { return l.rfind("provisional_a", 0) == 0; }),
+            static_cast<long>(provisionals));
+  ASSERT_EQ(b2bua->calls().size(), 1u);
+  EXPECT_EQ(b2bua->calls()[0]->state(), Call::State::established);
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.10") << "no fork's early media";
+  b2bua->on_bye(a);
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+}
+
+// ---------------------------------------------------------------- session timers (RFC 4028)
+
+namespace {
+
+sip::SessionTimerHeaders timer_headers(uint32_t expires, sip::Refresher r, bool supported = true,
+                                       uint32_t min_se = 0) {
+  sip::SessionTimerHeaders h;
+  h.expires = expires;
+  h.refresher = r;
+  h.supported = supported;
+  h.min_se = min_se;
+  return h;
+}
+
+}  // namespace
+
+class SessionTimerTest : public B2buaTest {
+ protected:
+  // The PBX calls carrier-a with these session timer headers; carrier-a
+  // answers with `ok`. Returns {A, B}, established.
+  std::pair<SipHandle, SipHandle> call(const sip::SessionTimerHeaders& invite,
+                                       const sip::SessionTimerHeaders& ok) {
+    SipHandle a = next_a++;
+    InboundCall in{a, "access", *Ipv4Address::parse("198.18.1.10"), "0301234", "6001", offer_sdp()};
+    in.session_timer = invite;
+    b2bua->on_invite(in, "", false);
+    SipHandle b = sig.invites.back().handle;
+    b2bua->on_b_response(b, 200, answer_sdp("198.18.2.10"), ok);
+    b2bua->on_a_ack(a);
+    return {a, b};
+  }
+  void advance_s(int s) { timers.advance(std::chrono::seconds(s)); }
+};
+
+TEST_F(SessionTimerTest, TheCallersLegExpiresWithoutARefreshAndBothLegsAreHungUp) {
+  auto [a, b] = call(timer_headers(120, sip::Refresher::uac), {});
+  // The caller refreshes every 120 s; the callee said nothing: no timer there.
+  EXPECT_EQ(sig.session[a], (LegSessionTimer{120, false}));
+  EXPECT_FALSE(sig.session[b].active());
+  advance_s(87);  // the caller's UPDATE before the expiry (120 s less 32 s)
+  b2bua->on_session_refresh(a);
+  advance_s(87);
+  EXPECT_EQ(b2bua->active_calls(), 1u) << "the refresh moved the expiry on";
+  EXPECT_TRUE(sig.refreshes.empty()) << "the caller is the refresher, not the SBC";
+  advance_s(1);
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(dp.open_sessions(), 0u) << "media released";
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].ended_by, "session_timer");
+  EXPECT_EQ(records[0].final_status, 200);
+}
+
+TEST_F(SessionTimerTest, ARelayedReInviteRefreshesBothLegs) {
+  auto [a, b] =
+      call(timer_headers(120, sip::Refresher::uac), timer_headers(100, sip::Refresher::uas));
+  EXPECT_EQ(sig.session[b], (LegSessionTimer{100, false}));
+  advance_s(60);
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, offer_sdp());
+  ASSERT_EQ(sig.offers.size(), 1u);
+  b2bua->on_offer_response(sig.offers[0].id, 200, answer_sdp("198.18.2.10"));
+  EXPECT_EQ(sig.answers[900].status, 200);
+  advance_s(
+      67);  // past the first expiries (68 s for the callee, 88 s for the caller) from the start
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+  advance_s(1);  // 68 s after the refresh: the callee's leg expires
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(records.at(0).ended_by, "session_timer");
+}
+
+TEST_F(SessionTimerTest, AFailedReInviteRefreshesNothing) {
+  auto [a, b] = call(timer_headers(120, sip::Refresher::uac), {});
+  advance_s(60);
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, offer_sdp());
+  b2bua->on_offer_response(sig.offers.at(0).id, 488, "");
+  advance_s(28);
+  EXPECT_EQ(b2bua->active_calls(), 0u) << "expired 88 s after the answer";
+}
+
+TEST_F(SessionTimerTest, TheSbcRefreshesACalleeThatAsksItTo) {
+  auto [a, b] = call({}, timer_headers(90, sip::Refresher::uac));
+  EXPECT_FALSE(sig.session[a].active()) << "the caller knows no timers: none on its leg";
+  EXPECT_EQ(sig.session[b], (LegSessionTimer{90, true}));
+  advance_s(44);
+  EXPECT_TRUE(sig.refreshes.empty());
+  advance_s(1);
+  ASSERT_EQ(sig.refreshes.size(), 1u);
+  EXPECT_EQ(sig.refreshes[0].dialog, b);
+  b2bua->on_refresh_response(sig.refreshes[0].id, 200);
+  advance_s(45);
+  ASSERT_EQ(sig.refreshes.size(), 2u) << "refreshed every half interval";
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+  // The callee has lost the dialog: the call ends on both legs.
+  b2bua->on_refresh_response(sig.refreshes[1].id, 481);
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(a)));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(records.at(0).ended_by, "session_timer");
+}
+
+TEST_F(SessionTimerTest, ACalleeThatRefusesUpdateIsRefreshedWithReInvites) {
+  SipHandle b = call({}, timer_headers(90, sip::Refresher::uac)).second;
+  advance_s(45);
+  ASSERT_EQ(sig.refreshes.size(), 1u);
+  EXPECT_TRUE(sig.refreshes[0].sdp.empty()) << "an UPDATE first";
+  b2bua->on_refresh_response(sig.refreshes[0].id, 501);
+  ASSERT_EQ(sig.refreshes.size(), 2u) << "at once, as a re-INVITE";
+  EXPECT_EQ(sig.refreshes[1].dialog, b);
+  EXPECT_EQ(sig.refreshes[1].sdp, sig.invites.at(0).sdp) << "the session it has, unchanged";
+  b2bua->on_refresh_response(sig.refreshes[1].id, 200);
+  advance_s(45);
+  ASSERT_EQ(sig.refreshes.size(), 3u);
+  EXPECT_EQ(sig.refreshes[2].sdp, sig.invites.at(0).sdp) << "re-INVITEs from now on";
+  b2bua->on_refresh_response(sig.refreshes[2].id, 200);
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+}
+
+TEST_F(SessionTimerTest, ARefusedRefreshLeavesTheExpiryToDecide) {
+  SipHandle b = call({}, timer_headers(90, sip::Refresher::uac)).second;
+  advance_s(45);
+  ASSERT_EQ(sig.refreshes.size(), 1u);
+  EXPECT_EQ(sig.refreshes[0].dialog, b);
+  b2bua->on_refresh_response(sig.refreshes[0].id, 403);
+  EXPECT_EQ(sig.refreshes.size(), 1u);
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+  advance_s(15);  // 60 s: 90 s less 30 s
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(records.at(0).ended_by, "session_timer");
+}
+
+TEST_F(SessionTimerTest, NoTimerOnEitherLegNoTeardown) {
+  call({}, {});
+  timers.advance(std::chrono::hours(3));
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+  EXPECT_TRUE(sig.refreshes.empty());
+}
+
+TEST_F(SessionTimerTest, TheCalleeIsAskedForThePolicysIntervalAndA422IsRetried) {
+  SipHandle a = dial("0301234");
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].session_expires, 1800u);  // the policy's default
+  EXPECT_EQ(sig.invites[0].min_se, 90u);
+  b2bua->on_b_response(sig.invites[0].handle, 422, "", timer_headers(0, {}, false, 3600));
+  ASSERT_EQ(sig.invites.size(), 2u);
+  EXPECT_EQ(sig.invites[1].peer, "carrier-a") << "the same callee, asked again";
+  EXPECT_EQ(sig.invites[1].session_expires, 3600u);
+  EXPECT_EQ(sig.invites[1].min_se, 90u);
+  EXPECT_FALSE(sig.saw("reject_a " + std::to_string(a) + " 422"));
+  EXPECT_EQ(admission.channels_in_use(peer("carrier-a")), 1u);
+  b2bua->on_b_response(sig.invites[1].handle, 200, answer_sdp("198.18.2.10"),
+                       timer_headers(3600, sip::Refresher::uas));
+  EXPECT_TRUE(sig.saw("answer_a " + std::to_string(a)));
+  EXPECT_EQ(sig.session[sig.invites[1].handle], (LegSessionTimer{3600, false}));
+}
+
+TEST_F(SessionTimerTest, ASecond422IsNotRetriedAndFailsOverLikeA500) {
+  SipHandle a = dial("0301234");
+  b2bua->on_b_response(sig.invites[0].handle, 422, "", timer_headers(0, {}, false, 3600));
+  b2bua->on_b_response(sig.invites[1].handle, 422, "", timer_headers(0, {}, false, 7200));
+  ASSERT_EQ(sig.invites.size(), 3u);
+  EXPECT_EQ(sig.invites[2].peer, "carrier-b");
+  EXPECT_EQ(sig.invites[2].session_expires, 1800u) << "a new candidate starts from the policy";
+  EXPECT_EQ(admission.channels_in_use(peer("carrier-a")), 0u);
+  b2bua->on_b_response(sig.invites[2].handle, 503, "");
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 503 retry"))
+      << "never a 422 without Min-SE";
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].attempts,
+            (std::vector<std::string>{"carrier-a:422", "carrier-a:500", "carrier-b:503"}));
+}
+
+TEST_F(SessionTimerTest, ACallerAskingForLessThanMinSeGets422WithIt) {
+  SipHandle a = next_a++;
+  InboundCall in{a, "access", *Ipv4Address::parse("198.18.1.10"), "0301234", "6001", offer_sdp()};
+  in.session_timer = timer_headers(30, sip::Refresher::unspecified);
+  b2bua->on_invite(in, "", false);
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 422 min_se=90"));
+  EXPECT_TRUE(sig.invites.empty());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].final_status, 422);
+}
+
+// The negotiation itself, per leg (controlplane/call_session_timer.h).
+TEST(CallSessionTimer, CallerLegNegotiation) {
+  policy::Timers t;  // 1800 s, Min-SE 90 s
+  using sip::Refresher;
+  // Shortened to the policy's, the caller refreshing as it asked.
+  EXPECT_EQ(caller_leg(timer_headers(3600, Refresher::uac), t), (LegSessionTimer{1800, false}));
+  // It asked the SBC to refresh.
+  EXPECT_EQ(caller_leg(timer_headers(600, Refresher::uas), t), (LegSessionTimer{600, true}));
+  // Supported: timer and nothing else: the policy's interval, the caller refreshes.
+  EXPECT_EQ(caller_leg(timer_headers(0, Refresher::unspecified), t),
+            (LegSessionTimer{1800, false}));
+  // A Session-Expires without Supported: timer (a proxy added it): the SBC refreshes.
+  EXPECT_EQ(caller_leg(timer_headers(600, Refresher::unspecified, false), t),
+            (LegSessionTimer{600, true}));
+  // Never below the caller's own Min-SE.
+  EXPECT_EQ(caller_leg(timer_headers(0, Refresher::unspecified, true, 2400), t),
+            (LegSessionTimer{2400, false}));
+  EXPECT_FALSE(caller_leg({}, t).active());
+  EXPECT_EQ(too_brief(timer_headers(89, Refresher::uac), t), 90u);
+  EXPECT_EQ(too_brief(timer_headers(90, Refresher::uac), t), std::nullopt);
+  EXPECT_EQ(too_brief({}, t), std::nullopt);
+}
+
+TEST(CallSessionTimer, CalleeLegAndTimes) {
+  using sip::Refresher;
+  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::uas)), (LegSessionTimer{300, false}));
+  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::uac)), (LegSessionTimer{300, true}));
+  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::unspecified)), (LegSessionTimer{300, true}));
+  EXPECT_FALSE(callee_leg({}).active());
+  EXPECT_EQ(retry_interval(timer_headers(0, {}, false, 3600), 1800), 3600u);
+  EXPECT_EQ(retry_interval(timer_headers(0, {}, false, 1800), 1800), std::nullopt);
+  EXPECT_EQ(refresh_after(90), std::chrono::milliseconds(45000));
+  EXPECT_EQ(expiry_after(90), std::chrono::milliseconds(60000));
+  EXPECT_EQ(expiry_after(1800), std::chrono::milliseconds(1768000));
+  EXPECT_EQ(expiry_after(3), std::chrono::milliseconds(2000));
+  // Requests the SBC sends on a leg the peer refreshes say uas; its responses say uac.
+  EXPECT_EQ(refresher_param({90, false}, true), Refresher::uas);
+  EXPECT_EQ(refresher_param({90, false}, false), Refresher::uac);
+  EXPECT_EQ(refresher_param({90, true}, true), Refresher::uac);
+  EXPECT_EQ(refresher_param({90, true}, false), Refresher::uas);
 }

@@ -155,6 +155,20 @@ TEST_F(CallMetricsTest, MediaEndsCountOnBothPeers) {
             0);
 }
 
+TEST_F(CallMetricsTest, SessionTimerExpiriesCountOnBothPeers) {
+  EXPECT_EQ(v("sbc_call_session_timer_expiries_total",
+              {{"peer", "carrier-a"}, {"direction", "outbound"}}),
+            0)
+      << "pre-created for trunks";
+  metrics.call_ended(record("pbx", "carrier-a", true, 200, {"carrier-a:200"}, "session_timer"));
+  metrics.call_ended(record("pbx", "carrier-a", true, 200, {"carrier-a:200"}, "caller"));
+  EXPECT_EQ(v("sbc_call_session_timer_expiries_total", {{"peer", "pbx"}, {"direction", "inbound"}}),
+            1);
+  EXPECT_EQ(v("sbc_call_session_timer_expiries_total",
+              {{"peer", "carrier-a"}, {"direction", "outbound"}}),
+            1);
+}
+
 TEST_F(CallMetricsTest, ReloadMovesCapsAndDropsRemovedPeers) {
   std::string text = kPolicy;
   text.replace(text.find("channels: {max: 5}"), 18, "channels: {max: 8}");

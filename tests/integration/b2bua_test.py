@@ -30,7 +30,7 @@ PHONE = "198.18.1.12"  # alice, a phone: digest, not trusted by address
 ALICE_PASSWORD = "Zq8#vL2m-Tr5pW"
 
 
-def policy(lab):
+def policy(lab, timers=""):
     return labkit.lab_policy(lab, tcp=False) + f"""
 peers:
   - name: pbx
@@ -67,7 +67,7 @@ security:
 timers:
   timer_b: 4s
   failover: 3s  # a silent candidate is given up after this (test_e2)
-"""
+""" + timers
 
 
 metric = labkit.metric
@@ -77,12 +77,16 @@ scenario_with_status = labkit.scenario_with_status
 wait_udp_listening = labkit.wait_udp_listening
 
 
-class B2buaCalls(labkit.SharedLab, unittest.TestCase):
+class CallLab(labkit.SharedLab):
+    """sbcd with the module's policy (plus `timers` lines) per test, and the
+    helpers to place calls through it."""
+    timers = ""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="b2bua-test-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.records = os.path.join(self.tmp, "calls.jsonl")
-        self.sbcd = labkit.Sbcd(self.lab, policy(self.lab),
+        self.sbcd = labkit.Sbcd(self.lab, policy(self.lab, self.timers),
                                 extra_args=["--call-records", self.records])
         self.addCleanup(self.sbcd.cleanup)
         self.sbcd.start()
@@ -111,6 +115,23 @@ class B2buaCalls(labkit.SharedLab, unittest.TestCase):
         self.assertEqual(r.returncode, 0, f"{what} failed:\n{out}\n{getattr(r, 'stderr', '')}\n"
                          f"--- sbcd log ---\n{self.sbcd.log_text()[-4000:]}")
 
+    def refused_with(self, status, headers, header, regexp):
+        """uac_rejected.xml with `headers` added to its INVITE, expecting
+        `status` with `header` matching `regexp`; returns its path."""
+        with open(scenario_with_status("uac_rejected.xml", status, self.tmp)) as f:
+            text = f.read()
+        text = text.replace("Max-Forwards: 70\n", "Max-Forwards: 70\n" + headers, 1)
+        text = text.replace(f'<recv response="{status}"/>',
+                            f'<recv response="{status}"><action><ereg regexp="{regexp}" '
+                            f'search_in="hdr" header="{header}" check_it="true" assign_to="h"/>'
+                            '</action></recv><Reference variables="h"/>', 1)
+        self.assertIn(headers, text)
+        self.assertIn(header, text)
+        scenario = os.path.join(self.tmp, f"uac_refused_{status}.xml")
+        with open(scenario, "w") as f:
+            f.write(text)
+        return scenario
+
     def records_lines(self, expected, timeout=5.0):
         deadline = time.monotonic() + timeout
         while True:
@@ -132,6 +153,8 @@ class B2buaCalls(labkit.SharedLab, unittest.TestCase):
                 return text
             time.sleep(0.05)
 
+
+class B2buaCalls(CallLab, unittest.TestCase):
     # flows -----------------------------------------------------------------
 
     def test_a_answered_call_caller_hangs_up(self):
@@ -320,18 +343,8 @@ class B2buaCalls(labkit.SharedLab, unittest.TestCase):
     def test_h3_require_100rel_is_refused_420(self):
         # PRACK is not relayed: a caller that requires 100rel gets 420 with
         # Unsupported: 100rel, and no call is placed.
-        with open(scenario_with_status("uac_rejected.xml", 420, self.tmp)) as f:
-            text = f.read()
-        text = text.replace("Max-Forwards: 70\n", "Max-Forwards: 70\nRequire: 100rel\n"
-                            "Supported: 100rel\n", 1)
-        text = text.replace('<recv response="420"/>',
-                            '<recv response="420"><action><ereg regexp="100rel" search_in="hdr" '
-                            'header="Unsupported:" check_it="true" assign_to="u"/></action></recv>'
-                            '<Reference variables="u"/>', 1)
-        self.assertIn("Require: 100rel", text)
-        scenario = os.path.join(self.tmp, "uac_require_100rel.xml")
-        with open(scenario, "w") as f:
-            f.write(text)
+        scenario = self.refused_with(420, "Require: 100rel\nSupported: 100rel\n",
+                                     "Unsupported:", "100rel")
         self.assert_ok(self.call("1016", scenario), "caller (420)")
         self.assertEqual(json.loads(self.sbcd.ctl("status", "--json").stdout)["active_calls"], 0)
         self.assertIn("requires 100rel", self.sbcd.log_text())
@@ -383,6 +396,37 @@ class B2buaCalls(labkit.SharedLab, unittest.TestCase):
         self.assert_ok(self.call("1009", "uac_call_info.xml"), "caller (INFO answered 200)")
         self.assert_ok(a.wait(), "carA (got the INFO with its digit)")
         self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
+
+    def test_m2_refer_is_relayed_with_its_notifies_and_hides_both_sides(self):
+        # The PBX transfers the call (attended: Refer-To with Replaces): carA
+        # gets a REFER naming the SBC's core address (user part and Replaces
+        # kept, so its new INVITE would come to the SBC and be routed), its
+        # NOTIFYs come back with this side's REFER CSeq as their id and only
+        # the sipfrag's status line; the scenarios check all of it, and that
+        # a request on the dialog once the call has ended gets 481.
+        p_dir = os.path.join(self.tmp, "phones")
+        os.makedirs(p_dir)
+        a = self.uas("carA", CAR_A, "uas_answer_refer.xml")
+        self.assert_ok(self.call("1020", "uac_call_refer.xml", extra=["-trace_msg"], cwd=p_dir),
+                       "caller (REFER 202, two NOTIFYs, 481 after the end)")
+        self.assert_ok(a.wait(), "carA (REFER rewritten, NOTIFYs answered)")
+        self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
+        logs = [f for f in os.listdir(p_dir) if f.endswith("_messages.log")]
+        with open(os.path.join(p_dir, logs[0])) as f:
+            access_side = f.read()
+        self.assertNotIn("198.18.2.", access_side)
+        self.assertNotIn("transfer-target", access_side)  # the sipfrag's Contact stayed behind
+
+    def test_m3_a_forking_callee_keeps_the_first_answer_and_the_other_is_hung_up(self):
+        # carA rings two phones (two early dialogs) and both answer: the
+        # first 200 is the call, the second is ACKed and gets a BYE in its
+        # own dialog (the scenario checks the To tag and target), and the
+        # caller sees one call that it hangs up normally.
+        a = self.uas("carA", CAR_A, "uas_answer_forked.xml")
+        self.assert_ok(self.call("1024"), "caller")
+        self.assert_ok(a.wait(), "carA (both forks ACKed, desk hung up, mobile hung up by the caller)")
+        self.assertEqual([(r["ended_by"], r["attempts"]) for r in self.records_lines(1)],
+                         [("caller", ["carA:200"])])
 
     def test_p_hold_and_resume_from_either_side(self):
         # The PBX holds (sendonly) and resumes with re-INVITEs, the carrier
@@ -671,6 +715,43 @@ class B2buaCallsOnTheDpdkDataplane(labkit.SharedLab, unittest.TestCase):
         self.assertEqual(port_changes()[-1], port_changes()[0], "the SBC's ports stay")
         self.assertEqual(uac.wait().returncode, 0, uac.output)
         self.assertEqual(uas.wait().returncode, 0, uas.output)
+
+
+class SessionTimers(CallLab, unittest.TestCase):
+    """RFC 4028 through the real sbcd with a 6 s session interval: the caller
+    asks for timers and refreshes (or not); carA makes the SBC refresh its
+    leg (with UPDATEs, or re-INVITEs when it refuses UPDATE). The scenarios check every header; here, who ended the
+    call and that nothing is left."""
+    timers = "  session_expires: 6s\n  min_se: 2s\n"
+
+    def test_a_call_whose_caller_never_refreshes_is_torn_down_on_both_legs(self):
+        # carA takes no UPDATE here: the SBC refreshes it with a re-INVITE.
+        a = self.uas("carA", CAR_A, "uas_answer_session_timer_no_update.xml")
+        self.assert_ok(self.call("1021", "uac_call_session_expires.xml"),
+                       "caller (BYE from the SBC)")
+        self.assert_ok(a.wait(), "carA (UPDATE refused, the SBC's re-INVITE refresh, the BYE)")
+        records = self.records_lines(1)
+        self.assertEqual([(r["ended_by"], r["final_status"]) for r in records],
+                         [("session_timer", 200)])
+        text = self.settled_metrics()
+        self.assertEqual(metric(text, "sbc_calls_active"), 0)
+        for labels in ('{direction="inbound",peer="pbx"}', '{direction="outbound",peer="carA"}'):
+            self.assertEqual(metric(text, "sbc_call_session_timer_expiries_total", labels), 1)
+        self.assertIn("call_ended_session_timer", self.sbcd.log_text())
+
+    def test_a_call_that_is_refreshed_stays_up(self):
+        a = self.uas("carA", CAR_A, "uas_answer_session_timer.xml")
+        self.assert_ok(self.call("1022", "uac_call_session_refresh.xml"),
+                       "caller (three refreshes, then its own BYE)")
+        self.assert_ok(a.wait(), "carA (the SBC's refresh, then the BYE)")
+        self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
+        self.assertNotIn("call_ended_session_timer", self.sbcd.log_text())
+
+    def test_an_interval_below_min_se_gets_422(self):
+        scenario = self.refused_with(422, "Supported: timer\nSession-Expires: 1\n", "Min-SE:",
+                                     "^ *2$")
+        self.assert_ok(self.call("1023", scenario), "caller (422 with Min-SE: 2)")
+        self.assertEqual([r["final_status"] for r in self.records_lines(1)], [422])
 
 
 if __name__ == "__main__":
