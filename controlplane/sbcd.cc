@@ -80,6 +80,9 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   if (auto t = self->loop_->every(std::chrono::seconds(1), [] { log::flush_suppressed(); }); !t)
     return t.error();
   self->register_metrics();
+  // Bursts of transactions leave freed heap resident (heap_trim.h says why).
+  self->heap_trim_ = std::make_unique<HeapTrim>(HeapTrimConfig{});
+  if (auto s = self->heap_trim_->start(*self->loop_); !s) return s.error();
   if (options.metrics_listen != "off") {
     if (auto s = self->metrics_.serve(options.metrics_listen); !s) return s.error();
   }
@@ -208,6 +211,7 @@ Sbcd::~Sbcd() {
   admin_.reset();
   dataplane_.reset();  // after the agents (their sockets sit on its TAPs)
   signals_.reset();
+  heap_trim_.reset();
   loop_.reset();
 }
 
