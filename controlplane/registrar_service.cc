@@ -44,8 +44,12 @@ std::string unquote(std::string_view v) {
 }  // namespace
 
 RegistrarService::RegistrarService(EventLoop& loop, RegistrarServiceConfig config,
-                                   std::function<policy::PolicyPtr()> current_policy)
-    : loop_(loop), config_(std::move(config)), current_policy_(std::move(current_policy)) {}
+                                   std::function<policy::PolicyPtr()> current_policy,
+                                   SilentDrop& silent)
+    : loop_(loop),
+      config_(std::move(config)),
+      current_policy_(std::move(current_policy)),
+      silent_(silent) {}
 
 RegistrarService::~RegistrarService() {
   if (flush_timer_ >= 0) loop_.cancel(flush_timer_);
@@ -74,9 +78,9 @@ registrar::RegistrarConfig RegistrarService::registrar_config(const policy::Poli
 
 Result<std::unique_ptr<RegistrarService>> RegistrarService::start(
     EventLoop& loop, RegistrarServiceConfig config,
-    std::function<policy::PolicyPtr()> current_policy) {
+    std::function<policy::PolicyPtr()> current_policy, SilentDrop& silent) {
   std::unique_ptr<RegistrarService> self(
-      new RegistrarService(loop, std::move(config), std::move(current_policy)));
+      new RegistrarService(loop, std::move(config), std::move(current_policy), silent));
   policy::PolicyPtr p = self->current_policy_();
   if (!registrar::random_bytes(self->key_)) return make_error("no randomness for the nonce key");
   self->auth_ = std::make_unique<registrar::DigestAuthenticator>(
@@ -255,13 +259,9 @@ int RegistrarService::answer(nta_incoming_t* irq, const sip_t* sip) {
     for (const auto& ban : d.new_bans) on_ban_(ban);
   switch (d.status) {
     case 0:
-      // Banned: a scanner learns nothing. nta answers a transaction destroyed
-      // unanswered with 500, but never sends a 408 to a non-INVITE
-      // (draft-sparks-sip-nit-actions): "replying" 408 completes the
-      // transaction (so retransmissions are absorbed) and sends nothing.
+      // Banned: a scanner learns nothing (silent_drop.h: how far nta lets us).
       ++counters_.dropped;
-      nta_incoming_treply(irq, SIP_408_REQUEST_TIMEOUT, TAG_END());
-      return 408;
+      return silent_.drop(irq, sip);
     case 200: {
       ++counters_.ok;
       std::string contacts;

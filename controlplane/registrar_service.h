@@ -21,6 +21,7 @@
 #include "controlplane/registrar/digest_authenticator.h"
 #include "controlplane/registrar/location_store.h"
 #include "controlplane/registrar/registrar.h"
+#include "controlplane/silent_drop.h"
 #include "policy/policy.h"
 
 namespace sbc::controlplane {
@@ -42,13 +43,14 @@ struct RegistrarCounters {
 
 class RegistrarService {
  public:
+  // silent: how a banned REGISTER gets no answer (sbcd's one SilentDrop).
   static Result<std::unique_ptr<RegistrarService>> start(
       EventLoop& loop, RegistrarServiceConfig config,
-      std::function<policy::PolicyPtr()> current_policy);
+      std::function<policy::PolicyPtr()> current_policy, SilentDrop& silent);
   ~RegistrarService();
 
-  // A REGISTER outside a dialog; returns the final status of its transaction
-  // (408 for a silent drop: nta sends no 408 to a non-INVITE).
+  // A REGISTER outside a dialog; returns what the leg callback returns
+  // (SilentDrop's 408 for a banned source: nta sends no 408 to a non-INVITE).
   int handle(nta_incoming_t* irq, const sip_t* sip);
 
   // Called on the loop thread after anything that may change the bindings
@@ -82,7 +84,7 @@ class RegistrarService {
 
  private:
   RegistrarService(EventLoop& loop, RegistrarServiceConfig config,
-                   std::function<policy::PolicyPtr()> current_policy);
+                   std::function<policy::PolicyPtr()> current_policy, SilentDrop& silent);
   registrar::RegistrarConfig registrar_config(const policy::Policy& p) const;
   int answer(nta_incoming_t* irq, const sip_t* sip);
   std::string aor_of(std::string_view user) const;
@@ -90,6 +92,7 @@ class RegistrarService {
   EventLoop& loop_;
   RegistrarServiceConfig config_;
   std::function<policy::PolicyPtr()> current_policy_;
+  SilentDrop& silent_;
   registrar::SystemClock clock_;
   registrar::NonceKey key_{};
   std::unique_ptr<registrar::DigestAuthenticator> auth_;

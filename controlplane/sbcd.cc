@@ -80,6 +80,9 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   if (auto t = self->loop_->every(std::chrono::seconds(1), [] { log::flush_suppressed(); }); !t)
     return t.error();
   self->register_metrics();
+  // Bursts of transactions leave freed heap resident (heap_trim.h says why).
+  self->heap_trim_ = std::make_unique<HeapTrim>(HeapTrimConfig{});
+  if (auto s = self->heap_trim_->start(*self->loop_); !s) return s.error();
   if (options.metrics_listen != "off") {
     if (auto s = self->metrics_.serve(options.metrics_listen); !s) return s.error();
   }
@@ -107,7 +110,12 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     rc.database = options.registrations_db;
     rc.offer_sha256 = options.digest_sha256;
     rc.offer_md5 = options.digest_md5;
-    auto reg = RegistrarService::start(*self->loop_, rc, [raw] { return raw->policy_; });
+    // One silent drop for the registrar's bans, scanners and banned sources.
+    self->silent_ = std::make_unique<SilentDrop>(
+        *self->loop_,
+        std::chrono::duration_cast<std::chrono::milliseconds>(self->policy_->timers.timer_b));
+    auto reg = RegistrarService::start(
+        *self->loop_, rc, [raw] { return raw->policy_; }, *self->silent_);
     if (!reg) return reg.error();
     self->registrar_ = std::move(*reg);
     self->register_registrar_metrics();
@@ -209,6 +217,7 @@ Sbcd::~Sbcd() {
   admin_.reset();
   dataplane_.reset();  // after the agents (their sockets sit on its TAPs)
   signals_.reset();
+  heap_trim_.reset();
   loop_.reset();
 }
 
@@ -233,8 +242,6 @@ Status Sbcd::start_sip() {
     for (const auto& b : (*agent)->bound()) log::info("sip_listening", {{"leg", name}, {"on", b}});
     agents_.push_back(std::move(*agent));
   }
-  silent_ = std::make_unique<SilentDrop>(
-      *loop_, std::chrono::duration_cast<std::chrono::milliseconds>(policy_->timers.timer_b));
   return ok_status();
 }
 
@@ -344,6 +351,7 @@ Status Sbcd::reload() {
   }
   policy_ = loaded.policy;
   policy_loaded_at_ = std::chrono::system_clock::now();
+  silent_->set_hold(std::chrono::duration_cast<std::chrono::milliseconds>(policy_->timers.timer_b));
   reloads_->Add({{"outcome", "success"}}).Increment();
   last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
   log::info("reloaded", {{"policy", options_.policy_file}});

@@ -14,6 +14,7 @@
 #include "controlplane/call_service.h"
 #include "controlplane/dataplane_service.h"
 #include "controlplane/event_loop.h"
+#include "controlplane/heap_trim.h"
 #include "controlplane/metrics_registry.h"
 #include "controlplane/nat_keepalive.h"
 #include "controlplane/options_prober.h"
@@ -87,6 +88,7 @@ class Sbcd {
   prometheus::Family<prometheus::Counter>* sip_rejected_ = nullptr;
   prometheus::Family<prometheus::Counter>* sip_dropped_ = nullptr;
   std::unique_ptr<SilentDrop> silent_;
+  std::unique_ptr<HeapTrim> heap_trim_;
   prometheus::Family<prometheus::Counter>* reloads_ = nullptr;
   prometheus::Gauge* last_reload_ = nullptr;
 };

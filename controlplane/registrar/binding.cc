@@ -2,11 +2,12 @@
 
 namespace sbc::registrar {
 
-std::string binding_key(const std::string& contact, const std::string& instance_id,
+std::string binding_key(std::string_view contact, std::string_view instance_id,
                         const std::optional<uint32_t>& reg_id) {
-  if (instance_id.empty()) return "c:" + contact;
-  if (reg_id) return "i:" + instance_id + ";reg-id=" + std::to_string(*reg_id);
-  return "i:" + instance_id;
+  std::string key(instance_id.empty() ? "c:" : "i:");
+  key += instance_id.empty() ? contact : instance_id;
+  if (!instance_id.empty() && reg_id) key += ";reg-id=" + std::to_string(*reg_id);
+  return key;
 }
 
 }  // namespace sbc::registrar

@@ -4,13 +4,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "controlplane/registrar/clock.h"
 #include "controlplane/registrar/source.h"
 
 namespace sbc::registrar {
 
-std::string binding_key(const std::string& contact, const std::string& instance_id,
+std::string binding_key(std::string_view contact, std::string_view instance_id,
                         const std::optional<uint32_t>& reg_id);
 
 struct Binding {

@@ -12,10 +12,11 @@ RegisterOutcome refuse(int status, std::string reason) {
   return o;
 }
 
-Binding* find_by_key(std::vector<Binding>& v, const std::string& key) {
+template <typename Bindings>
+auto* find_by_key(Bindings& v, const std::string& key) {
   for (auto& b : v)
     if (b.key() == key) return &b;
-  return nullptr;
+  return static_cast<decltype(&v[0])>(nullptr);
 }
 
 }  // namespace
@@ -32,34 +33,47 @@ std::string_view registration_state_name(RegistrationState s) {
   return "never";
 }
 
+Binding LocationStore::StoredBinding::to_binding() const {
+  Binding b;
+  b.contact = contact;
+  b.instance_id = instance_id;
+  b.reg_id = reg_id;
+  b.call_id = call_id;
+  b.cseq = cseq;
+  b.q = q;
+  b.expires_at = expires_at;
+  b.registered_at = registered_at;
+  b.received = received;
+  b.behind_nat = behind_nat;
+  b.user_agent = user_agent;
+  return b;
+}
+
 LocationStore::LocationStore(RegistrarConfig config, const Clock& clock, BindingSink* sink)
     : config_(config), clock_(clock), sink_(sink) {}
 
-void LocationStore::index_remove(const std::string& aor, const AorRecord& rec) {
+void LocationStore::index_remove(const std::pmr::string& aor, const AorRecord& rec) {
   if (rec.next_expiry != Time::max()) expiry_index_.erase({rec.next_expiry, &aor});
 }
 
-void LocationStore::index_add(const std::string& aor, AorRecord& rec) {
+void LocationStore::index_add(const std::pmr::string& aor, AorRecord& rec) {
   rec.next_expiry = Time::max();
   for (const auto& b : rec.bindings) rec.next_expiry = std::min(rec.next_expiry, b.expires_at);
   if (rec.next_expiry != Time::max()) expiry_index_.insert({rec.next_expiry, &aor});
 }
 
-void LocationStore::count_sources(const std::vector<Binding>& bindings, int delta) {
-  for (const auto& b : bindings) {
-    auto& n = bindings_per_address_[b.received.address.value];
-    n = static_cast<uint32_t>(static_cast<int64_t>(n) + delta);
-    if (n == 0) bindings_per_address_.erase(b.received.address.value);
-  }
-  binding_count_ = static_cast<size_t>(static_cast<int64_t>(binding_count_) +
-                                       delta * static_cast<int64_t>(bindings.size()));
+void LocationStore::count_source(Ipv4Address address, int delta) {
+  auto& n = bindings_per_address_[address.value];
+  n = static_cast<uint32_t>(static_cast<int64_t>(n) + delta);
+  if (n == 0) bindings_per_address_.erase(address.value);
+  binding_count_ = static_cast<size_t>(static_cast<int64_t>(binding_count_) + delta);
 }
 
 std::vector<Binding> LocationStore::sorted_live(const AorRecord& rec) const {
   Time now = clock_.now();
   std::vector<Binding> out;
   for (const auto& b : rec.bindings)
-    if (b.expires_at > now) out.push_back(b);
+    if (b.expires_at > now) out.push_back(b.to_binding());
   std::stable_sort(out.begin(), out.end(), [](const Binding& a, const Binding& b) {
     if (a.q != b.q) return a.q > b.q;
     if (a.registered_at != b.registered_at) return a.registered_at > b.registered_at;
@@ -84,13 +98,15 @@ RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
     // RFC 3261 10.3 step 6: '*' only alone and only with Expires: 0.
     return refuse(400, "Contact: * requires Expires: 0 and no other Contact");
 
-  auto it = aors_.find(req.aor);
+  auto it = aors_.find(std::string_view(req.aor));
   if (it == aors_.end() && !req.star && req.contacts.empty()) {
     RegisterOutcome o;  // query of an unknown AOR: no bindings
     return o;
   }
 
-  std::vector<Binding> next = it != aors_.end() ? it->second.bindings : std::vector<Binding>{};
+  std::vector<Binding> next;
+  if (it != aors_.end())
+    for (const auto& b : it->second.bindings) next.push_back(b.to_binding());
   // Drop bindings that expired since the last sweep so they neither count
   // toward the cap nor block a CSeq.
   std::erase_if(next, [&](const Binding& b) { return b.expires_at <= now; });
@@ -162,19 +178,22 @@ RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
   if (it == aors_.end() && next.empty()) return RegisterOutcome{};  // nothing to remove
 
   // Commit.
-  if (it == aors_.end()) it = aors_.emplace(req.aor, AorRecord{}).first;
+  if (it == aors_.end()) it = aors_.try_emplace(std::pmr::string(req.aor, &pool_)).first;
   AorRecord& rec = it->second;
   if (sink_ != nullptr) {
     for (const auto& old : rec.bindings)
       if (find_by_key(next, old.key()) == nullptr) sink_->binding_removed(it->first, old.key());
   }
   index_remove(it->first, rec);
-  count_sources(rec.bindings, -1);
-  rec.bindings = std::move(next);
-  count_sources(rec.bindings, +1);
+  for (const auto& b : rec.bindings) count_source(b.received.address, -1);
+  rec.bindings.clear();
+  for (const auto& b : next) {
+    rec.bindings.emplace_back(b);
+    count_source(b.received.address, +1);
+  }
   index_add(it->first, rec);
   if (sink_ != nullptr) {
-    for (const auto& b : rec.bindings)
+    for (const auto& b : next)
       if (std::find(touched.begin(), touched.end(), b.key()) != touched.end())
         sink_->binding_upserted(it->first, b);
   }
@@ -185,13 +204,13 @@ RegisterOutcome LocationStore::apply(const RegisterRequest& req) {
 }
 
 std::vector<Binding> LocationStore::lookup(std::string_view aor) const {
-  auto it = aors_.find(std::string(aor));
+  auto it = aors_.find(aor);
   if (it == aors_.end()) return {};
   return sorted_live(it->second);
 }
 
 RegistrationState LocationStore::state(std::string_view aor) const {
-  auto it = aors_.find(std::string(aor));
+  auto it = aors_.find(aor);
   if (it == aors_.end()) return RegistrationState::kNever;
   Time now = clock_.now();
   for (const auto& b : it->second.bindings)
@@ -203,25 +222,18 @@ std::vector<ExpiredBinding> LocationStore::sweep() {
   Time now = clock_.now();
   std::vector<ExpiredBinding> out;
   while (!expiry_index_.empty() && expiry_index_.begin()->first <= now) {
-    const std::string* aor = expiry_index_.begin()->second;
+    const std::pmr::string* aor = expiry_index_.begin()->second;
     expiry_index_.erase(expiry_index_.begin());
     AorRecord& rec = aors_.find(*aor)->second;
     rec.next_expiry = Time::max();
-    std::vector<Binding> keep;
-    for (auto& b : rec.bindings) {
-      if (b.expires_at <= now) {
-        bindings_per_address_[b.received.address.value]--;
-        if (bindings_per_address_[b.received.address.value] == 0)
-          bindings_per_address_.erase(b.received.address.value);
-        --binding_count_;
-        if (sink_ != nullptr) sink_->binding_removed(*aor, b.key());
-        out.push_back({*aor, std::move(b)});
-      } else {
-        keep.push_back(std::move(b));
-      }
-    }
     // The AOR record stays (empty) so state() can say "expired" not "never".
-    rec.bindings = std::move(keep);
+    std::erase_if(rec.bindings, [&](const StoredBinding& b) {
+      if (b.expires_at > now) return false;
+      count_source(b.received.address, -1);
+      if (sink_ != nullptr) sink_->binding_removed(*aor, b.key());
+      out.push_back({std::string(*aor), b.to_binding()});
+      return true;
+    });
     index_add(*aor, rec);
   }
   return out;
@@ -230,14 +242,15 @@ std::vector<ExpiredBinding> LocationStore::sweep() {
 bool LocationStore::restore(std::string_view aor, Binding binding) {
   if (binding.expires_at <= clock_.now()) return false;
   if (binding_count_ >= config_.max_bindings) return false;
-  auto it = aors_.try_emplace(std::string(aor)).first;
+  auto it = aors_.find(aor);
+  if (it == aors_.end()) it = aors_.try_emplace(std::pmr::string(aor, &pool_)).first;
   AorRecord& rec = it->second;
   std::string key = binding.key();
   if (find_by_key(rec.bindings, key) != nullptr) return false;
   if (rec.bindings.size() >= config_.max_contacts_per_aor) return false;
   index_remove(it->first, rec);
-  count_sources({binding}, +1);
-  rec.bindings.push_back(std::move(binding));
+  count_source(binding.received.address, +1);
+  rec.bindings.emplace_back(binding);
   index_add(it->first, rec);
   return true;
 }
@@ -251,7 +264,7 @@ void LocationStore::for_each_binding(
   const Time now = clock_.now();
   for (const auto& [aor, rec] : aors_)
     for (const auto& b : rec.bindings)
-      if (b.expires_at > now) f(aor, b);
+      if (b.expires_at > now) f(aor, b.to_binding());
 }
 
 }  // namespace sbc::registrar

@@ -94,6 +94,28 @@ def rss_kb(pid):
     return 0
 
 
+def rss_breakdown_kb(pid):
+    """RSS by kind of mapping (/proc/PID/smaps): the main heap (brk), anonymous
+    mappings (glibc's per-thread arenas, big mmap'd blocks, thread stacks) and
+    files (code, SQLite's mmap if any)."""
+    out = {"heap": 0, "anon": 0, "file": 0}
+    kind = "anon"
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                field = line.split()
+                if not field:
+                    continue
+                if not field[0].endswith(":"):  # a mapping's header line
+                    name = field[5] if len(field) > 5 else ""
+                    kind = "heap" if name == "[heap]" else "file" if name.startswith("/") else "anon"
+                elif field[0] == "Rss:":
+                    out[kind] += int(field[1])
+    except OSError:
+        pass
+    return out
+
+
 def run_steps(name, lab, workdir, inf, rates, seconds, gen_core, port, results):
     best = None
     for rate in rates:
@@ -124,17 +146,30 @@ def bench_sbcd(lab, args, names, inf, workdir, results):
         print(f"  sbcd      started with {len(names)} phone peers in {time.monotonic() - t0:.1f}s")
         os.sched_setaffinity(sbcd.proc.pid, {args.core})  # the control thread
         rss0 = rss_kb(sbcd.proc.pid)
+        parts0 = rss_breakdown_kb(sbcd.proc.pid)
         held = per_binding = None
         if not args.smoke:
             # Every phone once, at the lowest step's rate, for the memory
             # figure; measured after nta's completed transactions are gone
-            # (timer J, 64*T1 = 32 s), so RSS holds bindings, not transactions.
-            sipp_step(lab, workdir, inf, min(args.rates), len(names) / min(args.rates),
-                      args.gen_core, 5300)
-            time.sleep(35)
+            # (timer J, 64*T1 = 32 s) and sbcd's heap trim (every 10 s,
+            # controlplane/heap_trim.h) gave their memory back, so RSS holds
+            # bindings, not transactions.
+            rate = args.memory_rate or min(args.rates)
+            ok, failed = sipp_step(lab, workdir, inf, rate, len(names) / rate, args.gen_core, 5300)
+            print(f"  sbcd      every phone once at {rate}/s: {ok} ok, {failed} failed; "
+                  f"RSS {rss_kb(sbcd.proc.pid) // 1024} MB right after", flush=True)
+            time.sleep(45)
+            rss1 = rss_kb(sbcd.proc.pid)
+            parts1 = rss_breakdown_kb(sbcd.proc.pid)
             held = labkit.metric(sbcd.metrics(), "sbc_registrations") or 0
             if held:
-                per_binding = (rss_kb(sbcd.proc.pid) - rss0) * 1024 / held
+                per_binding = (rss1 - rss0) * 1024 / held
+            growth = ", ".join(f"{k} {(parts1[k] - parts0[k]) / 1024:+.1f}" for k in parts0)
+            print(f"  sbcd      RSS {rss0 // 1024} MB at start, {rss1 // 1024} MB with "
+                  f"{int(held)} bindings, transactions expired (MB by mapping: {growth})",
+                  flush=True)
+            if args.memory_only:
+                return None, held, per_binding
         best = run_steps("sbcd", lab, workdir, inf, args.rates, args.seconds, args.gen_core, 5400,
                          results)
         return best, held, per_binding
@@ -178,6 +213,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--core", type=int, default=1)
     ap.add_argument("--gen-core", type=int, default=0)
+    ap.add_argument("--memory-rate", type=int, default=0,
+                    help="rate of the memory run (every phone once; default: the lowest step)")
+    ap.add_argument("--memory-only", action="store_true",
+                    help="sbcd's memory per binding only: no rate steps, no Kamailio")
     ap.add_argument("--smoke", action="store_true", help="300 phones, one step of 2 s at 100/s")
     args = ap.parse_args()
     if args.smoke:
@@ -199,12 +238,13 @@ def main():
         print(f"REGISTER rate, {args.phones} phones, steps {args.rates}/s x {args.seconds}s; "
               f"registrar on core {args.core}, sipp on core {args.gen_core}")
         sbcd_best, held, per_binding = bench_sbcd(lab, args, names, inf, workdir, results)
-        kam_best = bench_kamailio(lab, args, inf, workdir, results)
-    print("\nresult (highest step with under 0.1% failed registrations):")
-    print(f"  sbcd      {sbcd_best or 0}/s")
-    print(f"  kamailio  {kam_best or 0}/s")
-    if sbcd_best and kam_best:
-        print(f"  ratio sbcd/kamailio: {sbcd_best / kam_best:.2f}")
+        kam_best = None if args.memory_only else bench_kamailio(lab, args, inf, workdir, results)
+    if not args.memory_only:
+        print("\nresult (highest step with under 0.1% failed registrations):")
+        print(f"  sbcd      {sbcd_best or 0}/s")
+        print(f"  kamailio  {kam_best or 0}/s")
+        if sbcd_best and kam_best:
+            print(f"  ratio sbcd/kamailio: {sbcd_best / kam_best:.2f}")
     if per_binding:
         print(f"  sbcd after every phone registered once: {int(held)} bindings, "
               f"RSS growth {per_binding:.0f} bytes per binding")

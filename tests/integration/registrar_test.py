@@ -1,6 +1,7 @@
 """Phones registering through the real sbcd in the lab: digest authentication
 with sipp, the location store seen through sbcctl, persistence across a
-restart, a wrong password refused and its source banned, a phone behind NAT."""
+restart (a carrier's call still reaches a phone registered before it), a wrong
+password refused and its source banned, a phone behind NAT."""
 
 import json
 import os
@@ -14,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import labkit  # noqa: E402
 
 PHONES = {"1001": "Zq8#vL2m-Tr5pW", "1002": "Yx7#kP3n-Qs4vB", "1003": "Wv6#jN4b-Rt3cD"}
+CAR_A = "198.18.2.10"  # a carrier trunk on leg core, played by sipp
 
 
 metric = labkit.metric
@@ -26,7 +28,10 @@ class Registrar(unittest.TestCase):
         peers = "".join(
             f'  - {{name: phone-{u}, kind: phone, leg: access, auth: {{username: "{u}", password: "{p}"}}}}\n'
             for u, p in PHONES.items())
+        peers += (f"  - {{name: carA, kind: trunk, leg: core, address: {CAR_A}, auth: {{mode: ip}}, "
+                  "probe: {interval: 0s}}\n")
         cls.policy = (labkit.lab_policy(cls.lab) + "peers:\n" + peers +
+                      'routes:\n  - {prefix: "1001", from: carA, to: phone-1001}\n'
                       "security:\n  failed_auth: {threshold: 3, window: 1m, ban: 10m}\n"
                       "timers: {nat_keepalive: 1s, probe_timeout: 500ms}\n")
 
@@ -86,6 +91,24 @@ class Registrar(unittest.TestCase):
         self.assertEqual(regs["1001"]["state"], "registered", "a restart must lose no phone")
         self.assertEqual(regs["1002"]["bindings"][0]["contact"], "sip:1002@198.18.1.11:5071")
         self.assertIn("bindings=2", again.log_text())
+
+        # And the restored binding routes: the carrier calls 1001, and the
+        # phone, listening where it registered from before the restart, gets
+        # the INVITE, answers and hangs up with the caller.
+        phone = labkit.SippServer(self.lab, "phones", "uas_answer.xml", "198.18.1.11",
+                                  local_port=5071, timeout_s=30)
+        self.addCleanup(phone.__exit__)
+        labkit.wait_udp_listening(self.lab, "phones", "198.18.1.11", 5071)
+        r = labkit.sipp(self.lab, "carA", "uac_call.xml", "198.18.2.1:5060", CAR_A,
+                        local_port=5060, extra=["-s", "1001", "-d", "200"])
+        self.assertEqual(r.returncode, 0, "the carrier's call failed:\n" + r.stdout[-2000:] +
+                         "\n--- sbcd log ---\n" + again.log_text()[-3000:])
+        self.assertEqual(phone.wait().returncode, 0,
+                         "the call did not reach the phone:\n" + phone.output[-2000:])
+        deadline = time.monotonic() + 5  # counted when the call's record is written
+        while metric(again.metrics(), "sbc_calls_total", '{outcome="answered",peer="carA"}') != 1:
+            self.assertLess(time.monotonic(), deadline, "the answered call was not counted")
+            time.sleep(0.1)
 
     def test_phone_behind_nat(self):
         sbcd = self.start_sbcd()
