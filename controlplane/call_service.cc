@@ -112,6 +112,7 @@ Result<std::unique_ptr<CallService>> CallService::start(
   settings.ack_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(policy->timers.timer_b);
   LiveFacts facts;
+  facts.overloaded = options.overloaded;
   if (health) facts.healthy = [health](const policy::Peer& p) { return health->healthy(p); };
   if (registrar) {
     // Phones are routed to only while registered, and reached at the

@@ -44,6 +44,8 @@ struct CallServiceOptions {
   std::string realm = "sbc";      // of the 407 challenges
   bool offer_sha256 = true;       // digest algorithms offered (sipp knows MD5 only)
   bool offer_md5 = true;
+  // True while the control plane sheds new non-emergency calls (503); unset: never.
+  std::function<bool()> overloaded;
 };
 
 class CallService {

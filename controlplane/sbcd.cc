@@ -15,6 +15,7 @@
 #include <ctime>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
@@ -80,6 +81,10 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   if (auto t = self->loop_->every(std::chrono::seconds(1), [] { log::flush_suppressed(); }); !t)
     return t.error();
   self->register_metrics();
+  const auto secs = [](double s) {
+    return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+  };
+  self->overload_ = OverloadDetector({secs(options.overload_lag_s), secs(options.overload_hold_s)});
   // Bursts of transactions leave freed heap resident (heap_trim.h says why).
   self->heap_trim_ = std::make_unique<HeapTrim>(HeapTrimConfig{});
   if (auto s = self->heap_trim_->start(*self->loop_); !s) return s.error();
@@ -140,6 +145,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   co.realm = options.realm;
   co.offer_sha256 = options.digest_sha256;
   co.offer_md5 = options.digest_md5;
+  co.overloaded = [raw] { return raw->overload_.overloaded(); };
   auto calls = CallService::start(
       co, *self->loop_, self->metrics_, self->agents_, [raw] { return raw->policy_; },
       self->dataplane_ ? &self->dataplane_->dataplane() : nullptr, self->registrar_.get(),
@@ -409,15 +415,57 @@ void Sbcd::register_metrics() {
                   .Register(r)
                   .Add({}, prometheus::Histogram::BucketBoundaries{
                                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+  overloaded_gauge_ = &prometheus::BuildGauge()
+                           .Name("sbc_overloaded")
+                           .Help(
+                               "1 while the control plane sheds new non-emergency calls (503) "
+                               "because its event loop runs late")
+                           .Register(r)
+                           .Add({});
+  overload_episodes_ = &prometheus::BuildCounter()
+                            .Name("sbc_overload_episodes_total")
+                            .Help("Times the control plane started shedding calls")
+                            .Register(r)
+                            .Add({});
   if (auto s = loop_->measure_lag(std::chrono::milliseconds(100),
-                                  [&lag](std::chrono::nanoseconds late) {
+                                  [this, &lag](std::chrono::nanoseconds late) {
                                     lag.Observe(std::chrono::duration<double>(late).count());
+                                    on_lag_sample(late);
                                   });
       !s)
     log::warn("event_loop_lag_probe_failed", {{"reason", s.error().message}});
 }
 
+void Sbcd::on_lag_sample(std::chrono::nanoseconds late) {
+  if (!overload_.sample(std::chrono::steady_clock::now(), late)) return;
+  const auto ms = [](std::chrono::nanoseconds d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  overloaded_gauge_->Set(overload_.overloaded() ? 1 : 0);
+  if (overload_.overloaded()) {
+    overload_episodes_->Increment();
+    log::warn("overloaded", {{"lag_ms", ms(late)}, {"action", "new calls get 503"}});
+  } else {
+    log::info("overload_cleared", {{"worst_lag_ms", ms(overload_.worst_lag())}});
+  }
+}
+
+// A stalled control loop on demand, to check overload shedding end to end
+// (the lag probe, the detector, the 503): the loop is blocked for MS.
+admin::Reply Sbcd::debug_command(const std::vector<std::string>& args) {
+  unsigned long ms = 0;
+  char* end = nullptr;
+  if (args.size() != 2 || args[0] != "stall" || args[1].empty() ||
+      (ms = std::strtoul(args[1].c_str(), &end, 10), *end) || ms == 0 || ms > 5000)
+    return {false, "usage: debug stall MS (1-5000: block the control loop that long)\n"};
+  log::warn("debug_stall", {{"ms", args[1]}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return {true, "stalled the control loop for " + args[1] + " ms\n"};
+}
+
 void Sbcd::register_admin_commands() {
+  admin_->on("debug", "stall MS: block the control loop (checks overload shedding)",
+             [this](const std::vector<std::string>& a) { return debug_command(a); });
   admin_->on("status", "version, uptime, policy, legs [--json]",
              [this](const std::vector<std::string>& a) { return status_command(a); });
   admin_->on("registrations", "phone registrations: AOR, contact, source, expiry [--json] [USER]",

@@ -19,6 +19,7 @@
 #include "controlplane/nat_keepalive.h"
 #include "controlplane/options_prober.h"
 #include "controlplane/outbound_registrar.h"
+#include "controlplane/overload_detector.h"
 #include "controlplane/peer_health.h"
 #include "controlplane/protection_service.h"
 #include "controlplane/registrar_service.h"
@@ -54,6 +55,9 @@ class Sbcd {
   void register_registrar_metrics();
   int on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
   admin::Reply status_command(const std::vector<std::string>& args) const;
+  admin::Reply debug_command(const std::vector<std::string>& args);
+  // One sample of the event loop's lag probe: overload shedding on or off.
+  void on_lag_sample(std::chrono::nanoseconds late);
   admin::Reply registrations_command(const std::vector<std::string>& args) const;
   admin::Reply peers_command(const std::vector<std::string>& args) const;
   Status start_health_probing();
@@ -89,6 +93,9 @@ class Sbcd {
   prometheus::Family<prometheus::Counter>* sip_dropped_ = nullptr;
   std::unique_ptr<SilentDrop> silent_;
   std::unique_ptr<HeapTrim> heap_trim_;
+  OverloadDetector overload_{{}};
+  prometheus::Gauge* overloaded_gauge_ = nullptr;
+  prometheus::Counter* overload_episodes_ = nullptr;
   prometheus::Family<prometheus::Counter>* reloads_ = nullptr;
   prometheus::Gauge* last_reload_ = nullptr;
 };

@@ -17,6 +17,9 @@ std::string sbcd_usage() {
          "                        -m 512 --no-shconf --no-telemetry')\n"
          "  --media-idle-timeout S     seconds without media before MediaIdle (default 30)\n"
          "  --media-one-way-timeout S  seconds one side is silent before OneWay (default 10)\n"
+         "  --overload-lag S      the control loop this late sheds new non-emergency calls\n"
+         "                        with 503 (default 0.5; 0: never)\n"
+         "  --overload-hold S     ... until it stayed under half of it this long (default 5)\n"
          "  --neighbour-timeout S  seconds a media next hop may go unconfirmed by the kernel\n"
          "                        (re-resolved meanwhile) before it is removed (default 30)\n"
          "  --call-records PATH   append one JSON line per ended call (reopened on reload)\n"
@@ -84,6 +87,16 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       (a == "--media-idle-timeout"      ? o.media_idle_timeout_s
        : a == "--media-one-way-timeout" ? o.media_one_way_timeout_s
                                         : o.neighbour_timeout_s) = secs;
+    } else if (a == "--overload-lag" || a == "--overload-hold") {
+      auto v = value("seconds");
+      if (!v) return v.error();
+      char* end = nullptr;
+      double secs = std::strtod(v->c_str(), &end);
+      const double min = a == "--overload-lag" ? 0 : 0.1;
+      if (v->empty() || *end || !(secs >= min && secs <= 3600))
+        return make_error(a + " expects seconds (" + (min > 0 ? "0.1" : "0") + "-3600), got '" +
+                          *v + "'");
+      (a == "--overload-lag" ? o.overload_lag_s : o.overload_hold_s) = secs;
     } else if (a == "--log-level") {
       auto v = value("a level");
       if (!v) return v.error();

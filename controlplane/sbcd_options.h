@@ -29,6 +29,10 @@ struct SbcdOptions {
   double media_idle_timeout_s = 30;     // no media either way: MediaIdle
   double media_one_way_timeout_s = 10;  // one side silent while the other talks: OneWay
   double neighbour_timeout_s = 30;      // a next hop unconfirmed by the kernel: removed
+  // The event loop this late (s) sheds new non-emergency calls until it has
+  // stayed under half of it for overload_hold_s (overload_detector.h); 0: never.
+  double overload_lag_s = 0.5;
+  double overload_hold_s = 5;
   // A call attempt with no provisional response in this time fails over to
   // the next candidate (not a policy timer yet: policy::Timers has none).
   // --failover-timeout: overrides the policy's timers.failover when given.

@@ -485,6 +485,31 @@ class B2buaCalls(CallLab, unittest.TestCase):
         self.assertEqual(sorted(outcomes), [("1011", 200), ("1012", 503), ("1013", 200)])
         self.assertFalse(self.sbcd.ctl("drain", "--bogus").returncode == 0)
 
+    def test_q2_an_overloaded_control_loop_sheds_new_calls_until_it_recovers(self):
+        # The control loop stalled (`sbcctl debug stall`, standing in for work
+        # it cannot keep up with): the lag probe sees it, new calls get 503
+        # with Retry-After, and once the loop ran on time for --overload-hold
+        # (5 s by default) calls are taken again.
+        def wait_overloaded(value, timeout):
+            deadline = time.monotonic() + timeout
+            while metric(self.sbcd.metrics(), "sbc_overloaded") != value:
+                self.assertLess(time.monotonic(), deadline, f"sbc_overloaded never became {value}")
+                time.sleep(0.1)
+        self.assertEqual(metric(self.sbcd.metrics(), "sbc_overloaded"), 0)
+        r = self.sbcd.ctl("debug", "stall", "900")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_overloaded(1, 3)
+        self.assert_ok(self.call("1014", "uac_refused_retry_after.xml"), "new call while overloaded")
+        wait_overloaded(0, 20)
+        a = self.uas("carA", CAR_A, "uas_answer.xml")
+        self.assert_ok(self.call("1015"), "call after the overload cleared")
+        self.assert_ok(a.wait(), "carA")
+        outcomes = [(r["called_in"], r["final_status"]) for r in self.records_lines(2)]
+        self.assertEqual(outcomes, [("1014", 503), ("1015", 200)])
+        self.assertEqual(metric(self.sbcd.metrics(), "sbc_overload_episodes_total"), 1)
+        self.assertRegex(self.sbcd.log_text(), r"overloaded .*lag_ms=\d+")
+        self.assertFalse(self.sbcd.ctl("debug", "stall", "9999").returncode == 0)
+
     def test_r_late_offer(self):
         # INVITE without SDP: relayed without; the callee's offer in its 200
         # reaches the caller anchored on access, the caller's answer in its
