@@ -213,6 +213,14 @@ class TrunkDns(unittest.TestCase):
         self.assert_ok(uas.wait(), "backup answering")
 
         text = self.sbcd.metrics()
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(os.path.join(labkit.REPO, "docs", "metrics.md")) as f:
+            doc = f.read()
+        for family in ("sbc_peer_dns_resolved", "sbc_peer_dns_lookups_total"):
+            self.assertIn(f"# TYPE {family} ", text)
+            self.assertIn(f"| `{family}` |", doc)
         for name in ("gone", "bad", "silent"):
             self.assertEqual(labkit.metric(text, "sbc_peer_dns_resolved", f'{{peer="{name}"}}'), 0)
             self.assertGreaterEqual(labkit.metric(text, "sbc_peer_dns_lookups_total",
