@@ -50,6 +50,9 @@ bool B2bua::banned(const policy::Peer& p) const {
 bool B2bua::overloaded() const {
   return facts_.overloaded && facts_.overloaded();
 }
+bool B2bua::resolved(const policy::Peer& p) const {
+  return !facts_.resolved || facts_.resolved(p);
+}
 
 void B2bua::refuse(const InboundCall& in, const policy::Peer* source, const FinalAnswer& answer) {
   ++counters_.refused;
@@ -99,7 +102,8 @@ std::vector<const Call*> B2bua::calls() const {
 void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, bool digest_verified) {
   ++counters_.invites;
   policy::PolicyPtr policy = current_policy_();
-  auto who = policy::identify_peer(*policy, {in.leg, in.source, auth_username});
+  auto who =
+      policy::identify_peer(*policy, {in.leg, in.source, auth_username}, facts_.resolved_sources);
   using Id = policy::Identification::Outcome;
   switch (who.outcome) {
     case Id::by_source_address:

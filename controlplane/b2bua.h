@@ -12,17 +12,22 @@
 
 #include "controlplane/call.h"
 #include "policy/live_state.h"
+#include "policy/resolved_sources.h"
 
 namespace sbc::controlplane {
 
 // Live facts the B2BUA does not own (registrar, health probing, bans), asked
 // through functions so the B2BUA is testable before those parts exist. An
-// unset function means: registered, healthy, not banned, not overloaded.
+// unset function means: registered, healthy, not banned, not overloaded,
+// every DNS name resolved.
 struct LiveFacts {
   std::function<bool(const policy::Peer&)> registered;
   std::function<bool(const policy::Peer&)> healthy;
   std::function<bool(const policy::Peer&)> banned;
   std::function<bool()> overloaded;
+  std::function<bool(const policy::Peer&)> resolved;  // a trunk's DNS name has addresses
+  // The addresses trunks known by DNS name call from (trunk_resolver.h).
+  const policy::ResolvedSources* resolved_sources = nullptr;
 };
 
 struct B2buaCounters {
@@ -94,6 +99,7 @@ class B2bua : private policy::LiveState {
   bool cps_available(const policy::Peer& p) const override;
   bool banned(const policy::Peer& p) const override;
   bool overloaded() const override;
+  bool resolved(const policy::Peer& p) const override;
 
   void refuse(const InboundCall& in, const policy::Peer* source, const FinalAnswer& answer);
   void reap(CallId id);  // if that call has ended: forget it, release its handles

@@ -61,7 +61,8 @@ FinalAnswer answer_for_route_failure(const policy::RouteDecision& d) {
   for (const auto& c : d.candidates) {
     capped = capped || c.skipped == S::at_channel_cap || c.skipped == S::at_cps_cap;
     offline = offline || c.skipped == S::offline;
-    unhealthy = unhealthy || c.skipped == S::unhealthy;
+    // A trunk whose name never resolved is as unreachable as a dead one.
+    unhealthy = unhealthy || c.skipped == S::unhealthy || c.skipped == S::unresolved;
   }
   if (capped) return answer(503, 10);
   if (offline && !unhealthy) return answer(480);

@@ -17,27 +17,6 @@
 
 namespace sbc::controlplane {
 
-// CallTimers over the event loop's one-shot timers (ids are never reused, so
-// cancelling a timer that has fired is harmless).
-class CallService::LoopTimers final : public CallTimers {
- public:
-  explicit LoopTimers(EventLoop& loop) : loop_(loop) {}
-  Id after(std::chrono::milliseconds delay, std::function<void()> cb) override {
-    auto t = loop_.after(delay, std::move(cb));
-    if (!t) {
-      log::error("timer_failed", {{"reason", t.error().message}});
-      return 0;
-    }
-    return static_cast<Id>(*t);
-  }
-  void cancel(Id id) override {
-    if (id) loop_.cancel(static_cast<EventLoop::TimerId>(id));
-  }
-
- private:
-  EventLoop& loop_;
-};
-
 CallService::CallService(EventLoop& loop) : loop_(loop) {}
 
 namespace {
@@ -49,7 +28,7 @@ Result<std::unique_ptr<CallService>> CallService::start(
     const CallServiceOptions& options, EventLoop& loop, MetricsRegistry& metrics,
     const std::vector<std::unique_ptr<sip::SipAgent>>& agents,
     std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane,
-    RegistrarService* registrar, const PeerHealth* health) {
+    RegistrarService* registrar, const PeerHealth* health, const TrunkResolver* resolver) {
   std::unique_ptr<CallService> self(new CallService(loop));
   self->options_ = options;
   self->current_policy_ = std::move(current_policy);
@@ -114,6 +93,19 @@ Result<std::unique_ptr<CallService>> CallService::start(
   LiveFacts facts;
   facts.overloaded = options.overloaded;
   if (health) facts.healthy = [health](const policy::Peer& p) { return health->healthy(p); };
+  // A trunk named by DNS is routed to once its name has addresses, is sent
+  // to the one RFC 2782 picks, and is recognised by them when it calls.
+  facts.resolved = [resolver](const policy::Peer& p) { return resolver && resolver->resolved(p); };
+  if (resolver) {
+    facts.resolved_sources = &resolver->sources();
+    self->signalling_->set_name_lookup(
+        [resolver](const policy::Peer& p) -> std::optional<std::string> {
+          auto spec = address_spec(p);
+          auto e = spec ? resolver->endpoint(*spec) : std::nullopt;
+          if (!e) return std::nullopt;
+          return e->to_string();
+        });
+  }
   if (registrar) {
     // Phones are routed to only while registered, and reached at the
     // binding with the highest q (the latest refresh among equals).

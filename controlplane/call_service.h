@@ -19,12 +19,14 @@
 #include "controlplane/b2bua.h"
 #include "controlplane/call_record_log.h"
 #include "controlplane/event_loop.h"
+#include "controlplane/loop_timers.h"
 #include "controlplane/metrics_registry.h"
 #include "controlplane/nta_call_signalling.h"
 #include "controlplane/peer_health.h"
 #include "controlplane/registrar/clock.h"
 #include "controlplane/registrar/digest_authenticator.h"
 #include "controlplane/registrar_service.h"
+#include "controlplane/trunk_resolver.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/fake_dataplane.h"
 
@@ -54,11 +56,12 @@ class CallService {
   // FakeDataplane then hands out ports and nothing is relayed). registrar:
   // where phones are found (null: phones are never reachable). health: OPTIONS
   // probing verdicts; an unhealthy trunk is skipped (null: all healthy).
+  // resolver: trunks named by DNS (null: such trunks are never reachable).
   static Result<std::unique_ptr<CallService>> start(
       const CallServiceOptions& options, EventLoop& loop, MetricsRegistry& metrics,
       const std::vector<std::unique_ptr<sip::SipAgent>>& agents,
       std::function<policy::PolicyPtr()> current_policy, dataplane::Dataplane* dataplane,
-      RegistrarService* registrar, const PeerHealth* health);
+      RegistrarService* registrar, const PeerHealth* health, const TrunkResolver* resolver);
   ~CallService();
 
   // An INVITE outside a dialog, past sip::check_request.
@@ -71,7 +74,6 @@ class CallService {
   const B2bua& b2bua() const { return *b2bua_; }
 
  private:
-  class LoopTimers;
   explicit CallService(EventLoop& loop);
   void on_record(const CallRecord& r);
   void schedule_refresh();

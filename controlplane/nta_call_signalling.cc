@@ -387,12 +387,16 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
   if (!legs_.count(peer->leg))
     return make_error("peer " + peer->name + ": no agent on leg " + peer->leg);
   std::optional<Registered> reg;
-  if (!peer->address.ip) {
+  std::string resolved;  // a trunk named by DNS: "IP:PORT" its name gives now
+  if (!peer->address.ip && !peer->address.dns_name.empty()) {
+    auto r = name_of_ ? name_of_(*peer) : std::nullopt;
+    if (!r)
+      return make_error("peer " + peer->name + ": its name " + peer->address.dns_name +
+                        " has not resolved to an address");
+    resolved = *r;
+  } else if (!peer->address.ip) {
     if (contact_of_) reg = contact_of_(*peer);
-    if (!reg)
-      return make_error("peer " + peer->name +
-                        " has no IPv4 address and no live registration (DNS names are not "
-                        "resolved by this version)");
+    if (!reg) return make_error("peer " + peer->name + " has no address and no live registration");
   }
   if (!sip::plain_user(inv.called))
     return make_error("called number '" + inv.called + "' not usable");
@@ -412,13 +416,20 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
             (reg->tcp ? ";transport=tcp" : "");
     d->send_to = route;
   } else {
+    // A name stays in the URIs as written (the carrier's domain); the
+    // INVITE goes to the address it resolved to.
     std::string peer_host =
-        peer->address.ip->to_string() + ":" + std::to_string(peer->address.port.value_or(5060));
+        peer->address.ip
+            ? peer->address.ip->to_string() + ":" +
+                  std::to_string(peer->address.port.value_or(5060))
+            : peer->address.dns_name +
+                  (peer->address.port ? ":" + std::to_string(*peer->address.port) : "");
     std::string transport;
     if (peer->address.transport != policy::SipTransport::udp)
       transport = std::string(";transport=") + policy::to_string(peer->address.transport);
     to = "<sip:" + inv.called + "@" + peer_host + ">";
     ruri = "sip:" + inv.called + "@" + peer_host + transport;
+    if (!resolved.empty()) route = "sip:" + resolved + transport;
   }
   std::string call_id = random_hex(16);
   std::string max_forwards = std::to_string(inv.max_forwards);

@@ -85,6 +85,10 @@ class NtaCallSignalling final : public CallSignalling {
   };
   using ContactLookup = std::function<std::optional<Registered>(const policy::Peer&)>;
   void set_contact_lookup(ContactLookup f) { contact_of_ = std::move(f); }
+  // Where a trunk named by DNS is sent now ("IP:PORT", trunk_resolver.h);
+  // nullopt while its name has no address.
+  using NameLookup = std::function<std::optional<std::string>(const policy::Peer&)>;
+  void set_name_lookup(NameLookup f) { name_of_ = std::move(f); }
 
   // An INVITE outside any dialog, already past sip::check_request, from the
   // agent of `leg`. Returns what SipAgent's handler returns (0: kept).
@@ -163,6 +167,7 @@ class NtaCallSignalling final : public CallSignalling {
   B2bua* b2bua_ = nullptr;
   InviteAuth auth_;
   ContactLookup contact_of_;
+  NameLookup name_of_;
   SipHandle next_handle_ = 1;
   std::unordered_map<SipHandle, std::unique_ptr<Dialog>> dialogs_;
   std::vector<std::unique_ptr<Dialog>> released_;

@@ -6,12 +6,13 @@ namespace sbc::controlplane {
 
 OptionsProber::OptionsProber(EventLoop& loop, PeerHealth& health, AgentForLeg agents,
                              std::function<policy::PolicyPtr()> current_policy,
-                             ChangeHook on_change)
+                             ChangeHook on_change, NameLookup names)
     : loop_(loop),
       health_(health),
       agents_(std::move(agents)),
       current_policy_(std::move(current_policy)),
       on_change_(std::move(on_change)),
+      names_(std::move(names)),
       ping_(loop) {}
 
 OptionsProber::~OptionsProber() {
@@ -29,24 +30,36 @@ void OptionsProber::tick() {
   policy::PolicyPtr p = current_policy_();
   MonoTime now = clock_.now();
   for (const auto& peer : p->peers) {
-    if (peer.probe.interval.count() <= 0 || !peer.address.ip) continue;
+    if (peer.probe.interval.count() <= 0 || !peer.address.is_set()) continue;
+    std::optional<Endpoint> resolved;
+    if (!peer.address.ip) {
+      resolved = names_ ? names_(peer) : std::nullopt;
+      if (!resolved) continue;  // a name with no address yet: nothing to probe
+    }
     auto [it, fresh] = next_due_.try_emplace(peer.name, now);
     if (now < it->second) continue;
     if (in_flight_.count(peer.name)) continue;  // the previous probe has not finished: no pile-up
     it->second = now + peer.probe.interval;
-    send(peer);
+    send(peer, resolved);
   }
 }
 
-void OptionsProber::send(const policy::Peer& peer) {
+void OptionsProber::send(const policy::Peer& peer, const std::optional<Endpoint>& resolved) {
   policy::PolicyPtr pol = current_policy_();
   const policy::Interface* leg = pol->find_interface(peer.leg);
   if (!leg) return;
+  // A name stays in the URIs as written; the probe goes where it resolved.
   std::string target =
-      peer.address.ip->to_string() + ":" + std::to_string(peer.address.port.value_or(5060));
+      peer.address.ip
+          ? peer.address.ip->to_string() + ":" + std::to_string(peer.address.port.value_or(5060))
+          : peer.address.dns_name +
+                (peer.address.port ? ":" + std::to_string(*peer.address.port) : "");
   OptionsTarget t;
   t.request_uri = "sip:" + target;
   if (peer.address.transport == policy::SipTransport::tcp) t.request_uri += ";transport=tcp";
+  if (resolved)
+    t.next_hop = "sip:" + resolved->to_string() +
+                 (peer.address.transport == policy::SipTransport::tcp ? ";transport=tcp" : "");
   t.from = "<sip:probe@" + leg->address.address.to_string() + ">";
   t.to = "<sip:" + target + ">";
   in_flight_.insert(peer.name);

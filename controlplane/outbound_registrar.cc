@@ -79,12 +79,21 @@ std::optional<registrar::DigestChallenge> usable_challenge(const msg_auth_t* lis
 
 OutboundRegistrar::OutboundRegistrar(EventLoop& loop, AgentForLeg agents,
                                      std::function<policy::PolicyPtr()> current_policy,
-                                     OutboundRegistrationTimers timers, AnswerHook on_answer)
+                                     OutboundRegistrationTimers timers, AnswerHook on_answer,
+                                     RegistrarLookup registrars)
     : loop_(loop),
       agents_(std::move(agents)),
       current_policy_(std::move(current_policy)),
       timers_(timers),
-      on_answer_(std::move(on_answer)) {}
+      on_answer_(std::move(on_answer)),
+      registrars_(std::move(registrars)) {}
+
+std::optional<std::string> OutboundRegistrar::route_of(const Account& a) const {
+  if (!a.config.where.is_name) return std::string();
+  auto ep = registrars_ ? registrars_(a.config) : std::nullopt;
+  if (!ep) return std::nullopt;
+  return "sip:" + ep->to_string();
+}
 
 OutboundRegistrar::~OutboundRegistrar() {
   for (auto& [name, a] : accounts_) {
@@ -152,17 +161,23 @@ void OutboundRegistrar::send(Account& a, bool with_credentials) {
   a.timer = -1;
   std::string expires = std::to_string(a.machine.expiry_to_request().count());
   std::string auth = with_credentials ? authorization(a) : std::string();
-  if (a.leg)
+  const std::optional<std::string> route = route_of(a);
+  if (!route)
+    log::warn(
+        "outbound_registration",
+        {{"peer", a.peer}, {"event", "registrar_unresolved"}, {"registrar", a.config.registrar}});
+  if (a.leg && route)
     a.orq = nta_outgoing_tcreate(
         a.leg, &OutboundRegistrar::on_response, reinterpret_cast<nta_outgoing_magic_t*>(&a),
-        nullptr, SIP_METHOD_REGISTER, URL_STRING_MAKE(a.request_uri.c_str()),
-        SIPTAG_CONTACT_STR(a.contact.c_str()), SIPTAG_EXPIRES_STR(expires.c_str()),
-        SIPTAG_MAX_FORWARDS_STR("70"),
+        route->empty() ? nullptr : URL_STRING_MAKE(route->c_str()), SIP_METHOD_REGISTER,
+        URL_STRING_MAKE(a.request_uri.c_str()), SIPTAG_CONTACT_STR(a.contact.c_str()),
+        SIPTAG_EXPIRES_STR(expires.c_str()), SIPTAG_MAX_FORWARDS_STR("70"),
         TAG_IF(!auth.empty() && !a.proxy_challenge, SIPTAG_AUTHORIZATION_STR(auth.c_str())),
         TAG_IF(!auth.empty() && a.proxy_challenge, SIPTAG_PROXY_AUTHORIZATION_STR(auth.c_str())),
         TAG_END());
   if (!a.orq) {
-    // No leg (no agent on that leg, no address) or nta refused: judged like
+    // No leg (no agent on that leg, no address), a registrar name with no
+    // address, or nta refused: judged like
     // an unanswered request, on the next turn (never re-entrantly).
     std::string name = a.peer;
     auto t = loop_.after(milliseconds(0), [this, name] {
@@ -187,9 +202,12 @@ std::string OutboundRegistrar::authorization(Account& a) {
 
 void OutboundRegistrar::send_unregister(Account& a) {
   if (!a.leg || a.machine.state() != State::registered) return;
+  const std::optional<std::string> route = route_of(a);
+  if (!route) return;  // its name lost every address: nowhere to send it
   std::string auth = authorization(a);
   nta_outgoing_t* orq = nta_outgoing_tcreate(
-      a.leg, ignore_outgoing_response, nullptr, nullptr, SIP_METHOD_REGISTER,
+      a.leg, ignore_outgoing_response, nullptr,
+      route->empty() ? nullptr : URL_STRING_MAKE(route->c_str()), SIP_METHOD_REGISTER,
       URL_STRING_MAKE(a.request_uri.c_str()), SIPTAG_CONTACT_STR(a.contact.c_str()),
       SIPTAG_EXPIRES_STR("0"), SIPTAG_MAX_FORWARDS_STR("70"),
       TAG_IF(!auth.empty() && !a.proxy_challenge, SIPTAG_AUTHORIZATION_STR(auth.c_str())),

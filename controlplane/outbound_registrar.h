@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/dns_targets.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/outbound_registration.h"
 #include "controlplane/registrar/digest_client.h"
@@ -41,10 +42,15 @@ class OutboundRegistrar {
   using AgentForLeg = std::function<nta_agent_t*(const std::string& leg)>;
   // Called after every final answer (or its absence) with the account's state.
   using AnswerHook = std::function<void(const OutboundAccountStatus&)>;
+  // Where a registrar named by DNS is reached now (trunk_resolver.h);
+  // nullopt: its name has no address, the REGISTER counts as unanswered.
+  using RegistrarLookup =
+      std::function<std::optional<Endpoint>(const policy::OutboundRegistration&)>;
 
   OutboundRegistrar(EventLoop& loop, AgentForLeg agents,
                     std::function<policy::PolicyPtr()> current_policy,
-                    OutboundRegistrationTimers timers, AnswerHook on_answer);
+                    OutboundRegistrationTimers timers, AnswerHook on_answer,
+                    RegistrarLookup registrars = nullptr);
   ~OutboundRegistrar();
   OutboundRegistrar(const OutboundRegistrar&) = delete;
   OutboundRegistrar& operator=(const OutboundRegistrar&) = delete;
@@ -68,12 +74,16 @@ class OutboundRegistrar {
   void release(Account& a);  // timer, transaction and leg
   static int on_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
   OutboundAccountStatus status_of(const Account& a) const;
+  // The next hop: "" for a registrar at an IPv4 address (the Request-URI's
+  // host), "sip:IP:PORT" for a name that resolved, nullopt for one that did not.
+  std::optional<std::string> route_of(const Account& a) const;
 
   EventLoop& loop_;
   AgentForLeg agents_;
   std::function<policy::PolicyPtr()> current_policy_;
   OutboundRegistrationTimers timers_;
   AnswerHook on_answer_;
+  RegistrarLookup registrars_;
   std::map<std::string, std::unique_ptr<Account>> accounts_;  // by peer name
 };
 

@@ -14,6 +14,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -135,6 +136,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     raw->protection_->on_authenticated(src, ttl);
   });
   if (auto s = self->start_sip(); !s) return s.error();
+  if (auto s = self->start_trunk_resolver(); !s) return s.error();
   if (auto s = self->start_health_probing(); !s) return s.error();
   if (auto s = self->start_nat_keepalive(); !s) return s.error();
   self->start_outbound_registration();
@@ -149,7 +151,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
   auto calls = CallService::start(
       co, *self->loop_, self->metrics_, self->agents_, [raw] { return raw->policy_; },
       self->dataplane_ ? &self->dataplane_->dataplane() : nullptr, self->registrar_.get(),
-      &self->health_);
+      &self->health_, self->resolver_.get());
   if (!calls) return calls.error();
   self->calls_ = std::move(*calls);
   if (self->dataplane_)
@@ -180,6 +182,10 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
         if (peer.name != name) continue;
         std::set<std::string> out;
         if (peer.address.ip) out.insert(peer.address.ip->to_string());
+        if (auto spec = address_spec(peer))
+          if (const DnsStatus* s = raw->resolver_->status(*spec))
+            for (const auto& t : s->targets)
+              for (const auto& a : t.addresses) out.insert(a.to_string());
         for (const auto& b : raw->registrar_->bindings_of(peer))
           out.insert(b.received.address.to_string());
         return out;
@@ -218,6 +224,9 @@ Sbcd::~Sbcd() {
   keepalive_.reset();
   silent_.reset();
   outbound_.reset();  // sends the unregistrations while the agents still exist
+  resolver_.reset();  // its lookups and timers, before sresolv and the loop
+  dns_.reset();
+  dns_timers_.reset();
   agents_.clear();
   registrar_.reset();
   admin_.reset();
@@ -358,6 +367,8 @@ Status Sbcd::reload() {
   policy_ = loaded.policy;
   policy_loaded_at_ = std::chrono::system_clock::now();
   silent_->set_hold(std::chrono::duration_cast<std::chrono::milliseconds>(policy_->timers.timer_b));
+  resolver_->reconcile(policy_);  // new names looked up now, dropped ones forgotten
+  publish_dns_series_();
   reloads_->Add({{"outcome", "success"}}).Increment();
   last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
   log::info("reloaded", {{"policy", options_.policy_file}});
@@ -673,6 +684,63 @@ admin::Reply Sbcd::registrations_command(const std::vector<std::string>& args) c
 
 namespace sbc::controlplane {
 
+Status Sbcd::start_trunk_resolver() {
+  dns_timers_ = std::make_unique<LoopTimers>(*loop_);
+  auto dns = SresDnsQuery::create(*loop_, options_.resolv_conf);
+  if (!dns) return dns.error();
+  dns_ = std::move(*dns);
+  auto rng = std::make_shared<std::mt19937>(std::random_device{}());
+  resolver_ = std::make_unique<TrunkResolver>(
+      *dns_, *dns_timers_, steady_clock_,
+      [rng](uint32_t bound) { return std::uniform_int_distribution<uint32_t>(0, bound)(*rng); });
+  auto& r = metrics_.registry();
+  auto& resolved = prometheus::BuildGauge()
+                       .Name("sbc_peer_dns_resolved")
+                       .Help(
+                           "1 while the trunk's DNS name has addresses to send to (the last good "
+                           "answer counts while lookups fail), 0 while it has none")
+                       .Register(r);
+  auto& lookups = prometheus::BuildCounter()
+                      .Name("sbc_peer_dns_lookups_total")
+                      .Help("Lookups of the trunk's DNS name (SRV and A) by outcome (ok, failed)")
+                      .Register(r);
+  // Every trunk named by DNS has its series from the start (and after each
+  // reload), so an alert on 0 fires for a name that never resolves.
+  publish_dns_series_ = [this, &resolved, &lookups] {
+    for (const auto& p : policy_->peers) {
+      auto spec = address_spec(p);
+      if (!spec) continue;
+      resolved.Add({{"peer", p.name}}).Set(resolver_->resolved(p) ? 1 : 0);
+      for (const char* o : {"ok", "failed"}) lookups.Add({{"peer", p.name}, {"outcome", o}});
+    }
+  };
+  resolver_->on_change(
+      [this, &resolved, &lookups](const DnsSpec& spec, const DnsStatus& s, bool changed) {
+        for (const auto& p : policy_->peers) {
+          if (address_spec(p) != spec) continue;
+          resolved.Add({{"peer", p.name}}).Set(s.usable() ? 1 : 0);
+          lookups.Add({{"peer", p.name}, {"outcome", s.last_error.empty() ? "ok" : "failed"}})
+              .Increment();
+        }
+        std::string targets;
+        for (const auto& t : s.targets)
+          for (const auto& a : t.addresses)
+            targets += (targets.empty() ? "" : ",") + a.to_string() + ":" + std::to_string(t.port);
+        if (!s.last_error.empty())
+          log::warn("dns_lookup_failed", {{"name", spec.to_string()},
+                                          {"state", to_string(s.state)},
+                                          {"error", s.last_error},
+                                          {"using", targets.empty() ? "-" : targets}});
+        else if (changed)
+          log::info("dns_resolved", {{"name", spec.to_string()},
+                                     {"targets", targets},
+                                     {"ttl", std::to_string(s.ttl.count())}});
+      });
+  resolver_->reconcile(policy_);
+  publish_dns_series_();
+  return ok_status();
+}
+
 Status Sbcd::start_health_probing() {
   auto& r = metrics_.registry();
   auto& up = prometheus::BuildGauge()
@@ -697,6 +765,10 @@ Status Sbcd::start_health_probing() {
         auto& f = failed.Add({{"peer", peer.name}});
         if (static_cast<double>(h.failures) > f.Value())
           f.Increment(static_cast<double>(h.failures) - f.Value());
+      },
+      [this](const policy::Peer& peer) -> std::optional<Endpoint> {
+        auto spec = address_spec(peer);
+        return spec ? resolver_->endpoint(*spec) : std::nullopt;
       });
   return prober_->start();
 }
@@ -714,8 +786,8 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
   std::string text;
   char line[512];
   // REGISTRATION last: it is the one column of varying width.
-  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %-9s %s\n", "PEER", "KIND", "LEG",
-           "ADDRESS", "HEALTH", "RTT", "CHANNELS", "REGISTRATION");
+  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-10s %-12s %-9s %s\n", "PEER", "KIND",
+           "LEG", "ADDRESS", "DNS", "HEALTH", "RTT", "CHANNELS", "REGISTRATION");
   text += line;
   for (const auto& peer : policy_->peers) {
     const PeerHealthState* h = health_.find(peer.name);
@@ -746,15 +818,43 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
                   (c->destination() && c->destination()->name == peer.name);
     std::string channels = std::to_string(in_use) + "/" +
                            (peer.channels.max ? std::to_string(peer.channels.max) : "-");
-    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %-9s %s\n", peer.name.c_str(),
-             policy::to_string(peer.kind), peer.leg.c_str(), addr.empty() ? "-" : addr.c_str(),
-             health.c_str(), rtt.c_str(), channels.c_str(), reg.c_str());
+    // A trunk named by DNS: what its name gives now (resolving, resolved,
+    // stale: lookups fail but the last answer is used, failed: unusable).
+    auto spec = address_spec(peer);
+    const DnsStatus* dns = spec ? resolver_->status(*spec) : nullptr;
+    std::string dns_state = !spec ? "-" : dns ? to_string(dns->state) : "unknown";
+    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-10s %-12s %-9s %s\n",
+             peer.name.c_str(), policy::to_string(peer.kind), peer.leg.c_str(),
+             addr.empty() ? "-" : addr.c_str(), dns_state.c_str(), health.c_str(), rtt.c_str(),
+             channels.c_str(), reg.c_str());
     text += line;
     w.begin_object();
     w.key("name").value(peer.name);
     w.key("kind").value(policy::to_string(peer.kind));
     w.key("leg").value(peer.leg);
     w.key("address").value(addr);
+    auto dns_json = [&](const char* key, const DnsSpec& s, const DnsStatus* st) {
+      w.key(key).begin_object();
+      w.key("name").value(s.to_string());
+      w.key("state").value(st ? to_string(st->state) : "unknown");
+      w.key("addresses").begin_array();
+      if (st)
+        for (const auto& t : st->targets)
+          for (const auto& a : t.addresses) w.value(a.to_string() + ":" + std::to_string(t.port));
+      w.end_array();
+      if (st) {
+        w.key("srv").value(st->from_srv);
+        w.key("error").value(st->last_error);
+        w.key("ttl_seconds").value(static_cast<int64_t>(st->ttl.count()));
+        w.key("next_lookup_in_seconds")
+            .value(std::chrono::duration<double>(st->next_lookup - steady_clock_.now()).count());
+        w.key("lookups_ok").value(st->lookups_ok);
+        w.key("lookups_failed").value(st->lookups_failed);
+      }
+      w.end_object();
+    };
+    if (spec) dns_json("dns", *spec, dns);
+    if (auto rs = registrar_spec(peer)) dns_json("registrar_dns", *rs, resolver_->status(*rs));
     w.key("health").value(health);
     if (h && h->last_rtt)
       w.key("probe_rtt_seconds").value(std::chrono::duration<double>(*h->last_rtt).count());
@@ -833,6 +933,9 @@ void Sbcd::start_outbound_registration() {
                               ? std::to_string(s.last_status / 100) + "xx"
                               : "none";
         answers.Add({{"peer", s.peer}, {"class", cls}}).Increment();
+      },
+      [this](const policy::OutboundRegistration& r) -> std::optional<Endpoint> {
+        return resolver_->endpoint(DnsSpec{r.where.host, r.where.port, policy::SipTransport::udp});
       });
   outbound_->reconcile();
 }

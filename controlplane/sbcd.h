@@ -26,6 +26,8 @@
 #include "controlplane/sbcd_options.h"
 #include "controlplane/signal_watcher.h"
 #include "controlplane/silent_drop.h"
+#include "controlplane/sres_dns_query.h"
+#include "controlplane/trunk_resolver.h"
 #include "policy/policy.h"
 #include "sip/sip_agent.h"
 
@@ -60,6 +62,7 @@ class Sbcd {
   void on_lag_sample(std::chrono::nanoseconds late);
   admin::Reply registrations_command(const std::vector<std::string>& args) const;
   admin::Reply peers_command(const std::vector<std::string>& args) const;
+  Status start_trunk_resolver();
   Status start_health_probing();
   Status start_nat_keepalive();
   int drop_scanner(const std::string& leg, nta_incoming_t* irq, const sip_t* sip);
@@ -80,11 +83,16 @@ class Sbcd {
   std::unique_ptr<RegistrarService> registrar_;
   SteadyClock steady_clock_;
   PeerHealth health_{steady_clock_};
+  // Trunks and registrars named by DNS: sresolv on the loop, its timers.
+  std::unique_ptr<LoopTimers> dns_timers_;
+  std::unique_ptr<SresDnsQuery> dns_;
+  std::unique_ptr<TrunkResolver> resolver_;
   std::unique_ptr<OptionsProber> prober_;
   std::unique_ptr<NatKeepalive> keepalive_;
   std::unique_ptr<OutboundRegistrar> outbound_;
   std::function<void()> publish_all_registration_states_;  // sbc_peer_registered, every phone
-  std::unique_ptr<DataplaneService> dataplane_;            // null in control-plane-only mode
+  std::function<void()> publish_dns_series_;     // sbc_peer_dns_*, every trunk named by DNS
+  std::unique_ptr<DataplaneService> dataplane_;  // null in control-plane-only mode
   std::unique_ptr<ProtectionService> protection_;
   std::unique_ptr<CallService> calls_;
 

@@ -35,7 +35,9 @@ std::string sbcd_usage() {
          "  --digest ALGS         digest algorithms to offer: sha256,md5 (default), sha256 or "
          "md5\n"
          "  --outbound-retry MIN,MAX  seconds before retrying a failed registration to a\n"
-         "                        carrier, doubling up to MAX (default 5,300)\n";
+         "                        carrier, doubling up to MAX (default 5,300)\n"
+         "  --resolv-conf FILE    nameservers for trunks named by DNS, resolv.conf format\n"
+         "                        (default /etc/resolv.conf)\n";
 }
 
 Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
@@ -157,6 +159,11 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
             *v + "'");
       o.outbound_retry_min = std::chrono::milliseconds(static_cast<int64_t>(lo * 1000));
       o.outbound_retry_max = std::chrono::milliseconds(static_cast<int64_t>(hi * 1000));
+    } else if (a == "--resolv-conf") {
+      auto v = value("a resolv.conf file");
+      if (!v) return v.error();
+      if (v->empty()) return make_error("--resolv-conf needs a file");
+      o.resolv_conf = *v;
     } else if (a == "--version") {
       o.mode = SbcdOptions::Mode::version;
     } else if (a == "--help" || a == "-h") {

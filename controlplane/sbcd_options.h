@@ -53,6 +53,9 @@ struct SbcdOptions {
   // failure, doubling up to the second (Retry-After wins up to that cap).
   std::chrono::milliseconds outbound_retry_min{std::chrono::seconds(5)};
   std::chrono::milliseconds outbound_retry_max{std::chrono::minutes(5)};
+  // Nameservers for trunks and registrars named by DNS (resolv.conf format;
+  // re-read when it changes).
+  std::string resolv_conf = "/etc/resolv.conf";
 };
 
 Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args);

@@ -251,7 +251,22 @@ void lint_peers(const Policy& p, Diagnostics& out) {
   Findings wide(out, "trunks trusted by prefixes wider than /24");
   Findings alert(out, "caps with no alert");
   Findings same(out, "peers that override nothing of their template");
+  Findings bare(out, "host names without a domain");
   for (const auto& peer : p.peers) {
+    // The resolver asks for names as written (no search domains): a bare
+    // label is a typo or a name only some local resolver knows.
+    auto bare_name = [](const std::string& host) {
+      return host.find('.') == std::string::npos || host == host.substr(0, host.find('.')) + ".";
+    };
+    if (!peer.address.dns_name.empty() && bare_name(peer.address.dns_name))
+      bare.add(peer.defined_at, peer_field(peer, "address"),
+               "'" + peer.address.dns_name +
+                   "' has no domain: it is looked up as written, without search domains");
+    if (peer.registration && peer.registration->where.is_name &&
+        bare_name(peer.registration->where.host))
+      bare.add(peer.defined_at, peer_field(peer, "register.registrar"),
+               "'" + peer.registration->where.host +
+                   "' has no domain: it is looked up as written, without search domains");
     if (peer.auth.mode == AuthMode::digest && !peer.auth.password.empty())
       if (auto why = password_weakness(peer.auth.username, peer.auth.password))
         weak.add(peer.defined_at, peer_field(peer, "auth.password"), *why);

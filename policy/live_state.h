@@ -27,6 +27,10 @@ class LiveState {
   virtual bool banned(const Peer& peer) const = 0;
   // The SBC sheds new non-emergency calls under overload.
   virtual bool overloaded() const = 0;
+  // A peer whose address is a DNS name has addresses to send to (its name
+  // resolved at least once). Only asked for such peers; without a resolver
+  // (tests, tools) every name counts as resolved.
+  virtual bool resolved(const Peer&) const { return true; }
 };
 
 }  // namespace sbc::policy

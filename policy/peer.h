@@ -10,6 +10,7 @@
 
 #include "common/ip_address.h"
 #include "policy/duration.h"
+#include "policy/host_name.h"
 #include "policy/interface.h"
 #include "policy/number_rewrite.h"
 #include "policy/source_position.h"
@@ -33,17 +34,22 @@ struct PeerAuth {
   std::string password;             // one of password or ha1 is set in digest mode
   std::string ha1;                  // hex MD5(username:realm:password), lower case
   std::vector<Ipv4Prefix> trusted;  // ip mode: sources that are this peer
+  // ip mode, a DNS name and no trusted prefixes: the addresses the name
+  // resolves to (kept by the control plane's resolver) are this peer.
+  bool trust_resolved = false;
   friend bool operator==(const PeerAuth&, const PeerAuth&) = default;
 };
 
 // Where to send requests for this peer. Phones usually have none: they are
 // reached at the contact of their live registration. A DNS name is stored as
-// written; RFC 3263 resolution (NAPTR/SRV/A) happens in the control plane at
-// run time, so a reload never blocks on DNS.
+// written; RFC 3263 resolution (SRV, then A) happens in the control plane at
+// run time (controlplane/trunk_resolver.h), so a reload never blocks on DNS.
 struct PeerAddress {
   std::optional<Ipv4Address> ip;
   std::string dns_name;
-  std::optional<uint16_t> port;  // unset with a DNS name: let SRV decide; else 5060
+  // Unset with a DNS name: SRV decides (A records with 5060 if there is no
+  // SRV); set with a name, only A records are looked up (RFC 3263 4.2).
+  std::optional<uint16_t> port;
   SipTransport transport = SipTransport::udp;
 
   bool is_set() const { return ip.has_value() || !dns_name.empty(); }
@@ -74,7 +80,8 @@ struct HealthProbe {
 
 // The SBC registering *to* a carrier on behalf of this trunk.
 struct OutboundRegistration {
-  std::string registrar;  // host[:port] or sip: URI, resolved at run time
+  std::string registrar;  // host[:port] or sip: URI, as written
+  HostPort where;         // its host (IPv4 or a DNS name resolved at run time) and port
   std::string username;
   std::string password;
   Duration expiry{std::chrono::seconds(3600)};

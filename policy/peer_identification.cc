@@ -2,12 +2,21 @@
 
 namespace sbc::policy {
 
-Identification identify_peer(const Policy& policy, const RequestOrigin& origin) {
+Identification identify_peer(const Policy& policy, const RequestOrigin& origin,
+                             const ResolvedSources* resolved) {
   using O = Identification::Outcome;
   const auto leg = policy.interface_index(origin.leg);
   if (!leg) return {O::unknown_leg, nullptr};
   if (auto id = policy.trusted_sources.find(*leg, origin.source))
     return {O::by_source_address, &policy.peers[*id]};
+  if (resolved) {
+    // Held by name: the resolver's table may date from the previous policy
+    // for a moment after a reload, so the peer is checked against this one.
+    if (const std::string* name = resolved->find(origin.leg, origin.source)) {
+      const Peer* p = policy.find_peer(*name);
+      if (p && p->auth.trust_resolved && p->leg == origin.leg) return {O::by_source_address, p};
+    }
+  }
   if (origin.auth_username.empty()) return {O::no_credentials, nullptr};
   const Peer* p = policy.find_peer_by_username(std::string(origin.auth_username));
   if (!p) return {O::unknown_username, nullptr};

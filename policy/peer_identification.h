@@ -7,6 +7,7 @@
 
 #include "common/ip_address.h"
 #include "policy/policy.h"
+#include "policy/resolved_sources.h"
 
 namespace sbc::policy {
 
@@ -32,8 +33,11 @@ struct Identification {
 };
 
 // IP trust is checked first: a carrier that also sends credentials is still
-// the carrier. Digest peers are matched by username on their own leg only.
-Identification identify_peer(const Policy& policy, const RequestOrigin& origin);
+// the carrier. Static trusted prefixes come before `resolved` (the addresses
+// of trunks known by DNS name; null: none). Digest peers are matched by
+// username on their own leg only.
+Identification identify_peer(const Policy& policy, const RequestOrigin& origin,
+                             const ResolvedSources* resolved = nullptr);
 
 const char* to_string(Identification::Outcome o);
 

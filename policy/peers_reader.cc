@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "policy/codec_filter.h"
+#include "policy/host_name.h"
 #include "policy/member_source.h"
 #include "policy/peer_settings.h"
 #include "policy/section_readers.h"
@@ -29,26 +30,6 @@ bool valid_name(const std::string& s) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
            c == '@' || c == '+';
   });
-}
-
-bool valid_dns_name(const std::string& s) {
-  if (s.empty() || s.size() > 253) return false;
-  size_t label = 0;
-  bool has_alpha = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '.') {
-      if (label == 0 || s[i - 1] == '-') return false;
-      label = 0;
-      continue;
-    }
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
-    if (c == '-' && label == 0) return false;
-    if (std::isalpha(static_cast<unsigned char>(c))) has_alpha = true;
-    if (++label > 63) return false;
-  }
-  // All digits and dots is a mistyped IPv4 address, not a name.
-  return has_alpha && s.back() != '-';
 }
 
 bool is_hex_ha1(const std::string& s) {
@@ -158,12 +139,13 @@ void read_settings(YamlReader& r, const YAML::Node& n, const std::string& f, con
   }
   if (auto v = n["address"]; v.IsDefined()) {
     if (auto h = r.string(v, f + ".address")) {
-      if (Ipv4Address::parse(*h))
-        s.host = *h;
-      else if (valid_dns_name(*h))
+      if (Ipv4Address::parse(*h) || valid_host_name(*h))
         s.host = *h;
       else
-        r.error(v, f + ".address", "'" + *h + "' is neither an IPv4 address nor a DNS name");
+        r.error(v, f + ".address",
+                "'" + *h +
+                    "' is neither an IPv4 address nor a valid host name (labels of letters, "
+                    "digits and hyphens, at most 63 each, separated by dots)");
     }
   }
   if (auto v = n["port"]; v.IsDefined()) {
@@ -319,6 +301,14 @@ void read_settings(YamlReader& r, const YAML::Node& n, const std::string& f, con
         }
       };
       str("registrar", reg.registrar);
+      if (ok) {
+        if (auto hp = parse_registrar(reg.registrar); hp)
+          reg.where = *hp;
+        else {
+          r.error(g["registrar"], gf + ".registrar", hp.error().message);
+          ok = false;
+        }
+      }
       str("username", reg.username);
       str("password", reg.password);
       if (auto v = g["expiry"]; v.IsDefined()) {
@@ -415,10 +405,10 @@ std::optional<Peer> finalize(const std::string& name, const PeerSettings& s, con
       peer.auth.trusted = *s.trusted;
     else if (peer.address.ip)
       peer.auth.trusted = {Ipv4Prefix{*peer.address.ip, 32}};
+    else if (!peer.address.dns_name.empty())
+      peer.auth.trust_resolved = true;  // the name's addresses, as they resolve at run time
     else {
-      err(f + ".auth.trusted",
-          "ip auth needs trusted prefixes, or an IPv4 address to trust (a DNS name is not "
-          "resolved at load time)");
+      err(f + ".auth.trusted", "ip auth needs trusted prefixes, or an address to trust");
       ok = false;
     }
     if (s.username || s.password || s.ha1) {

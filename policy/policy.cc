@@ -60,7 +60,7 @@ void Policy::build_indexes() {
   routing.peers.reserve(peers.size());
   for (const auto& p : peers)
     routing.peers.push_back({p.channels.max, p.address.is_set(), p.can_register(), p.cps.rate > 0,
-                             p.outbound.is_identity()});
+                             p.outbound.is_identity(), !p.address.dns_name.empty()});
   routing.routes.reserve(routes.size());
   for (const auto& r : routes) {
     routing.routes.push_back({static_cast<uint32_t>(routing.destinations.size()),

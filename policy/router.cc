@@ -12,6 +12,7 @@ SkipReason skip_reason(const Peer& peer, const PeerRoutingFacts& f, const Peer* 
   // A peer with an address can always be tried; one without is reachable
   // only at the contact of a live registration.
   if (!f.has_address && !(f.can_register && live.registered(peer))) return SkipReason::offline;
+  if (f.named_by_dns && !live.resolved(peer)) return SkipReason::unresolved;
   if (!live.healthy(peer)) return SkipReason::unhealthy;
   if (emergency) return SkipReason::none;  // caps never refuse an emergency call
   if (f.channels_max > 0 && live.channels_in_use(peer) >= f.channels_max)
@@ -90,6 +91,8 @@ const char* to_string(SkipReason r) {
       return "offline";
     case SkipReason::unhealthy:
       return "unhealthy";
+    case SkipReason::unresolved:
+      return "unresolved";
     case SkipReason::at_channel_cap:
       return "at_channel_cap";
     case SkipReason::at_cps_cap:

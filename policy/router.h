@@ -18,6 +18,7 @@ enum class SkipReason {
   is_source,       // routing the call back to the peer it came from would loop
   offline,         // a phone with no registration, or a peer with no address
   unhealthy,       // OPTIONS probing says it is down
+  unresolved,      // its address is a DNS name that has never resolved
   at_channel_cap,  // all its channels are in use
   at_cps_cap,      // its calls-per-second bucket is empty
 };

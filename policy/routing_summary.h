@@ -18,6 +18,7 @@ struct PeerRoutingFacts {
   bool can_register = false;
   bool cps_capped = false;
   bool outbound_identity = true;  // its outbound manipulation changes nothing
+  bool named_by_dns = false;      // its address is a DNS name: usable once resolved
 };
 
 struct RouteRoutingFacts {

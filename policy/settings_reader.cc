@@ -32,6 +32,10 @@ const TimerField kTimerFields[] = {
     {"probe_interval", &Timers::probe_interval, milliseconds(100), hours(1)},
     {"probe_timeout", &Timers::probe_timeout, milliseconds(100), minutes(5)},
     {"nat_keepalive", &Timers::nat_keepalive, seconds(1), hours(1)},
+    {"dns_ttl_min", &Timers::dns_ttl_min, seconds(1), hours(1)},
+    {"dns_ttl_max", &Timers::dns_ttl_max, seconds(1), hours(24 * 7)},
+    {"dns_retry", &Timers::dns_retry, milliseconds(100), hours(1)},
+    {"dns_timeout", &Timers::dns_timeout, milliseconds(100), minutes(1)},
 };
 
 }  // namespace
@@ -41,7 +45,8 @@ void read_timers(YamlReader& r, const YAML::Node& map, Policy& p) {
   if (!r.expect_map(map, "timers",
                     {"t1", "t2", "t4", "timer_b", "timer_c", "timer_f", "failover",
                      "session_expires", "min_se", "registration_min", "registration_max",
-                     "registration_default", "probe_interval", "probe_timeout", "nat_keepalive"}))
+                     "registration_default", "probe_interval", "probe_timeout", "nat_keepalive",
+                     "dns_ttl_min", "dns_ttl_max", "dns_retry", "dns_timeout"}))
     return;
   Timers& t = p.timers;
   for (const auto& tf : kTimerFields)
@@ -56,6 +61,8 @@ void read_timers(YamlReader& r, const YAML::Node& map, Policy& p) {
   if (t.registration_default < t.registration_min || t.registration_default > t.registration_max)
     r.error(map, "timers.registration_default",
             "registration_default is outside [registration_min, registration_max]");
+  if (t.dns_ttl_min > t.dns_ttl_max)
+    r.error(map, "timers.dns_ttl_min", "dns_ttl_min is above dns_ttl_max");
 }
 
 void read_media(YamlReader& r, const YAML::Node& map, Policy& p) {

@@ -35,6 +35,16 @@ struct Timers {
   // Keepalive toward phones behind NAT (OPTIONS or CRLF) so the pinhole in
   // their router stays open.
   Duration nat_keepalive{seconds(25)};
+  // Trunks and registrars named by DNS (RFC 3263): a name is looked up again
+  // when its answer's TTL runs out, that TTL held within [dns_ttl_min,
+  // dns_ttl_max] so a zero TTL cannot become a query storm nor a week-long
+  // one outlive a carrier's move. A lookup that fails is retried after
+  // dns_retry (the last good answer stays in use meanwhile); one with no
+  // answer within dns_timeout has failed.
+  Duration dns_ttl_min{seconds(30)};
+  Duration dns_ttl_max{hours(1)};
+  Duration dns_retry{seconds(10)};
+  Duration dns_timeout{seconds(5)};
 };
 
 }  // namespace sbc::policy

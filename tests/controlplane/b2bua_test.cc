@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "dataplane/fake_dataplane.h"
+#include "manual_timers.h"
 #include "policy/loader.h"
 
 using namespace sbc;
@@ -135,36 +136,7 @@ struct FakeSignalling : CallSignalling {
   }
 };
 
-struct ManualTimers : CallTimers {
-  ManualClock& clock;
-  struct T {
-    MonoTime due;
-    std::function<void()> cb;
-  };
-  std::map<Id, T> timers;
-  Id next = 1;
-  explicit ManualTimers(ManualClock& c) : clock(c) {}
-  Id after(std::chrono::milliseconds d, std::function<void()> cb) override {
-    timers[next] = {clock.now() + d, std::move(cb)};
-    return next++;
-  }
-  void cancel(Id id) override { timers.erase(id); }
-  void advance(std::chrono::milliseconds d) {
-    clock.advance(d);
-    for (bool fired = true; fired;) {
-      fired = false;
-      for (auto it = timers.begin(); it != timers.end(); ++it) {
-        if (it->second.due <= clock.now()) {
-          auto cb = std::move(it->second.cb);
-          timers.erase(it);
-          cb();
-          fired = true;
-          break;
-        }
-      }
-    }
-  }
-};
+using sbc::controlplane::testing::ManualTimers;
 
 class B2buaTest : public ::testing::Test {
  protected:

@@ -29,6 +29,10 @@ TEST(CallOutcome, RouteFailures) {
   EXPECT_EQ(capped.status, 503);
   EXPECT_TRUE(capped.retry_after.has_value());
   EXPECT_EQ(answer_for_route_failure(unavailable({SkipReason::unhealthy})).status, 503);
+  // A trunk whose DNS name never resolved is down, not a phone that is away.
+  EXPECT_EQ(
+      answer_for_route_failure(unavailable({SkipReason::unresolved, SkipReason::offline})).status,
+      503);
 }
 
 TEST(CallOutcome, FailoverCodes) {

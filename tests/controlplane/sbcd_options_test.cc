@@ -60,6 +60,17 @@ TEST(SbcdOptions, OutboundRetry) {
     EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--outbound-retry", bad}).ok()) << bad;
 }
 
+TEST(SbcdOptions, ResolvConf) {
+  auto d = parse_sbcd_options({"--policy", "p.yaml"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->resolv_conf, "/etc/resolv.conf");
+  auto o = parse_sbcd_options({"--policy", "p.yaml", "--resolv-conf", "/tmp/lab-resolv.conf"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->resolv_conf, "/tmp/lab-resolv.conf");
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--resolv-conf"}).ok());
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--resolv-conf", ""}).ok());
+}
+
 TEST(SbcdOptions, AdminGroup) {
   auto d = parse_sbcd_options({"--policy", "p.yaml"});
   ASSERT_TRUE(d.ok());

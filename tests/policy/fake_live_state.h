@@ -11,7 +11,8 @@ namespace sbc::policy::testing {
 
 class FakeLiveState : public LiveState {
  public:
-  std::set<std::string> registered_peers, unhealthy_peers, cps_exhausted, banned_peers;
+  std::set<std::string> registered_peers, unhealthy_peers, cps_exhausted, banned_peers,
+      unresolved_peers;
   std::unordered_map<std::string, uint32_t> channels;
   bool overload = false;
 
@@ -24,6 +25,7 @@ class FakeLiveState : public LiveState {
   bool cps_available(const Peer& p) const override { return cps_exhausted.count(p.name) == 0; }
   bool banned(const Peer& p) const override { return banned_peers.count(p.name) > 0; }
   bool overloaded() const override { return overload; }
+  bool resolved(const Peer& p) const override { return unresolved_peers.count(p.name) == 0; }
 };
 
 }  // namespace sbc::policy::testing

@@ -177,6 +177,20 @@ peers:
   EXPECT_EQ(n, 1);
 }
 
+TEST(Linter, HostNameWithoutDomain) {
+  auto r = load(R"(peers:
+  - {name: t, kind: trunk, leg: core, address: carrier, auth: {mode: ip}}
+  - {name: u, kind: trunk, leg: core, address: sip.carrier.example, auth: {mode: ip},
+     register: {registrar: "registrar:5070", username: u1, password: "Kd8!mZ2q-Lp7vRt5"}}
+)");
+  ASSERT_NE(r.policy, nullptr) << "a warning, not an error: " << dump(r.diagnostics);
+  const auto* d = find(r.diagnostics, "'carrier' has no domain");
+  ASSERT_NE(d, nullptr) << dump(r.diagnostics);
+  EXPECT_EQ(d->field, "peers.t.address");
+  EXPECT_NE(find(r.diagnostics, "'registrar' has no domain"), nullptr);
+  EXPECT_EQ(find(r.diagnostics, "'sip.carrier.example' has no domain"), nullptr);
+}
+
 TEST(Linter, FindingsOfOneKindAreCapped) {
   std::string body = "peers:\n";
   for (int i = 0; i < 50; ++i)

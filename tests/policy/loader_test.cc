@@ -152,6 +152,23 @@ media:
   EXPECT_NE(find(bad.diagnostics, "registration_min is above registration_max"), nullptr);
 }
 
+TEST(Loader, DnsTimers) {
+  auto defaults = load("");
+  ASSERT_NE(defaults.policy, nullptr);
+  EXPECT_EQ(defaults.policy->timers.dns_ttl_min, std::chrono::seconds(30));
+  EXPECT_EQ(defaults.policy->timers.dns_ttl_max, std::chrono::hours(1));
+  EXPECT_EQ(defaults.policy->timers.dns_retry, std::chrono::seconds(10));
+  EXPECT_EQ(defaults.policy->timers.dns_timeout, std::chrono::seconds(5));
+  auto r = load("timers: {dns_ttl_min: 1s, dns_ttl_max: 10s, dns_retry: 500ms, dns_timeout: 1s}\n");
+  ASSERT_NE(r.policy, nullptr) << dump(r.diagnostics);
+  EXPECT_EQ(r.policy->timers.dns_retry, std::chrono::milliseconds(500));
+  auto bad = load("timers: {dns_ttl_min: 2m, dns_ttl_max: 1m, dns_timeout: 10m}\n");
+  EXPECT_NE(find(bad.diagnostics, "dns_ttl_min is above dns_ttl_max"), nullptr)
+      << dump(bad.diagnostics);
+  EXPECT_NE(dump(bad.diagnostics).find("timers.dns_timeout"), std::string::npos)
+      << "above its bound: " << dump(bad.diagnostics);
+}
+
 TEST(Loader, SecuritySection) {
   auto r = load(R"(security:
   trust_classes:

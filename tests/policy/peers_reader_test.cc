@@ -101,7 +101,7 @@ TEST(Peers, InvalidValues) {
   - {name: g, kind: trunk, leg: core, address: 198.18.2.14, codecs: [pcma, PCMA]}
 )");
   EXPECT_EQ(r.policy, nullptr);
-  EXPECT_NE(find(r.diagnostics, "neither an IPv4 address nor a DNS name"), nullptr)
+  EXPECT_NE(find(r.diagnostics, "neither an IPv4 address nor a valid host name"), nullptr)
       << dump(r.diagnostics);
   EXPECT_NE(find(r.diagnostics, "/33"), nullptr);
   EXPECT_NE(find(r.diagnostics, "digest auth needs a password or an ha1"), nullptr);
@@ -110,6 +110,59 @@ TEST(Peers, InvalidValues) {
   EXPECT_NE(find(r.diagnostics, "'register' is for trunks"), nullptr);
   EXPECT_NE(find(r.diagnostics, "invalid name 'bad name'"), nullptr);
   EXPECT_NE(find(r.diagnostics, "listed twice"), nullptr);
+}
+
+TEST(Peers, TrunkKnownByDnsName) {
+  auto p = load_ok(R"(peers:
+  - {name: named, kind: trunk, leg: core, address: sip.carrier.example, auth: {mode: ip}}
+  - {name: pinned, kind: trunk, leg: core, address: sip2.carrier.example., port: 5080,
+     auth: {mode: ip, trusted: [198.18.2.64/28]}}
+  - {name: reg, kind: trunk, leg: core, address: 198.18.2.10,
+     register: {registrar: "sip:acct@reg.carrier.example:5070;transport=udp", username: acct,
+                password: "Xk9!rT4m-Qp2vL"}}
+)");
+  ASSERT_NE(p, nullptr);
+  const Peer& named = *p->find_peer("named");
+  EXPECT_EQ(named.address.dns_name, "sip.carrier.example");
+  EXPECT_TRUE(named.auth.trust_resolved) << "ip auth by the addresses the name resolves to";
+  EXPECT_TRUE(named.auth.trusted.empty());
+  EXPECT_EQ(named.probe.interval, std::chrono::seconds(30)) << "probed like any trunk";
+  const Peer& pinned = *p->find_peer("pinned");
+  EXPECT_FALSE(pinned.auth.trust_resolved) << "explicit prefixes win";
+  EXPECT_EQ(*pinned.address.port, 5080);
+  const Peer& reg = *p->find_peer("reg");
+  EXPECT_EQ(reg.registration->where, (HostPort{"reg.carrier.example", 5070, true}));
+  EXPECT_TRUE(p->routing.peers[named.id].named_by_dns);
+  EXPECT_FALSE(p->routing.peers[reg.id].named_by_dns);
+}
+
+TEST(Peers, HostNamesAreChecked) {
+  for (const char* bad : {"-carrier.example", "carrier-.example", "carrier..example",
+                          "carrier_1.example", "198.18.2", "carrier.example-",
+                          "x234567890123456789012345678901234567890123456789012345678901234.ex"}) {
+    auto r = load(std::string("peers:\n  - {name: t, kind: trunk, leg: core, address: \"") + bad +
+                  "\", auth: {mode: ip}}\n");
+    EXPECT_EQ(r.policy, nullptr) << bad;
+    EXPECT_NE(find(r.diagnostics, "nor a valid host name"), nullptr) << bad << dump(r.diagnostics);
+  }
+  for (const char* bad :
+       {"sip:reg_1.example", "reg.example:0", "reg.example:99999", "sip:", "reg.example:50x"}) {
+    auto r = load(std::string(R"(peers:
+  - {name: t, kind: trunk, leg: core, address: 198.18.2.10,
+     register: {registrar: ")") +
+                  bad +
+                  R"(", username: u, password: "Xk9!rT4m-Qp2vL"}}
+)");
+    EXPECT_EQ(r.policy, nullptr) << bad;
+    EXPECT_NE(dump(r.diagnostics).find("register.registrar"), std::string::npos)
+        << bad << dump(r.diagnostics);
+  }
+  EXPECT_TRUE(valid_host_name("a.example."));
+  EXPECT_TRUE(valid_host_name("localhost"));
+  EXPECT_FALSE(valid_host_name("1.2.3.4"));
+  EXPECT_FALSE(valid_host_name(""));
+  EXPECT_EQ(parse_registrar("198.18.2.10")->is_name, false);
+  EXPECT_EQ(parse_registrar("sip:198.18.2.10:5070")->port, 5070);
 }
 
 TEST(Peers, DuplicateUsernameAndTrust) {

@@ -138,6 +138,28 @@ TEST_F(Router, EmergencyIgnoresCapsBansAndOverload) {
   EXPECT_EQ(e.first_usable()->peer->name, "carrier-b");
 }
 
+TEST_F(Router, TrunkWhoseNameNeverResolvedIsSkipped) {
+  auto p = testing::load_ok(R"(peers:
+  - {name: pbx, kind: trunk, leg: access, address: 198.18.1.10}
+  - {name: named, kind: trunk, leg: core, address: sip.carrier.example}
+  - {name: backup, kind: trunk, leg: core, address: 198.18.2.20}
+routes:
+  - {prefix: "0", to: [named, backup]}
+  - {prefix: "1", to: named}
+)");
+  ASSERT_NE(p, nullptr);
+  RouteRequest req{p->find_peer("pbx"), "0301", "1"};
+  auto d = route_call(*p, live_, req);
+  EXPECT_EQ(d.first_usable()->peer->name, "named") << "resolved: used";
+  live_.unresolved_peers = {"named", "pbx", "backup"};  // only names are asked
+  d = route_call(*p, live_, req);
+  EXPECT_EQ(d.candidates[0].skipped, SkipReason::unresolved);
+  EXPECT_STREQ(to_string(d.candidates[0].skipped), "unresolved");
+  EXPECT_EQ(d.first_usable()->peer->name, "backup") << "the call fails over";
+  d = route_call(*p, live_, {p->find_peer("pbx"), "123", "1"});
+  EXPECT_EQ(d.outcome, RouteDecision::Outcome::all_unavailable);
+}
+
 TEST_F(Router, PeerWithNoAddressThatCannotRegisterIsOffline) {
   Policy p = *policy_;
   p.routes[3].to = {p.find_peer("inbound-only")->id};
