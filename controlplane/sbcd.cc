@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <set>
 
+#include "controlplane/admin_peers.h"
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
 #include "controlplane/sip_trace.h"
@@ -644,72 +645,46 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
     else
       return {false, "peers: unknown argument '" + a + "'\n"};
   }
-  JsonWriter w;
-  w.begin_array();
-  std::string text;
-  char line[512];
-  // REGISTRATION last: it is the one column of varying width.
-  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %-9s %s\n", "PEER", "KIND", "LEG",
-           "ADDRESS", "HEALTH", "RTT", "CHANNELS", "REGISTRATION");
-  text += line;
+  std::vector<PeerView> views;
   for (const auto& peer : policy_->peers) {
+    PeerView v;
+    v.name = peer.name;
+    v.kind = policy::to_string(peer.kind);
+    v.leg = peer.leg;
     const PeerHealthState* h = health_.find(peer.name);
-    std::string health = peer.probe.interval.count() <= 0 ? "-"
-                         : h                              ? to_string(h->state)
-                                                          : "unknown";
-    std::string rtt =
-        h && h->last_rtt ? std::to_string(h->last_rtt->count() / 1000.0).substr(0, 6) + "ms" : "-";
-    std::string reg = "-";
-    std::optional<OutboundAccountStatus> out =
-        outbound_ ? outbound_->status(peer.name) : std::nullopt;
+    v.health = peer.probe.interval.count() <= 0 ? "-" : h ? to_string(h->state) : "unknown";
+    if (h) {
+      v.probe_rtt = h->last_rtt;
+      v.probe_failures = h->failures;
+    }
+    v.outbound = outbound_ ? outbound_->status(peer.name) : std::nullopt;
+    v.registration = "-";
     if (peer.auth.mode == policy::AuthMode::digest)
-      reg = registrar::registration_state_name(registrar_->state_of(peer));
-    else if (out)
-      reg = std::string("to carrier: ") + to_string(out->state) +
-            (out->state == OutboundRegistrationState::State::registered
-                 ? ""
-                 : " (last " + std::to_string(out->last_status) + ")");
-    std::string addr = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
+      v.registration = registrar::registration_state_name(registrar_->state_of(peer));
+    else if (v.outbound)
+      v.registration = std::string("to carrier: ") + to_string(v.outbound->state) +
+                       (v.outbound->state == OutboundRegistrationState::State::registered
+                            ? ""
+                            : " (last " + std::to_string(v.outbound->last_status) + ")");
+    v.address = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
     if (peer.address.is_set() && peer.address.port)
-      addr += ":" + std::to_string(*peer.address.port);
-    // In use / cap ("-" for no cap). A call holds a channel of the peer it
-    // came from and of the candidate it is on, as admission counts them.
-    uint64_t in_use = 0;
+      v.address += ":" + std::to_string(*peer.address.port);
+    // A call holds a channel of the peer it came from and of the candidate
+    // it is on, as admission counts them.
     if (calls_)
       for (const Call* c : calls_->b2bua().calls())
-        in_use += (c->record().source_peer == peer.name) +
-                  (c->destination() && c->destination()->name == peer.name);
-    std::string channels = std::to_string(in_use) + "/" +
-                           (peer.channels.max ? std::to_string(peer.channels.max) : "-");
-    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-12s %-9s %s\n", peer.name.c_str(),
-             policy::to_string(peer.kind), peer.leg.c_str(), addr.empty() ? "-" : addr.c_str(),
-             health.c_str(), rtt.c_str(), channels.c_str(), reg.c_str());
-    text += line;
-    w.begin_object();
-    w.key("name").value(peer.name);
-    w.key("kind").value(policy::to_string(peer.kind));
-    w.key("leg").value(peer.leg);
-    w.key("address").value(addr);
-    w.key("health").value(health);
-    if (h && h->last_rtt)
-      w.key("probe_rtt_seconds").value(std::chrono::duration<double>(*h->last_rtt).count());
-    if (h) w.key("probe_failures").value(static_cast<uint64_t>(h->failures));
-    w.key("registration").value(reg);
-    if (out) {
-      w.key("outbound_registration").begin_object();
-      w.key("state").value(to_string(out->state));
-      w.key("last_status").value(static_cast<uint64_t>(out->last_status));
-      w.key("failures").value(static_cast<uint64_t>(out->failures));
-      w.key("granted_seconds").value(static_cast<uint64_t>(out->granted.count()));
-      w.key("aor").value(out->aor);
-      w.end_object();
+        v.channels_in_use += (c->record().source_peer == peer.name) +
+                             (c->destination() && c->destination()->name == peer.name);
+    v.channels_max = peer.channels.max;
+    v.cps_max = peer.cps.rate;
+    v.window_seconds = CallRateWindow::kWindowSeconds;
+    if (calls_) {
+      v.calls_in_window = calls_->call_rate().calls_in_window(peer.name);
+      if (const PeerFailure* f = calls_->last_failures().find(peer.name)) v.last_failure = *f;
     }
-    w.key("channels_max").value(static_cast<uint64_t>(peer.channels.max));
-    w.key("channels_in_use").value(in_use);
-    w.end_object();
+    views.push_back(std::move(v));
   }
-  w.end_array();
-  return {true, json ? w.str() + "\n" : text};
+  return peers_reply(views, json, std::chrono::system_clock::now());
 }
 
 }  // namespace sbc::controlplane

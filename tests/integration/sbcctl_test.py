@@ -38,7 +38,7 @@ peers:
   - {name: carA, kind: trunk, leg: core, address: 198.18.2.10, auth: {mode: ip},
      probe: {interval: 0s}, channels: {max: 30}}
   - {name: carB, kind: trunk, leg: core, address: 198.18.2.20, auth: {mode: ip},
-     probe: {interval: 0s}}
+     probe: {interval: 0s}, cps: {rate: 5, alert_at: 4}}
   - {name: alice, kind: phone, leg: access, auth: {username: alice, password: "Zq8#vL2m-Tr5pW"}}
 routes:
   - {prefix: "2", from: pbx, to: [carA, carB]}
@@ -115,8 +115,14 @@ class ControlPlane(unittest.TestCase):
 
     def test_tables(self):
         peers = self.sbcd.ctl("peers").stdout
-        self.assertRegex(peers, r"(?m)^carA\s+trunk\s+core\s+198\.18\.2\.10:5060\s+-\s+-\s+0/30\s+-$")
-        self.assertRegex(peers, r"(?m)^carB\s+trunk\s+core\s+198\.18\.2\.20:5060\s+-\s+-\s+0/-\s+-$")
+        self.assertRegex(peers, r"(?m)^PEER\s+KIND\s+LEG\s+ADDRESS\s+HEALTH\s+RTT\s+CHANNELS\s+CPS\s+"
+                                r"REGISTRATION\s+LAST FAILURE$")
+        # CPS: calls per second now / the cap ("-": none); the last failure
+        # is "-" or what the calls of the other tests left.
+        self.assertRegex(peers, r"(?m)^carA\s+trunk\s+core\s+198\.18\.2\.10:5060\s+-\s+-\s+0/30\s+"
+                                r"\d+\.\d/-\s+-\s+\S")
+        self.assertRegex(peers, r"(?m)^carB\s+trunk\s+core\s+198\.18\.2\.20:5060\s+-\s+-\s+0/-\s+"
+                                r"\d+\.\d/5\s+-\s+\S")
         for args, header in ((["status"], "LEG"), (["peers"], "PEER"),
                              (["registrations"], "PEER"), (["calls"], "ID"),
                              (["stats"], "control-plane-only"), (["help"], "stats\t")):
@@ -158,6 +164,7 @@ class ControlPlane(unittest.TestCase):
         self.assertIn("permission denied", r.stderr)
 
     def test_call_metrics_after_a_failover_call(self):
+        started = time.monotonic()
         d = tempfile.mkdtemp(dir=self.tmp)
         a = labkit.SippServer(self.lab, "carA", labkit.scenario_with_status("uas_reject.xml", 503, d),
                               CAR_A, calls=1, timeout_s=30)
@@ -189,7 +196,35 @@ class ControlPlane(unittest.TestCase):
         self.assertIsNone(metric(text, "sbc_channels_max", '{peer="carB"}'))
         self.assertEqual(metric(text, "sbc_peer_registered", '{peer="alice"}'), 0)
         self.assertGreater(metric(text, "sbc_event_loop_lag_seconds_count"), 0)
+        # One call started from the PBX, one INVITE to each carrier (as the
+        # CPS caps count them), carB's cap of 5/s published, none for carA.
+        for peer in ("pbx", "carA", "carB"):
+            self.assertEqual(metric(text, "sbc_call_starts_total", f'{{peer="{peer}"}}'), 1, peer)
+        self.assertEqual(metric(text, "sbc_cps_max", '{peer="carB"}'), 5)
+        self.assertIsNone(metric(text, "sbc_cps_max", '{peer="carA"}'))
         promtool_check_metrics(self, text)
+        # sbcctl peers: carA's 503 is its last failure; carB answered and
+        # the PBX's call was answered: no failure for them.
+        peers = {p["name"]: p for p in self.ctl_json("peers")}
+        elapsed = time.monotonic() - started
+        fa = peers["carA"]["last_failure"]
+        self.assertEqual((fa["status"], fa["reason"], fa["direction"]),
+                         (503, "Service Unavailable", "outbound"), fa)
+        self.assertLessEqual(fa["seconds_ago"], elapsed + 1)
+        self.assertAlmostEqual(fa["at_unix_seconds"], time.time() - fa["seconds_ago"], delta=2)
+        self.assertIsNone(peers["carB"]["last_failure"])
+        self.assertIsNone(peers["pbx"]["last_failure"])
+        self.assertEqual(peers["carB"]["cps"]["max"], 5)
+        self.assertIsNone(peers["carA"]["cps"]["max"])
+        window = peers["pbx"]["cps"]["window_seconds"]
+        # The window holds the call while it started less than a window ago
+        # (measured here, not assumed).
+        if elapsed < window - 1:
+            for peer in ("pbx", "carA", "carB"):
+                self.assertEqual(peers[peer]["cps"]["calls_in_window"], 1, peers[peer])
+            self.assertAlmostEqual(peers["pbx"]["cps"]["now"], 1 / window)
+        self.assertRegex(self.sbcd.ctl("peers").stdout,
+                         r"(?m)^carA\s.*\s503 Service Unavailable, outbound, \d+s ago$")
 
     def test_metrics_match_the_documentation(self):
         text = self.sbcd.metrics()
@@ -201,6 +236,7 @@ class ControlPlane(unittest.TestCase):
         # trunk registers here), and what appears with its first event only
         # (a malformed request, a scanner or banned source).
         expected = {m for m in documented if not m.startswith("sbc_dataplane_")
+                    and not m.startswith("sbc_pinholes_")
                     and not m.startswith("sbc_peer_probe_")
                     and not m.startswith("sbc_outbound_registration_")
                     and m not in ("sbc_peer_up", "sbc_sip_requests_rejected_total",
@@ -258,7 +294,7 @@ class ControlPlane(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual((peers["pbx"]["channels_in_use"], peers["carB"]["channels_in_use"],
                           peers["carA"]["channels_in_use"]), (1, 1, 0), peers)
-        self.assertRegex(self.sbcd.ctl("peers").stdout, r"(?m)^carB\s.*\s1/-\s+-$")
+        self.assertRegex(self.sbcd.ctl("peers").stdout, r"(?m)^carB\s.*\s1/-\s+\d+\.\d/5\s+-\s")
         self.assertEqual(held.wait().returncode, 0)
         self.assertEqual(b.wait().returncode, 0)
 
@@ -342,12 +378,33 @@ class Dataplane(unittest.TestCase):
                 self.assertEqual([p["leg"] for p in dp["ports"]], ["access", "core"])
                 self.assertGreaterEqual(dp["workers"], 1)
                 self.assertEqual(dp["legs"][0]["drops"]["no_flow"] >= 20, True)
+                # A media session opened and closed by hand: four pinholes
+                # (RTP and RTCP, both sides) in, and out again.
+                opened = sbcd.ctl("media", "open", "access", "198.18.1.11:4000", "core",
+                                  "198.18.2.10:6000")
+                self.assertEqual(opened.returncode, 0, opened.stderr)
+                session = re.match(r"session (\d+)", opened.stdout).group(1)
+                self.assertEqual(sbcd.ctl("media", "close", session).returncode, 0)
+                stats = json.loads(sbcd.ctl("stats", "--json").stdout)
+                self.assertEqual((stats["pinholes_installed"], stats["pinholes_removed"]), (4, 4))
+                # The policy's trust classes, with no source promoted yet
+                # and no ban.
+                classes = {c["class"]: c for c in stats["trust_classes"]}
+                self.assertIn("registered", classes)
+                self.assertEqual({c["sources"] for c in classes.values()}, {0})
+                self.assertEqual(stats["deny_entries"], 0)
+                self.assertIn("installed 4, removed 4", sbcd.ctl("stats").stdout)
                 text = sbcd.metrics()
                 self.assertGreaterEqual(metric(text, "sbc_dataplane_dropped_packets_total",
                                                '{leg="access",reason="no_flow"}'), 20)
+                self.assertEqual(metric(text, "sbc_pinholes_installed_total"), 4)
+                self.assertEqual(metric(text, "sbc_pinholes_removed_total"), 4)
+                self.assertEqual(metric(text, "sbc_dataplane_trust_class_sources",
+                                        '{class="registered"}'), 0)
                 promtool_check_metrics(self, text)
                 have = exported(text)
-                missing = {m for m in documented_metrics() if m.startswith("sbc_dataplane_")} - have
+                missing = {m for m in documented_metrics()
+                           if m.startswith(("sbc_dataplane_", "sbc_pinholes_"))} - have
                 self.assertEqual(missing, set())
 
 
