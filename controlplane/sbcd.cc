@@ -20,6 +20,7 @@
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
 #include "controlplane/sip_trace.h"
+#include "controlplane/sip_trace_pcap.h"
 #include "controlplane/version.h"
 #include "policy/loader.h"
 #include "sip/request_check.h"
@@ -175,6 +176,9 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     hooks.enable = [raw](bool on) {
       for (const auto& a : raw->agents_)
         tport_set_params(nta_agent_tports(a->agent()), TPTAG_LOG(on), TAG_END());
+    };
+    hooks.local_endpoint = [raw](Ipv4Address remote, std::string_view transport) {
+      return local_endpoint(*raw->policy_, remote, transport);
     };
     self->admin_->on("trace",
                      "SIP messages of one peer, address or Call-ID: start [peer NAME|address "

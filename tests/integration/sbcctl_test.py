@@ -12,6 +12,8 @@ import json
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,42 @@ def exported(text):
     return names
 
 
+def read_pcap(test, path):
+    """A pcap file's records, parsed and checked here (no dissector needed):
+    LINKTYPE_RAW, IPv4 + UDP with valid checksums; source, destination,
+    payload and time per record."""
+    def ones(data):
+        if len(data) % 2:
+            data += b"\0"
+        s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+        while s >> 16:
+            s = (s & 0xFFFF) + (s >> 16)
+        return s
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, major, minor, _, _, snaplen, linktype = struct.unpack("<IHHiIII", data[:24])
+    test.assertEqual((magic, major, minor, linktype), (0xA1B2C3D4, 2, 4, 101))
+    out, pos = [], 24
+    while pos < len(data):
+        sec, usec, caplen, origlen = struct.unpack("<IIII", data[pos:pos + 16])
+        test.assertEqual(caplen, origlen)
+        pkt = data[pos + 16:pos + 16 + caplen]
+        pos += 16 + caplen
+        test.assertEqual(pkt[0], 0x45)
+        total, proto = struct.unpack("!H", pkt[2:4])[0], pkt[9]
+        test.assertEqual((total, proto), (len(pkt), 17))
+        test.assertEqual(ones(pkt[:20]), 0xFFFF, "IPv4 header checksum")
+        sport, dport, ulen = struct.unpack("!HHH", pkt[20:26])
+        test.assertEqual(ulen, len(pkt) - 20)
+        pseudo = pkt[12:20] + struct.pack("!BBH", 0, 17, ulen)
+        test.assertEqual(ones(pseudo + pkt[20:]), 0xFFFF, "UDP checksum")
+        src, dst = socket.inet_ntoa(pkt[12:16]), socket.inet_ntoa(pkt[16:20])
+        out.append({"src": (src, sport), "dst": (dst, dport), "payload": pkt[28:],
+                    "time": sec + usec / 1e6})
+    test.assertEqual(pos, len(data))
+    return out
+
+
 def promtool_check_metrics(test, text):
     r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                        text=True, timeout=60)
@@ -74,6 +112,7 @@ class ControlPlane(unittest.TestCase):
         cls.lab = labkit.Lab("kernel").__enter__()
         cls.tmp = tempfile.mkdtemp(prefix="sbcctl-test-")
         cls.sbcd = labkit.Sbcd(cls.lab, policy(cls.lab), extra_args=["--failover-timeout", "3"])
+        cls.started_wall = time.time()
         try:
             cls.sbcd.start()
         except BaseException:
@@ -277,6 +316,28 @@ class ControlPlane(unittest.TestCase):
         text = self.sbcd.ctl("trace", "show").stdout
         self.assertIn(f"{len(msgs)} message(s); stopped", text)
         self.assertIn(f"sent to udp:{CAR_B}:5060 ---\nINVITE ", text)
+        # The same messages as a pcap file, read back here: one IPv4/UDP
+        # datagram each between carB and sbcd's core leg, valid checksums,
+        # Sofia's timestamps within this test's run.
+        pcap_path = os.path.join(self.tmp, "carB.pcap")
+        r = self.sbcd.ctl("trace", "show", "--pcap", pcap_path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, f"wrote {len(msgs)} message(s) to {pcap_path}\n")
+        self.assertEqual(os.stat(pcap_path).st_mode & 0o777, 0o600)
+        records = read_pcap(self, pcap_path)
+        self.assertEqual(len(records), len(msgs))
+        for rec, m in zip(records, msgs):
+            ends = ((CAR_B, m["port"]), ("198.18.2.1", 5060))
+            if m["direction"] == "sent":
+                ends = ends[::-1]
+            self.assertEqual((rec["src"], rec["dst"]), ends, m["text"][:60])
+            self.assertEqual(rec["payload"], m["text"].replace("\n", "\r\n").encode())
+            self.assertGreaterEqual(rec["time"], self.started_wall - 1)
+            self.assertLessEqual(rec["time"], time.time() + 1)
+        self.assertEqual(sorted(r["time"] for r in records), [r["time"] for r in records])
+        r = subprocess.run([SBCCTL, "--socket", self.sbcd.socket, "trace", "show", "--pcap"],
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
 
     def test_peers_show_the_channels_a_call_holds(self):
         b = labkit.SippServer(self.lab, "carB", "uas_answer.xml", CAR_B, calls=1, timeout_s=30)
