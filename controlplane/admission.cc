@@ -43,9 +43,11 @@ bool Admission::cps_available(const policy::Peer& p) const {
 }
 
 bool Admission::take_cps(const policy::Peer& p) {
-  if (p.cps.rate <= 0) return true;
-  if (refill(p) < 1.0) return false;
-  buckets_[p.name].tokens -= 1.0;
+  if (p.cps.rate > 0) {
+    if (refill(p) < 1.0) return false;
+    buckets_[p.name].tokens -= 1.0;
+  }
+  if (on_start_) on_start_(p.name);
   return true;
 }
 

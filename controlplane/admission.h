@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -25,6 +26,9 @@ class Admission {
   bool cps_available(const policy::Peer& p) const;
   // Takes a token; false when none is left.
   bool take_cps(const policy::Peer& p);
+  // Told of every call a successful take_cps admits, capped peer or not
+  // (what the peer's calls per second are counted from).
+  void on_call_start(std::function<void(const std::string& peer)> f) { on_start_ = std::move(f); }
 
  private:
   struct Bucket {
@@ -37,6 +41,7 @@ class Admission {
   const MonotonicClock& clock_;
   std::unordered_map<std::string, uint32_t> channels_;
   mutable std::unordered_map<std::string, Bucket> buckets_;
+  std::function<void(const std::string&)> on_start_;
 };
 
 }  // namespace sbc::controlplane

@@ -72,13 +72,30 @@ CallMetrics::CallMetrics(prometheus::Registry& r, std::function<policy::PolicyPt
                               "Time from the INVITE's arrival to the first 180/183, per peer "
                               "that rang (calls that never rang are not counted)")
                           .Register(r);
-  channels_max_ = &prometheus::BuildGauge()
-                       .Name("sbc_channels_max")
-                       .Help(
-                           "Channel cap (concurrent calls) of a peer from the policy; peers "
-                           "without a cap have no series")
-                       .Register(r);
+  channels_max_.family = &prometheus::BuildGauge()
+                              .Name("sbc_channels_max")
+                              .Help(
+                                  "Channel cap (concurrent calls) of a peer from the policy; peers "
+                                  "without a cap have no series")
+                              .Register(r);
+  starts_ = &prometheus::BuildCounter()
+                 .Name("sbc_call_starts_total")
+                 .Help(
+                     "Calls admitted against a peer's calls-per-second budget as they start "
+                     "(calls it sent us and INVITEs sent to it): rate() is its calls per second")
+                 .Register(r);
+  cps_max_.family =
+      &prometheus::BuildGauge()
+           .Name("sbc_cps_max")
+           .Help(
+               "Calls-per-second cap of a peer from the policy; peers without a cap have "
+               "no series")
+           .Register(r);
   sync_policy();
+}
+
+void CallMetrics::call_started(const std::string& peer) {
+  starts_->Add({{"peer", peer}}).Increment();
 }
 
 const char* CallMetrics::code_class(int status) {
@@ -111,29 +128,37 @@ void CallMetrics::sync_policy() {
           media_ended_->Add({{"peer", peer.name}, {"direction", d}, {"reason", m}});
         session_expired_->Add({{"peer", peer.name}, {"direction", d}});
       }
+      starts_->Add({{"peer", peer.name}});
       answer_delay_->Add({{"peer", peer.name}}, kAnswerDelayBuckets);
       post_dial_delay_->Add({{"peer", peer.name}}, kPostDialDelayBuckets);
     }
-    auto it = caps_.find(peer.name);
-    if (peer.channels.max > 0) {
-      if (it == caps_.end())
-        it = caps_.emplace(peer.name, &channels_max_->Add({{"peer", peer.name}})).first;
-      it->second->Set(peer.channels.max);
-    } else if (it != caps_.end()) {
-      // The cap was lifted by a reload: no series, rather than a stale cap.
-      channels_max_->Remove(it->second);
-      caps_.erase(it);
-    }
+    channels_max_.set(peer.name, peer.channels.max);
+    cps_max_.set(peer.name, peer.cps.rate);
   }
-  // Peers removed by a reload lose their cap series too.
-  for (auto it = caps_.begin(); it != caps_.end();) {
+  channels_max_.keep_only(*p);
+  cps_max_.keep_only(*p);
+}
+
+void CallMetrics::CapSeries::set(const std::string& peer, double cap) {
+  auto it = by_peer.find(peer);
+  if (cap > 0) {
+    if (it == by_peer.end()) it = by_peer.emplace(peer, &family->Add({{"peer", peer}})).first;
+    it->second->Set(cap);
+  } else if (it != by_peer.end()) {
+    family->Remove(it->second);
+    by_peer.erase(it);
+  }
+}
+
+void CallMetrics::CapSeries::keep_only(const policy::Policy& p) {
+  for (auto it = by_peer.begin(); it != by_peer.end();) {
     bool kept = false;
-    for (const auto& peer : p->peers) kept |= peer.name == it->first;
+    for (const auto& peer : p.peers) kept |= peer.name == it->first;
     if (kept) {
       ++it;
     } else {
-      channels_max_->Remove(it->second);
-      it = caps_.erase(it);
+      family->Remove(it->second);
+      it = by_peer.erase(it);
     }
   }
 }

@@ -1,8 +1,9 @@
 // Per-peer call metrics, fed from call records: what Prometheus needs for
 // answer-seizure ratio (ASR) per trunk, failures by final-code class, how
 // long calls take to be answered, calls ended because media stopped or a
-// session timer expired (RFC 4028), and the
-// channel caps that `sbc_channels_active` is compared against.
+// session timer expired (RFC 4028), the channel caps that
+// `sbc_channels_active` is compared against, and calls started per peer
+// (rate() of it: calls per second) with the CPS caps.
 //
 // Both ends of a call count: the peer it came from (direction "inbound") and
 // every peer an INVITE was sent to (direction "outbound", one attempt per
@@ -39,6 +40,9 @@ class CallMetrics {
 
   // At the end of every call, refused ones included (B2bua::on_call_ended).
   void call_ended(const CallRecord& r);
+  // A call admitted against `peer`'s calls-per-second budget as it starts
+  // (Admission::on_call_start): inbound from it or outbound to it.
+  void call_started(const std::string& peer);
   // Pre-creates the trunks' series and sets every capped peer's channel cap
   // from the policy in force; does nothing when the policy has not changed
   // since the last call. Called on a timer and at every call end.
@@ -61,8 +65,17 @@ class CallMetrics {
   prometheus::Family<prometheus::Counter>* session_expired_;
   prometheus::Family<prometheus::Histogram>* answer_delay_;
   prometheus::Family<prometheus::Histogram>* post_dial_delay_;
-  prometheus::Family<prometheus::Gauge>* channels_max_;
-  std::map<std::string, prometheus::Gauge*> caps_;  // peers whose cap was ever published
+  prometheus::Family<prometheus::Counter>* starts_;
+  // A cap from the policy per peer: a series only for peers with a cap,
+  // following reloads (a lifted cap or a removed peer loses its series
+  // rather than keep a stale one).
+  struct CapSeries {
+    prometheus::Family<prometheus::Gauge>* family = nullptr;
+    std::map<std::string, prometheus::Gauge*> by_peer;
+    void set(const std::string& peer, double cap);
+    void keep_only(const policy::Policy& p);
+  };
+  CapSeries channels_max_, cps_max_;
 };
 
 }  // namespace sbc::controlplane

@@ -136,6 +136,10 @@ Result<std::unique_ptr<CallService>> CallService::start(
     call_metrics->call_ended(r);
     raw->on_record(r);
   });
+  self->admission_->on_call_start([raw, call_metrics](const std::string& peer) {
+    raw->call_rate_.record(peer);
+    call_metrics->call_started(peer);
+  });
 
   auto& reg = metrics.registry();
   self->calls_total_ = &prometheus::BuildCounter()
@@ -199,6 +203,7 @@ Status CallService::reopen_records() {
 }
 
 void CallService::on_record(const CallRecord& r) {
+  last_failures_.call_ended(r, std::chrono::system_clock::now());
   std::string peer = r.source_peer.empty() ? "unidentified" : r.source_peer;
   calls_total_->Add({{"peer", peer}, {"outcome", call_outcome_label(r)}}).Increment();
   if (records_.is_open()) {

@@ -17,12 +17,14 @@
 #include "controlplane/admin_server.h"
 #include "controlplane/admission.h"
 #include "controlplane/b2bua.h"
+#include "controlplane/call_rate_window.h"
 #include "controlplane/call_record_log.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/loop_timers.h"
 #include "controlplane/metrics_registry.h"
 #include "controlplane/nta_call_signalling.h"
 #include "controlplane/peer_health.h"
+#include "controlplane/peer_last_failure.h"
 #include "controlplane/registrar/clock.h"
 #include "controlplane/registrar/digest_authenticator.h"
 #include "controlplane/registrar_service.h"
@@ -72,6 +74,9 @@ class CallService {
   void register_admin_commands(AdminServer& admin);
   bool media_relayed() const { return !fake_; }
   const B2bua& b2bua() const { return *b2bua_; }
+  // For `sbcctl peers`: calls per second now and the last failure, per peer.
+  const CallRateWindow& call_rate() const { return call_rate_; }
+  const PeerLastFailures& last_failures() const { return last_failures_; }
 
  private:
   explicit CallService(EventLoop& loop);
@@ -85,6 +90,8 @@ class CallService {
   CallServiceOptions options_;
   std::function<policy::PolicyPtr()> current_policy_;
   SteadyClock clock_;
+  CallRateWindow call_rate_{clock_};
+  PeerLastFailures last_failures_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<LoopTimers> timers_;
   std::pair<uint64_t, uint64_t> media_packets(const Call* c) const;

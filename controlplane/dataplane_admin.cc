@@ -163,6 +163,26 @@ void write_legs(JsonWriter& w, const dataplane::DataplaneStats& s) {
   w.end_array();
 }
 
+// Per trust class: the sources given that class one by one (promoted
+// phones), and the punted and policed packets of the class over all legs.
+struct ClassRow {
+  const std::string* name;
+  uint64_t sources = 0, punted = 0, policed = 0;
+};
+
+std::vector<ClassRow> class_rows(const dataplane::DataplaneStats& s) {
+  std::vector<ClassRow> rows;
+  for (size_t k = 0; k < s.trust_classes.size() && k < dataplane::kMaxTrustClasses; ++k) {
+    ClassRow r{&s.trust_classes[k], s.class_sources[k]};
+    for (const auto& l : s.legs) {
+      r.punted += l.class_punted[k];
+      r.policed += l.class_policed[k];
+    }
+    rows.push_back(r);
+  }
+  return rows;
+}
+
 }  // namespace
 
 admin::Reply stats_command(const dataplane::DataplaneStats* stats,
@@ -181,6 +201,19 @@ admin::Reply stats_command(const dataplane::DataplaneStats* stats,
     if (stats) {
       w.key("pinholes").value(stats->pinholes);
       w.key("events_lost").value(stats->events_lost);
+      w.key("pinholes_installed").value(stats->pinholes_installed);
+      w.key("pinholes_removed").value(stats->pinholes_removed);
+      w.key("deny_entries").value(stats->deny_entries);
+      w.key("trust_classes").begin_array();
+      for (const auto& c : class_rows(*stats)) {
+        w.begin_object();
+        w.key("class").value(*c.name);
+        w.key("sources").value(c.sources);
+        w.key("punted").value(c.punted);
+        w.key("policed").value(c.policed);
+        w.end_object();
+      }
+      w.end_array();
       write_legs(w, *stats);
     } else {
       w.key("legs").begin_array().end_array();
@@ -222,6 +255,29 @@ admin::Reply stats_command(const dataplane::DataplaneStats* stats,
     std::snprintf(line, sizeof line, "%-10s %-22s %14s  %s\n", "LEG", "DROP REASON", "PACKETS",
                   "MEANING");
     out += line + drops;
+  }
+  out += "\n";
+  std::snprintf(line, sizeof line, "pinholes %llu (installed %llu, removed %llu since start)\n",
+                static_cast<unsigned long long>(stats->pinholes),
+                static_cast<unsigned long long>(stats->pinholes_installed),
+                static_cast<unsigned long long>(stats->pinholes_removed));
+  out += line;
+  if (stats->trust_classes.empty()) {
+    out += "no filters applied (no trust classes)\n";
+  } else {
+    std::snprintf(line, sizeof line, "%-14s %10s %14s %14s\n", "TRUST CLASS", "SOURCES", "PUNTED",
+                  "POLICED");
+    out += line;
+    for (const auto& c : class_rows(*stats)) {
+      std::snprintf(line, sizeof line, "%-14s %10llu %14llu %14llu\n", c.name->c_str(),
+                    static_cast<unsigned long long>(c.sources),
+                    static_cast<unsigned long long>(c.punted),
+                    static_cast<unsigned long long>(c.policed));
+      out += line;
+    }
+    std::snprintf(line, sizeof line, "%-14s %10llu  (deny list entries: sbcctl bans)\n", "denied",
+                  static_cast<unsigned long long>(stats->deny_entries));
+    out += line;
   }
   return {true, out};
 }

@@ -30,9 +30,11 @@ class DataplaneAdmin {
 // `sbcctl stats [--json]`: per leg, packets in (received), out (transmitted),
 // relayed, punted to the kernel and sent by it, and drops by reason; every
 // reason is listed in JSON (zeros included, so scripts see a stable shape),
-// only the non-zero ones in the table. stats == nullptr: sbcd runs without a
-// dataplane (control-plane-only mode), which the reply says.
-// The dataplane counts packets, not bytes, per leg: there is no byte figure.
+// only the non-zero ones in the table. Then pinholes (now, installed and
+// removed since start) and, per trust class, its population (sources given
+// the class one by one) with its punted and policed packets, and the deny
+// list's size. stats == nullptr: sbcd runs without a dataplane
+// (control-plane-only mode), which the reply says.
 admin::Reply stats_command(const dataplane::DataplaneStats* stats,
                            const std::vector<std::string>& args);
 

@@ -106,6 +106,22 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
                           "Sources with a trust class of their own (promoted after authenticating)",
                           MetricType::Gauge);
   add(overrides, {}, static_cast<double>(s.trust_overrides));
+  auto installed = family("sbc_pinholes_installed_total",
+                          "Media pinholes installed (per stream, one per side for RTP and two more "
+                          "for RTCP without rtcp-mux); rate() is pinholes set up per second",
+                          MetricType::Counter);
+  add(installed, {}, static_cast<double>(s.pinholes_installed));
+  auto removed = family("sbc_pinholes_removed_total",
+                        "Media pinholes removed (call ended, stream dropped by a re-INVITE)",
+                        MetricType::Counter);
+  add(removed, {}, static_cast<double>(s.pinholes_removed));
+  auto class_sources =
+      family("sbc_dataplane_trust_class_sources",
+             "Sources with a trust class of their own (promoted after authenticating), by class: "
+             "the population the police stage meters one by one",
+             MetricType::Gauge);
+  for (size_t k = 0; k < s.trust_classes.size() && k < dataplane::kMaxTrustClasses; ++k)
+    add(class_sources, {{"class", s.trust_classes[k]}}, static_cast<double>(s.class_sources[k]));
   auto offload =
       family("sbc_dataplane_offload_active",
              "1 while a leg's NIC holds the rules of a kind (rte_flow); 0: software only",
@@ -123,14 +139,16 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
       family("sbc_dataplane_neighbours_expired_total",
              "Next hops removed after the kernel stopped confirming them", MetricType::Counter);
   add(nb_expired, {}, static_cast<double>(s.neighbours_expired));
-  std::vector<MetricFamily> out{rx,        tx,        rx_bytes,   tx_bytes,   relayed,   punted,
-                                exception, drops,     link,       lost,       sleeps,    pinholes,
-                                deny,      overrides, neighbours, nb_changes, nb_expired};
+  std::vector<MetricFamily> out{rx,        tx,         rx_bytes,   tx_bytes,  relayed,
+                                punted,    exception,  drops,      link,      lost,
+                                sleeps,    pinholes,   installed,  removed,   deny,
+                                overrides, neighbours, nb_changes, nb_expired};
   // Only with filters applied: a family with no sample is left out.
   if (!s.offload.empty()) out.push_back(offload);
   if (!s.trust_classes.empty()) {
     out.push_back(class_punted);
     out.push_back(class_policed);
+    out.push_back(class_sources);
   }
   return out;
 }

@@ -18,9 +18,11 @@
 #include <set>
 #include <thread>
 
+#include "controlplane/admin_peers.h"
 #include "controlplane/json_writer.h"
 #include "controlplane/log.h"
 #include "controlplane/sip_trace.h"
+#include "controlplane/sip_trace_pcap.h"
 #include "controlplane/version.h"
 #include "policy/loader.h"
 #include "policy/peer_identification.h"
@@ -195,6 +197,9 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     hooks.enable = [raw](bool on) {
       for (const auto& a : raw->agents_)
         tport_set_params(nta_agent_tports(a->agent()), TPTAG_LOG(on), TAG_END());
+    };
+    hooks.local_endpoint = [raw](Ipv4Address remote, std::string_view transport) {
+      return local_endpoint(*raw->policy_, remote, transport);
     };
     self->admin_->on("trace",
                      "SIP messages of one peer, address or Call-ID: start [peer NAME|address "
@@ -781,100 +786,73 @@ admin::Reply Sbcd::peers_command(const std::vector<std::string>& args) const {
     else
       return {false, "peers: unknown argument '" + a + "'\n"};
   }
-  JsonWriter w;
-  w.begin_array();
-  std::string text;
-  char line[512];
-  // REGISTRATION last: it is the one column of varying width.
-  snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-10s %-12s %-9s %s\n", "PEER", "KIND",
-           "LEG", "ADDRESS", "DNS", "HEALTH", "RTT", "CHANNELS", "REGISTRATION");
-  text += line;
+  std::vector<PeerView> views;
   for (const auto& peer : policy_->peers) {
+    PeerView v;
+    v.name = peer.name;
+    v.kind = policy::to_string(peer.kind);
+    v.leg = peer.leg;
     const PeerHealthState* h = health_.find(peer.name);
-    std::string health = peer.probe.interval.count() <= 0 ? "-"
-                         : h                              ? to_string(h->state)
-                                                          : "unknown";
-    std::string rtt =
-        h && h->last_rtt ? std::to_string(h->last_rtt->count() / 1000.0).substr(0, 6) + "ms" : "-";
-    std::string reg = "-";
-    std::optional<OutboundAccountStatus> out =
-        outbound_ ? outbound_->status(peer.name) : std::nullopt;
+    v.health = peer.probe.interval.count() <= 0 ? "-" : h ? to_string(h->state) : "unknown";
+    if (h) {
+      v.probe_rtt = h->last_rtt;
+      v.probe_failures = h->failures;
+    }
+    v.outbound = outbound_ ? outbound_->status(peer.name) : std::nullopt;
+    v.registration = "-";
     if (peer.auth.mode == policy::AuthMode::digest)
-      reg = registrar::registration_state_name(registrar_->state_of(peer));
-    else if (out)
-      reg = std::string("to carrier: ") + to_string(out->state) +
-            (out->state == OutboundRegistrationState::State::registered
-                 ? ""
-                 : " (last " + std::to_string(out->last_status) + ")");
-    std::string addr = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
+      v.registration = registrar::registration_state_name(registrar_->state_of(peer));
+    else if (v.outbound)
+      v.registration = std::string("to carrier: ") + to_string(v.outbound->state) +
+                       (v.outbound->state == OutboundRegistrationState::State::registered
+                            ? ""
+                            : " (last " + std::to_string(v.outbound->last_status) + ")");
+    v.address = peer.address.ip ? peer.address.ip->to_string() : peer.address.dns_name;
     if (peer.address.is_set() && peer.address.port)
-      addr += ":" + std::to_string(*peer.address.port);
-    // In use / cap ("-" for no cap). A call holds a channel of the peer it
-    // came from and of the candidate it is on, as admission counts them.
-    uint64_t in_use = 0;
+      v.address += ":" + std::to_string(*peer.address.port);
+    // A call holds a channel of the peer it came from and of the candidate
+    // it is on, as admission counts them.
     if (calls_)
       for (const Call* c : calls_->b2bua().calls())
-        in_use += (c->record().source_peer == peer.name) +
-                  (c->destination() && c->destination()->name == peer.name);
-    std::string channels = std::to_string(in_use) + "/" +
-                           (peer.channels.max ? std::to_string(peer.channels.max) : "-");
+        v.channels_in_use += (c->record().source_peer == peer.name) +
+                             (c->destination() && c->destination()->name == peer.name);
+    v.channels_max = peer.channels.max;
+    v.cps_max = peer.cps.rate;
+    v.window_seconds = CallRateWindow::kWindowSeconds;
+    if (calls_) {
+      v.calls_in_window = calls_->call_rate().calls_in_window(peer.name);
+      if (const PeerFailure* f = calls_->last_failures().find(peer.name)) v.last_failure = *f;
+    }
     // A trunk named by DNS: what its name gives now (resolving, resolved,
     // stale: lookups fail but the last answer is used, failed: unusable).
-    auto spec = address_spec(peer);
-    const DnsStatus* dns = spec ? resolver_->status(*spec) : nullptr;
-    std::string dns_state = !spec ? "-" : dns ? to_string(dns->state) : "unknown";
-    snprintf(line, sizeof line, "%-18s %-6s %-8s %-22s %-10s %-10s %-12s %-9s %s\n",
-             peer.name.c_str(), policy::to_string(peer.kind), peer.leg.c_str(),
-             addr.empty() ? "-" : addr.c_str(), dns_state.c_str(), health.c_str(), rtt.c_str(),
-             channels.c_str(), reg.c_str());
-    text += line;
-    w.begin_object();
-    w.key("name").value(peer.name);
-    w.key("kind").value(policy::to_string(peer.kind));
-    w.key("leg").value(peer.leg);
-    w.key("address").value(addr);
-    auto dns_json = [&](const char* key, const DnsSpec& s, const DnsStatus* st) {
-      w.key(key).begin_object();
-      w.key("name").value(s.to_string());
-      w.key("state").value(st ? to_string(st->state) : "unknown");
-      w.key("addresses").begin_array();
-      if (st)
-        for (const auto& t : st->targets)
-          for (const auto& a : t.addresses) w.value(a.to_string() + ":" + std::to_string(t.port));
-      w.end_array();
+    auto dns_view = [&](const char* key, const DnsSpec& spec, const DnsStatus* st) {
+      PeerDnsView d;
+      d.key = key;
+      d.name = spec.to_string();
+      d.state = st ? to_string(st->state) : "unknown";
       if (st) {
-        w.key("srv").value(st->from_srv);
-        w.key("error").value(st->last_error);
-        w.key("ttl_seconds").value(static_cast<int64_t>(st->ttl.count()));
-        w.key("next_lookup_in_seconds")
-            .value(std::chrono::duration<double>(st->next_lookup - steady_clock_.now()).count());
-        w.key("lookups_ok").value(st->lookups_ok);
-        w.key("lookups_failed").value(st->lookups_failed);
+        for (const auto& t : st->targets)
+          for (const auto& addr : t.addresses)
+            d.addresses.push_back(addr.to_string() + ":" + std::to_string(t.port));
+        d.status = PeerDnsView::Status{
+            st->from_srv,
+            st->last_error,
+            static_cast<int64_t>(st->ttl.count()),
+            std::chrono::duration<double>(st->next_lookup - steady_clock_.now()).count(),
+            st->lookups_ok,
+            st->lookups_failed};
       }
-      w.end_object();
+      return d;
     };
-    if (spec) dns_json("dns", *spec, dns);
-    if (auto rs = registrar_spec(peer)) dns_json("registrar_dns", *rs, resolver_->status(*rs));
-    w.key("health").value(health);
-    if (h && h->last_rtt)
-      w.key("probe_rtt_seconds").value(std::chrono::duration<double>(*h->last_rtt).count());
-    if (h) w.key("probe_failures").value(static_cast<uint64_t>(h->failures));
-    w.key("registration").value(reg);
-    if (out) {
-      w.key("outbound_registration").begin_object();
-      w.key("state").value(to_string(out->state));
-      w.key("last_status").value(static_cast<uint64_t>(out->last_status));
-      w.key("failures").value(static_cast<uint64_t>(out->failures));
-      w.key("granted_seconds").value(static_cast<uint64_t>(out->granted.count()));
-      w.key("aor").value(out->aor);
-      w.end_object();
+    if (auto spec = address_spec(peer)) {
+      v.dns.push_back(dns_view("dns", *spec, resolver_->status(*spec)));
+      v.dns_state = v.dns.back().state;
     }
-    w.key("channels_max").value(static_cast<uint64_t>(peer.channels.max));
-    w.key("channels_in_use").value(in_use);
-    w.end_object();
+    if (auto rs = registrar_spec(peer))
+      v.dns.push_back(dns_view("registrar_dns", *rs, resolver_->status(*rs)));
+    views.push_back(std::move(v));
   }
-  w.end_array();
-  return {true, json ? w.str() + "\n" : text};
+  return peers_reply(views, json, std::chrono::system_clock::now());
 }
 
 }  // namespace sbc::controlplane

@@ -10,6 +10,7 @@
 
 #include "common/ip_address.h"
 #include "controlplane/json_writer.h"
+#include "controlplane/sip_trace_pcap.h"
 
 namespace sbc::controlplane {
 namespace {
@@ -177,8 +178,24 @@ bool SipTrace::matches(const Message& m) const {
   return true;
 }
 
+std::chrono::system_clock::time_point SipTrace::stamp_time(
+    std::string_view at, std::chrono::system_clock::time_point now) {
+  unsigned h = 0, m = 0, sec = 0, us = 0;
+  int used = 0;
+  const std::string text(at);
+  if (std::sscanf(text.c_str(), "%2u:%2u:%2u.%6u%n", &h, &m, &sec, &us, &used) != 4 ||
+      static_cast<size_t>(used) != text.size() || h > 23 || m > 59 || sec > 60)
+    return now;
+  using namespace std::chrono;
+  const auto day = floor<days>(now);
+  auto t = day + hours(h) + minutes(m) + seconds(sec) + microseconds(us);
+  if (t > now + minutes(1)) t -= days(1);
+  return time_point_cast<system_clock::duration>(t);
+}
+
 void SipTrace::finish() {
   if (!active_ || !matches(current_)) return;
+  current_.captured = stamp_time(current_.at, std::chrono::system_clock::now());
   if (messages_.size() >= max_messages_) {
     messages_.pop_front();
     ++dropped_;
@@ -225,7 +242,7 @@ admin::Reply trace_command(SipTrace& trace, const TraceHooks& hooks,
                            const std::vector<std::string>& a) {
   const char* usage =
       "usage: trace start [peer NAME | address IP | call-id ID]\n"
-      "       trace show [--json] | trace stop [--json]\n";
+      "       trace show [--json | --pcap] | trace stop [--json | --pcap]\n";
   if (a.empty()) return {false, usage};
   if (a[0] == "start") {
     SipTrace::Filter f;
@@ -258,17 +275,16 @@ admin::Reply trace_command(SipTrace& trace, const TraceHooks& hooks,
     return {true, "tracing " + what + " (sbcctl trace show | stop)\n"};
   }
   bool json = a.size() == 2 && a[1] == "--json";
-  if (a.size() > 2 || (a.size() == 2 && !json)) return {false, usage};
-  if (a[0] == "show") return {true, json ? trace.render_json() : trace.render_text()};
-  if (a[0] == "stop") {
-    if (trace.active()) {
-      hooks.enable(false);
-      SipTrace::redirect_sofia_log(nullptr);
-      trace.stop();
-    }
-    return {true, json ? trace.render_json() : trace.render_text()};
+  bool pcap = a.size() == 2 && a[1] == "--pcap";
+  if (a.size() > 2 || (a.size() == 2 && !json && !pcap)) return {false, usage};
+  if (a[0] != "show" && a[0] != "stop") return {false, usage};
+  if (a[0] == "stop" && trace.active()) {
+    hooks.enable(false);
+    SipTrace::redirect_sofia_log(nullptr);
+    trace.stop();
   }
-  return {false, usage};
+  if (pcap) return {true, sip_trace_pcap(trace.messages(), hooks.local_endpoint)};
+  return {true, json ? trace.render_json() : trace.render_text()};
 }
 
 }  // namespace sbc::controlplane

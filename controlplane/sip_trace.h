@@ -11,6 +11,7 @@
 // nothing is redirected and Sofia logs nothing extra.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -19,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ip_address.h"
 #include "common/result.h"
 #include "controlplane/admin_protocol.h"
 
@@ -33,6 +35,8 @@ class SipTrace {
     uint16_t port = 0;
     std::string at;    // wall clock as Sofia stamps it, hh:mm:ss.micro (UTC)
     std::string text;  // the message, lines ended by \n
+    // Sofia's stamp on the date it was taken (the pcap's timestamps).
+    std::chrono::system_clock::time_point captured;
   };
   struct Filter {
     std::set<std::string> addresses;  // empty: any
@@ -63,6 +67,13 @@ class SipTrace {
   // Redirects Sofia's default log into `trace` (nullptr: back to stderr).
   static void redirect_sofia_log(SipTrace* trace);
 
+  // Sofia stamps a time of day only ("06:53:01.123456", UTC): the moment it
+  // names on the day of `now`, or the day before when that would lie ahead
+  // of `now` (a message logged just before midnight, reassembled after).
+  // `now` itself when the stamp does not parse.
+  static std::chrono::system_clock::time_point stamp_time(
+      std::string_view at, std::chrono::system_clock::time_point now);
+
  private:
   void line(std::string_view l);
   void finish();
@@ -82,14 +93,20 @@ class SipTrace {
 
 // The `trace` admin command:
 //   trace start [peer NAME | address IP | call-id ID]   (the last 500 messages are kept)
-//   trace show [--json]      what has been captured so far (tracing goes on)
-//   trace stop [--json]      stops, and shows what was captured
+//   trace show [--json | --pcap]  what has been captured so far (tracing goes on)
+//   trace stop [--json | --pcap]  stops, and shows what was captured
+// With --pcap the reply body is a pcap file (sip_trace_pcap.h), which
+// sbcctl writes to the file the operator named.
 // peer_addresses: a peer's addresses now (a trunk's, a phone's registered
 // sources), or an error for an unknown peer. enable: turns Sofia's message
-// logging on or off on every agent.
+// logging on or off on every agent. local_endpoint: sbcd's address and port
+// on the leg toward a remote (the pcap's other end; Sofia's log names only
+// the remote one).
 struct TraceHooks {
   std::function<Result<std::set<std::string>>(const std::string& peer)> peer_addresses;
   std::function<void(bool on)> enable;
+  std::function<std::pair<Ipv4Address, uint16_t>(Ipv4Address remote, std::string_view transport)>
+      local_endpoint;
 };
 admin::Reply trace_command(SipTrace& trace, const TraceHooks& hooks,
                            const std::vector<std::string>& args);

@@ -42,6 +42,10 @@ struct DataplaneStats {
   std::vector<LegStats> legs;
   uint64_t pinholes = 0;  // installed now
   uint64_t pinhole_capacity = 0;
+  // Pinholes ever installed and removed (two per stream side pair: RTP, and
+  // RTCP unless rtcp-mux): rate() of these is pinholes set up per second.
+  uint64_t pinholes_installed = 0;
+  uint64_t pinholes_removed = 0;
   uint64_t events_lost = 0;  // event ring full
   unsigned workers = 0;
   uint64_t worker_polls = 0;               // passes over all queues, all workers
@@ -49,10 +53,12 @@ struct DataplaneStats {
   std::vector<std::string> trust_classes;  // names of the filters in force; empty: none applied
   uint64_t deny_entries = 0;               // live deny list entries
   uint64_t trust_overrides = 0;            // sources with a per-source class (promoted)
-  std::vector<OffloadState> offload;       // per leg and rule kind (DPDK dataplane only)
-  uint64_t neighbours = 0;                 // next hops published to the workers
-  uint64_t neighbour_changes = 0;          // MACs republished because the kernel's changed
-  uint64_t neighbours_expired = 0;         // removed after going unconfirmed by the kernel
+  // Of those, how many are in each class (index into trust_classes).
+  std::array<uint64_t, kMaxTrustClasses> class_sources{};
+  std::vector<OffloadState> offload;  // per leg and rule kind (DPDK dataplane only)
+  uint64_t neighbours = 0;            // next hops published to the workers
+  uint64_t neighbour_changes = 0;     // MACs republished because the kernel's changed
+  uint64_t neighbours_expired = 0;    // removed after going unconfirmed by the kernel
 };
 
 // One direction of a stream as one pinhole saw it.

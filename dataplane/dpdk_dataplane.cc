@@ -635,8 +635,10 @@ void DpdkDataplane::publish_deny() {
 
 void DpdkDataplane::publish_trust() {
   publish(protection_.trust, trust_list_->snapshot());
+  auto per_class = trust_list_->per_class();
   std::lock_guard<std::mutex> lock(protection_mu_);
   trust_size_ = trust_list_->size();
+  trust_per_class_ = per_class;
 }
 
 Status DpdkDataplane::deny(Ipv4Prefix prefix, uint16_t port, std::chrono::milliseconds ttl,
@@ -709,6 +711,8 @@ DataplaneStats DpdkDataplane::packet_stats() const {
   DataplaneStats s;
   s.workers = static_cast<unsigned>(workers_.size());
   s.pinhole_capacity = pinholes_->capacity();
+  s.pinholes_installed = pinholes_->installed();
+  s.pinholes_removed = pinholes_->removed();
   for (unsigned i = 0; i < n_legs_; ++i) {
     LegStats ls;
     ls.name = port_info_[i].leg;
@@ -742,6 +746,7 @@ DataplaneStats DpdkDataplane::packet_stats() const {
     s.trust_classes = class_names_;
     s.deny_entries = deny_size_;
     s.trust_overrides = trust_size_;
+    s.class_sources = trust_per_class_;
     s.offload = offload_states_;
   }
   s.neighbours = neighbours_published_.load(std::memory_order_relaxed);

@@ -192,6 +192,7 @@ class DpdkDataplane : public Dataplane {
   mutable std::mutex protection_mu_;
   std::vector<std::string> class_names_;
   uint64_t deny_size_ = 0, trust_size_ = 0;
+  std::array<uint64_t, kMaxTrustClasses> trust_per_class_{};
   std::vector<OffloadState> offload_states_;
 };
 

@@ -90,6 +90,7 @@ DataplaneStats FakeDataplane::stats() const {
     for (const auto& c : filters_->classes) s.trust_classes.push_back(c.name);
   s.deny_entries = deny_.list(now()).size();
   s.trust_overrides = trust_.size();
+  s.class_sources = trust_.per_class();
   return s;
 }
 

@@ -67,17 +67,21 @@ Result<std::pair<uint32_t, uint32_t>> PinholeTable::add_pair(const Init& a, cons
     free_.pop_back();  // ia goes back through the grace period
     free_.pop_back();
     free_.push_back(ib);
+    // a was visible for a moment: counted in and out, so the totals agree.
+    installed_.store(installed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     remove(ia);
     return make_error("pinhole table: " + std::string(strerror(-rc)));
   }
   free_.pop_back();
   free_.pop_back();
+  installed_.store(installed_.load(std::memory_order_relaxed) + 2, std::memory_order_relaxed);
   return std::make_pair(ia, ib);
 }
 
 void PinholeTable::remove(uint32_t index) {
   int32_t pos = rte_hash_del_key(hash_, &pool_[index].key);
   if (pos < 0) return;
+  removed_.store(removed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   // With RW_CONCURRENCY_LF and no RCU attached to the hash, the key slot
   // stays reserved until we free it: after the grace period, like the entry.
   deferred_.defer([this, pos, index] {

@@ -8,6 +8,8 @@
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -42,6 +44,10 @@ class PinholeTable {
   void remove(uint32_t index);
   size_t reclaim() { return deferred_.reclaim(); }
   size_t in_use() const { return capacity_ - free_.size(); }
+  // Entries ever added and removed (a pair adds two). Written by the control
+  // thread only; atomic so a scrape on the exposer's thread may read them.
+  uint64_t installed() const { return installed_.load(std::memory_order_relaxed); }
+  uint64_t removed() const { return removed_.load(std::memory_order_relaxed); }
   uint32_t capacity() const { return capacity_; }
 
   Pinhole& at(uint32_t index) { return pool_[index]; }
@@ -62,6 +68,7 @@ class PinholeTable {
   std::unique_ptr<Pinhole[]> pool_;
   std::vector<uint32_t> free_;
   RcuDeferredFree deferred_;
+  std::atomic<uint64_t> installed_{0}, removed_{0};
 };
 
 }  // namespace sbc::dataplane

@@ -3,12 +3,14 @@
 // DenyList. No DPDK (FakeDataplane keeps one too).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 
 #include "common/ip_address.h"
+#include "dataplane/trust_class.h"
 #include "dataplane/trust_overrides.h"
 
 namespace sbc::dataplane {
@@ -38,6 +40,14 @@ class SourceTrustList {
     return it == entries_.end() ? -1 : it->second.trust_class;
   }
   size_t size() const { return entries_.size(); }
+  // Sources per class (the population `sbcctl stats` and the metrics show);
+  // one pass over the entries, run when the list changes, not per scrape.
+  std::array<uint64_t, kMaxTrustClasses> per_class() const {
+    std::array<uint64_t, kMaxTrustClasses> n{};
+    for (const auto& [ip, e] : entries_)
+      if (e.trust_class < kMaxTrustClasses) ++n[e.trust_class];
+    return n;
+  }
 
  private:
   struct Entry {

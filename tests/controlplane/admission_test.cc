@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 using namespace sbc::controlplane;
 
 TEST(Admission, ChannelsAreCountedByNameAndCapped) {
@@ -43,4 +46,23 @@ TEST(Admission, CpsBucketRefillsAtTheRate) {
   clock.advance(std::chrono::seconds(100));
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(a.take_cps(p));
   EXPECT_FALSE(a.take_cps(p)) << "the bucket holds no more than its burst";
+}
+
+TEST(Admission, EveryAdmittedStartIsReportedRefusedOnesAreNot) {
+  ManualClock clock;
+  Admission a(clock);
+  std::vector<std::string> started;
+  a.on_call_start([&](const std::string& peer) { started.push_back(peer); });
+  sbc::policy::Peer capped;
+  capped.name = "carrier";
+  capped.cps.rate = 1;
+  capped.cps.burst = 2;
+  sbc::policy::Peer free;
+  free.name = "pbx";
+  EXPECT_TRUE(a.take_cps(capped));
+  EXPECT_TRUE(a.take_cps(capped));
+  EXPECT_FALSE(a.take_cps(capped));  // over the cap: refused, not a start
+  EXPECT_TRUE(a.take_cps(free));
+  EXPECT_FALSE(a.cps_available(capped));  // a peek is not a start either
+  EXPECT_EQ(started, (std::vector<std::string>{"carrier", "carrier", "pbx"}));
 }

@@ -22,7 +22,7 @@ peers:
   - {name: pbx, kind: trunk, leg: access, address: 198.18.1.10, auth: {mode: ip}, channels: {max: 5}}
   - {name: alice, kind: phone, leg: access, auth: {username: "alice", password: "Zq8#vL2m-Tr5pW"}}
   - {name: carrier-a, kind: trunk, leg: core, address: 198.18.2.10, auth: {mode: ip}, channels: {max: 30}}
-  - {name: carrier-b, kind: trunk, leg: core, address: 198.18.2.20, auth: {mode: ip}}
+  - {name: carrier-b, kind: trunk, leg: core, address: 198.18.2.20, auth: {mode: ip}, cps: 2.5}
 routes:
   - {prefix: "0", to: [carrier-a, carrier-b]}
 )";
@@ -97,6 +97,21 @@ TEST_F(CallMetricsTest, TrunkSeriesStartAtZeroAndCapsArePublished) {
   EXPECT_EQ(v("sbc_channels_max", {{"peer", "pbx"}}), 5);
   EXPECT_EQ(v("sbc_channels_max", {{"peer", "carrier-a"}}), 30);
   EXPECT_EQ(v("sbc_channels_max", {{"peer", "carrier-b"}}), -1) << "no cap, no series";
+  EXPECT_EQ(v("sbc_cps_max", {{"peer", "carrier-b"}}), 2.5);
+  EXPECT_EQ(v("sbc_cps_max", {{"peer", "carrier-a"}}), -1) << "no cap, no series";
+  EXPECT_EQ(v("sbc_call_starts_total", {{"peer", "carrier-a"}}), 0);
+  EXPECT_EQ(v("sbc_call_starts_total", {{"peer", "alice"}}), -1);
+}
+
+TEST_F(CallMetricsTest, StartsAreCountedPerPeerAsCallsStart) {
+  metrics.call_started("pbx");
+  metrics.call_started("carrier-a");
+  metrics.call_started("pbx");
+  metrics.call_started("alice");
+  EXPECT_EQ(v("sbc_call_starts_total", {{"peer", "pbx"}}), 2);
+  EXPECT_EQ(v("sbc_call_starts_total", {{"peer", "carrier-a"}}), 1);
+  EXPECT_EQ(v("sbc_call_starts_total", {{"peer", "alice"}}), 1);
+  EXPECT_EQ(v("sbc_call_starts_total", {{"peer", "carrier-b"}}), 0);
 }
 
 TEST_F(CallMetricsTest, FailoverCountsEveryAttemptAndTheAnswer) {
@@ -172,15 +187,19 @@ TEST_F(CallMetricsTest, SessionTimerExpiriesCountOnBothPeers) {
 TEST_F(CallMetricsTest, ReloadMovesCapsAndDropsRemovedPeers) {
   std::string text = kPolicy;
   text.replace(text.find("channels: {max: 5}"), 18, "channels: {max: 8}");
-  text.replace(text.find(", channels: {max: 30}"), 21, "");
+  text.replace(text.find(", channels: {max: 30}"), 21, ", cps: 4");
+  text.replace(text.find(", cps: 2.5"), 10, "");
   policy = load(text);
   metrics.sync_policy();
   EXPECT_EQ(v("sbc_channels_max", {{"peer", "pbx"}}), 8);
   EXPECT_EQ(v("sbc_channels_max", {{"peer", "carrier-a"}}), -1) << "cap lifted";
+  EXPECT_EQ(v("sbc_cps_max", {{"peer", "carrier-a"}}), 4);
+  EXPECT_EQ(v("sbc_cps_max", {{"peer", "carrier-b"}}), -1) << "cps cap lifted";
 }
 
 TEST_F(CallMetricsTest, FollowsTheNamingRules) {
   metrics.call_ended(record("pbx", "carrier-b", true, 200, {"carrier-b:200"}));
+  metrics.call_started("pbx");
   auto problems = check_metric_names(registry.Collect());
   EXPECT_TRUE(problems.empty()) << problems[0];
 }

@@ -63,6 +63,46 @@ TEST(StatsCommand, JsonHasEveryReasonPerLeg) {
   EXPECT_EQ(n, 2u);
 }
 
+TEST(StatsCommand, TrustClassPopulationDropsAndPinholeChurn) {
+  auto s = two_legs();
+  s.pinholes_installed = 12;
+  s.pinholes_removed = 8;
+  s.trust_classes = {"untrusted", "registered"};
+  s.class_sources[1] = 3;
+  s.deny_entries = 2;
+  s.legs[0].class_punted[0] = 20;
+  s.legs[1].class_punted[0] = 5;
+  s.legs[0].class_policed[0] = 1972;
+  s.legs[0].class_punted[1] = 40;
+  auto t = stats_command(&s, {});
+  ASSERT_TRUE(t.ok);
+  EXPECT_NE(t.body.find("pinholes 4 (installed 12, removed 8 since start)\n"), std::string::npos)
+      << t.body;
+  // Punted and policed summed over the legs, per class.
+  EXPECT_NE(t.body.find("untrusted               0             25           1972\n"),
+            std::string::npos)
+      << t.body;
+  EXPECT_NE(t.body.find("registered              3             40              0\n"),
+            std::string::npos)
+      << t.body;
+  EXPECT_NE(t.body.find("denied                  2"), std::string::npos) << t.body;
+  auto j = stats_command(&s, {"--json"});
+  EXPECT_NE(j.body.find("\"pinholes_installed\":12,\"pinholes_removed\":8,\"deny_entries\":2,"
+                        "\"trust_classes\":[{\"class\":\"untrusted\",\"sources\":0,"
+                        "\"punted\":25,\"policed\":1972},{\"class\":\"registered\","
+                        "\"sources\":3,\"punted\":40,\"policed\":0}],"),
+            std::string::npos)
+      << j.body;
+}
+
+TEST(StatsCommand, NoFiltersNoClasses) {
+  auto s = two_legs();
+  auto t = stats_command(&s, {});
+  EXPECT_NE(t.body.find("no filters applied"), std::string::npos) << t.body;
+  auto j = stats_command(&s, {"--json"});
+  EXPECT_NE(j.body.find("\"trust_classes\":[],"), std::string::npos) << j.body;
+}
+
 TEST(StatsCommand, WithoutADataplaneSaysSo) {
   auto t = stats_command(nullptr, {});
   ASSERT_TRUE(t.ok);

@@ -131,8 +131,19 @@ TEST_F(Protection, PolicyFiltersAndPromotion) {
   const Ipv4Address phone{0xc612010b};
   svc_.on_authenticated(phone, 3600s);
   EXPECT_EQ(dp_.source_trust(phone), "registered");
+  svc_.on_authenticated(Ipv4Address{0xc612010c}, 3600s);
+  // The population of the registered class, as `sbcctl stats` and the
+  // metrics show it.
+  auto registered = [&] {
+    auto s = dp_.stats();
+    for (size_t k = 0; k < s.trust_classes.size(); ++k)
+      if (s.trust_classes[k] == "registered") return s.class_sources[k];
+    return uint64_t{999};
+  };
+  EXPECT_EQ(registered(), 2u);
   svc_.on_authenticated(phone, 0s);  // last binding removed
   EXPECT_EQ(dp_.source_trust(phone), "");
+  EXPECT_EQ(registered(), 1u);
 }
 
 TEST_F(Protection, RepeatedFloodReportsBanAnUntrustedSourceOnly) {

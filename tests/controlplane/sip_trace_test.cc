@@ -121,7 +121,10 @@ TEST(TraceCommand, StartShowStopAndErrors) {
                      if (peer == "alice") return std::set<std::string>{};
                      return make_error("no peer '" + peer + "' in the policy");
                    },
-                   [&](bool on) { enabled.push_back(on); }};
+                   [&](bool on) { enabled.push_back(on); },
+                   [](Ipv4Address, std::string_view) {
+                     return std::make_pair(*Ipv4Address::parse("198.18.2.1"), uint16_t{5060});
+                   }};
   SipTrace trace(10, [](std::string_view) {});
   auto r = trace_command(trace, hooks, {"start", "peer", "carA"});
   ASSERT_TRUE(r.ok) << r.body;
@@ -143,11 +146,21 @@ TEST(TraceCommand, StartShowStopAndErrors) {
       << stop.body;
   EXPECT_NE(stop.body.find("1 message(s); stopped"), std::string::npos);
   EXPECT_EQ(enabled, (std::vector<bool>{true, false}));
+  // The same capture as a pcap: the file header and one record, sent from
+  // the local end the hook names (sip_trace_pcap_test.cc reads it in full).
+  auto pcap = trace_command(trace, hooks, {"show", "--pcap"});
+  ASSERT_TRUE(pcap.ok);
+  EXPECT_EQ(pcap.body.substr(0, 4), std::string("\xd4\xc3\xb2\xa1", 4));
+  EXPECT_GT(pcap.body.size(), 24u + 16u + 28u);
+  EXPECT_NE(pcap.body.find("OPTIONS sip:198.18.2.10 SIP/2.0\r\n"), std::string::npos);
+  EXPECT_NE(pcap.body.find(std::string("\xc6\x12\x02\x01\xc6\x12\x02\x0a", 8)), std::string::npos)
+      << "198.18.2.1 -> 198.18.2.10 in the IPv4 header";
   EXPECT_FALSE(trace_command(trace, hooks, {"start", "peer", "nobody"}).ok);
   auto none = trace_command(trace, hooks, {"start", "peer", "alice"});
   EXPECT_FALSE(none.ok);
   EXPECT_NE(none.body.find("not registered"), std::string::npos);
   EXPECT_FALSE(trace_command(trace, hooks, {"start", "address", "not-an-ip"}).ok);
   EXPECT_FALSE(trace_command(trace, hooks, {"show", "--yaml"}).ok);
+  EXPECT_FALSE(trace_command(trace, hooks, {"start", "--pcap"}).ok);
   EXPECT_FALSE(trace_command(trace, hooks, {}).ok);
 }

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "controlplane/metric_naming.h"
 
 namespace sbc::controlplane {
@@ -43,6 +46,7 @@ TEST(DataplaneMetrics, TrustClassesAndBansFollowTheRules) {
   l.class_policed[0] = 40;
   s.legs.push_back(l);
   s.trust_classes = {"untrusted", "registered", "carrier"};
+  s.class_sources[1] = 12;
   s.deny_entries = 3;
   s.offload.push_back({"access", "deny", false, true, "rte_flow_create: not supported"});
   auto families = dataplane_metric_families(s);
@@ -50,6 +54,7 @@ TEST(DataplaneMetrics, TrustClassesAndBansFollowTheRules) {
   EXPECT_TRUE(problems.empty()) << problems.front();
   double punted_registered = -1, policed_untrusted = -1, deny = -1;
   size_t class_samples = 0, offload_samples = 0;
+  std::map<std::string, double> population;
   for (const auto& f : families) {
     for (const auto& m : f.metric) {
       if (f.name == "sbc_dataplane_trust_class_punted_packets_total") {
@@ -60,6 +65,8 @@ TEST(DataplaneMetrics, TrustClassesAndBansFollowTheRules) {
           m.label[1].value == "untrusted")
         policed_untrusted = m.counter.value;
       if (f.name == "sbc_dataplane_deny_entries") deny = m.gauge.value;
+      if (f.name == "sbc_dataplane_trust_class_sources")
+        population[m.label[0].value] = m.gauge.value;
       if (f.name == "sbc_dataplane_offload_active") {
         EXPECT_EQ(m.label[1].value, "deny");
         EXPECT_EQ(m.gauge.value, 0);
@@ -72,6 +79,28 @@ TEST(DataplaneMetrics, TrustClassesAndBansFollowTheRules) {
   EXPECT_EQ(policed_untrusted, 40);
   EXPECT_EQ(deny, 3);
   EXPECT_EQ(offload_samples, 1u);
+  // Every class has its population, zero or not.
+  EXPECT_EQ(population,
+            (std::map<std::string, double>{{"untrusted", 0}, {"registered", 12}, {"carrier", 0}}));
+}
+
+TEST(DataplaneMetrics, PinholesInstalledAndRemovedAreCounters) {
+  dataplane::DataplaneStats s;
+  s.pinholes = 4;
+  s.pinholes_installed = 10;
+  s.pinholes_removed = 6;
+  std::map<std::string, std::pair<prometheus::MetricType, double>> seen;
+  for (const auto& f : dataplane_metric_families(s))
+    for (const auto& m : f.metric)
+      seen[f.name] = {f.type,
+                      f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value};
+  EXPECT_EQ(seen["sbc_pinholes_installed_total"],
+            std::make_pair(prometheus::MetricType::Counter, 10.0));
+  EXPECT_EQ(seen["sbc_pinholes_removed_total"],
+            std::make_pair(prometheus::MetricType::Counter, 6.0));
+  EXPECT_EQ(seen["sbc_dataplane_pinholes"], std::make_pair(prometheus::MetricType::Gauge, 4.0));
+  // No filters: no class, so no population family at all (not an empty one).
+  EXPECT_EQ(seen.count("sbc_dataplane_trust_class_sources"), 0u);
 }
 
 }  // namespace

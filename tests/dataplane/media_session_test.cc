@@ -75,6 +75,8 @@ TEST_F(MediaSessions, PortsComeInEvenPairsFromEachLegsRange) {
   }
   EXPECT_NE(m->streams[0].a_port, m->streams[1].a_port);
   EXPECT_EQ(h_->dp().stats().pinholes, 4u + 4u + 2u);
+  EXPECT_EQ(h_->dp().stats().pinholes_installed, 10u);
+  EXPECT_EQ(h_->dp().stats().pinholes_removed, 0u);
 }
 
 TEST_F(MediaSessions, EveryStreamOfACallRelaysIndependently) {
@@ -117,6 +119,9 @@ TEST_F(MediaSessions, AfterCloseThePinholeDrops) {
   EXPECT_TRUE(h_->take_wire(kCore).empty());
   EXPECT_EQ(h_->drops(kAccess, DropReason::no_flow), 1u);
   EXPECT_FALSE(h_->dp().stream_stats(m->id, 0));
+  // Removed at close (what rate() shows), reusable only after the grace period.
+  EXPECT_EQ(h_->dp().stats().pinholes_installed, 4u);
+  EXPECT_EQ(h_->dp().stats().pinholes_removed, 4u);
   // The entries come back after the grace period (the worker has polled).
   h_->dp().housekeeping();
   EXPECT_EQ(h_->dp().stats().pinholes, 0u);

@@ -289,10 +289,13 @@ TEST_F(Protection, PromotionAndDemotionChangeTheRate) {
   // The phone authenticated: the control plane promotes it.
   ASSERT_TRUE(h_->dp().set_source_trust(Ipv4Address{phone_ip()}, "trusted", {}).ok());
   EXPECT_EQ(h_->dp().stats().trust_overrides, 1u);
+  EXPECT_EQ(h_->dp().stats().class_sources[1], 1u);  // the population of "trusted"
+  EXPECT_EQ(h_->dp().stats().class_sources[0], 0u);
   EXPECT_EQ(send(kAccess, frame, 10), 10u);
   EXPECT_EQ(send(kAccess, sip_udp(phone2_ip()), 10), 1u);  // its neighbour is not
   // Demoted: back to the untrusted bucket (a fresh one).
   ASSERT_TRUE(h_->dp().set_source_trust(Ipv4Address{phone_ip()}, "", {}).ok());
+  EXPECT_EQ(h_->dp().stats().class_sources[1], 0u);
   EXPECT_EQ(send(kAccess, frame, 10), 1u);
   // Down to an explicit class below the default.
   advance(std::chrono::seconds(5));
@@ -310,9 +313,11 @@ TEST_F(Protection, PromotionExpires) {
   ASSERT_TRUE(
       h_->dp().set_source_trust(Ipv4Address{phone_ip()}, "trusted", std::chrono::seconds(60)).ok());
   EXPECT_EQ(send(kAccess, sip_udp(phone_ip()), 10), 10u);
+  EXPECT_EQ(h_->dp().stats().class_sources[1], 1u);
   advance(std::chrono::seconds(61));
   h_->dp().housekeeping();
   EXPECT_EQ(h_->dp().stats().trust_overrides, 0u);
+  EXPECT_EQ(h_->dp().stats().class_sources[1], 0u);
   EXPECT_EQ(send(kAccess, sip_udp(phone_ip()), 10), 1u);
 }
 

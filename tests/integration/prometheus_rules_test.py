@@ -37,7 +37,7 @@ class PrometheusRules(unittest.TestCase):
         with labkit.Lab("dataplane") as lab:
             policy = labkit.lab_policy(lab) + """peers:
   - {name: carrier-a, kind: trunk, leg: core, address: 198.18.2.10, auth: {mode: ip}, channels: {max: 30},
-     probe: {interval: 300ms, failures: 1, recovery: 1}}
+     cps: {rate: 10, alert_at: 8}, probe: {interval: 300ms, failures: 1, recovery: 1}}
   - {name: alice, kind: phone, leg: access, auth: {username: alice, password: "Zq8#vL2m-Tr5pW"}}
 timers: {probe_timeout: 200ms}
 """

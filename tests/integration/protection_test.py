@@ -21,6 +21,7 @@ Every check is a count (answers received, counters), never a timing."""
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 import unittest
@@ -232,6 +233,35 @@ class ProtectionOnTheDataplane(labkit.SharedLab, unittest.TestCase):
         # The same address from another port is not banned (the registrar
         # bans address:port first, docs/registrar.md).
         self.assertEqual(send_sip(self.lab, "phones", FLOODER, 5075, 2, gap=0.05), 2)
+
+    def test_trust_class_population_follows_registration_and_bans(self):
+        def population():
+            stats = json.loads(self.ctl("stats", "--json"))
+            return ({c["class"]: c["sources"] for c in stats["trust_classes"]},
+                    stats["deny_entries"])
+        classes, denied = population()
+        self.assertEqual((set(classes.values()), denied), ({0}, 0), classes)
+        # A phone registers: its source is promoted to the registered class.
+        inf = os.path.join(self.sbcd.dir, "phone.csv")
+        with open(inf, "w") as f:
+            f.write(f"SEQUENTIAL\n1002;[authentication username=1002 password={PASSWORD}];300\n")
+        r = labkit.sipp(self.lab, "phones", "register.xml", SBC_ACCESS + ":5060", NEIGHBOUR,
+                        calls=1, local_port=5072, extra=["-inf", inf])
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        self.ctl("ban", "198.18.7.0/24", "--for", "10m")
+        classes, denied = population()
+        self.assertEqual(classes["registered"], 1, classes)
+        self.assertEqual(sum(classes.values()), 1, classes)
+        self.assertEqual(denied, 1)
+        self.assertRegex(self.ctl("stats"), r"(?m)^registered\s+1\s+\d+\s+\d+$")
+        self.assertRegex(self.ctl("stats"), r"(?m)^denied\s+1\s")
+        text = self.sbcd.metrics()
+        self.assertEqual(metric_sum(text, "sbc_dataplane_trust_class_sources", **{"class": "registered"}), 1)
+        self.assertEqual(metric_sum(text, "sbc_dataplane_trust_class_sources"), 1)
+        self.assertEqual(metric_sum(text, "sbc_dataplane_deny_entries"), 1)
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_flood_is_policed_while_the_trusted_trunk_is_answered(self):
         flood = 20000

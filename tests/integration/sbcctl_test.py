@@ -12,6 +12,8 @@ import json
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -38,7 +40,7 @@ peers:
   - {name: carA, kind: trunk, leg: core, address: 198.18.2.10, auth: {mode: ip},
      probe: {interval: 0s}, channels: {max: 30}}
   - {name: carB, kind: trunk, leg: core, address: 198.18.2.20, auth: {mode: ip},
-     probe: {interval: 0s}}
+     probe: {interval: 0s}, cps: {rate: 5, alert_at: 4}}
   - {name: alice, kind: phone, leg: access, auth: {username: alice, password: "Zq8#vL2m-Tr5pW"}}
 routes:
   - {prefix: "2", from: pbx, to: [carA, carB]}
@@ -62,6 +64,42 @@ def exported(text):
     return names
 
 
+def read_pcap(test, path):
+    """A pcap file's records, parsed and checked here (no dissector needed):
+    LINKTYPE_RAW, IPv4 + UDP with valid checksums; source, destination,
+    payload and time per record."""
+    def ones(data):
+        if len(data) % 2:
+            data += b"\0"
+        s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+        while s >> 16:
+            s = (s & 0xFFFF) + (s >> 16)
+        return s
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, major, minor, _, _, snaplen, linktype = struct.unpack("<IHHiIII", data[:24])
+    test.assertEqual((magic, major, minor, linktype), (0xA1B2C3D4, 2, 4, 101))
+    out, pos = [], 24
+    while pos < len(data):
+        sec, usec, caplen, origlen = struct.unpack("<IIII", data[pos:pos + 16])
+        test.assertEqual(caplen, origlen)
+        pkt = data[pos + 16:pos + 16 + caplen]
+        pos += 16 + caplen
+        test.assertEqual(pkt[0], 0x45)
+        total, proto = struct.unpack("!H", pkt[2:4])[0], pkt[9]
+        test.assertEqual((total, proto), (len(pkt), 17))
+        test.assertEqual(ones(pkt[:20]), 0xFFFF, "IPv4 header checksum")
+        sport, dport, ulen = struct.unpack("!HHH", pkt[20:26])
+        test.assertEqual(ulen, len(pkt) - 20)
+        pseudo = pkt[12:20] + struct.pack("!BBH", 0, 17, ulen)
+        test.assertEqual(ones(pseudo + pkt[20:]), 0xFFFF, "UDP checksum")
+        src, dst = socket.inet_ntoa(pkt[12:16]), socket.inet_ntoa(pkt[16:20])
+        out.append({"src": (src, sport), "dst": (dst, dport), "payload": pkt[28:],
+                    "time": sec + usec / 1e6})
+    test.assertEqual(pos, len(data))
+    return out
+
+
 def promtool_check_metrics(test, text):
     r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                        text=True, timeout=60)
@@ -74,6 +112,7 @@ class ControlPlane(unittest.TestCase):
         cls.lab = labkit.Lab("kernel").__enter__()
         cls.tmp = tempfile.mkdtemp(prefix="sbcctl-test-")
         cls.sbcd = labkit.Sbcd(cls.lab, policy(cls.lab), extra_args=["--failover-timeout", "3"])
+        cls.started_wall = time.time()
         try:
             cls.sbcd.start()
         except BaseException:
@@ -115,9 +154,14 @@ class ControlPlane(unittest.TestCase):
 
     def test_tables(self):
         peers = self.sbcd.ctl("peers").stdout
-        self.assertRegex(peers,
-                         r"(?m)^carA\s+trunk\s+core\s+198\.18\.2\.10:5060\s+-\s+-\s+-\s+0/30\s+-$")
-        self.assertRegex(peers, r"(?m)^carB\s+trunk\s+core\s+198\.18\.2\.20:5060\s+-\s+-\s+-\s+0/-\s+-$")
+        self.assertRegex(peers, r"(?m)^PEER\s+KIND\s+LEG\s+ADDRESS\s+DNS\s+HEALTH\s+RTT\s+CHANNELS\s+"
+                                r"CPS\s+REGISTRATION\s+LAST FAILURE$")
+        # CPS: calls per second now / the cap ("-": none); the last failure
+        # is "-" or what the calls of the other tests left.
+        self.assertRegex(peers, r"(?m)^carA\s+trunk\s+core\s+198\.18\.2\.10:5060\s+-\s+-\s+-\s+0/30\s+"
+                                r"\d+\.\d/-\s+-\s+\S")
+        self.assertRegex(peers, r"(?m)^carB\s+trunk\s+core\s+198\.18\.2\.20:5060\s+-\s+-\s+-\s+0/-\s+"
+                                r"\d+\.\d/5\s+-\s+\S")
         for args, header in ((["status"], "LEG"), (["peers"], "PEER"),
                              (["registrations"], "PEER"), (["calls"], "ID"),
                              (["stats"], "control-plane-only"), (["help"], "stats\t")):
@@ -159,6 +203,7 @@ class ControlPlane(unittest.TestCase):
         self.assertIn("permission denied", r.stderr)
 
     def test_call_metrics_after_a_failover_call(self):
+        started = time.monotonic()
         d = tempfile.mkdtemp(dir=self.tmp)
         a = labkit.SippServer(self.lab, "carA", labkit.scenario_with_status("uas_reject.xml", 503, d),
                               CAR_A, calls=1, timeout_s=30)
@@ -190,7 +235,35 @@ class ControlPlane(unittest.TestCase):
         self.assertIsNone(metric(text, "sbc_channels_max", '{peer="carB"}'))
         self.assertEqual(metric(text, "sbc_peer_registered", '{peer="alice"}'), 0)
         self.assertGreater(metric(text, "sbc_event_loop_lag_seconds_count"), 0)
+        # One call started from the PBX, one INVITE to each carrier (as the
+        # CPS caps count them), carB's cap of 5/s published, none for carA.
+        for peer in ("pbx", "carA", "carB"):
+            self.assertEqual(metric(text, "sbc_call_starts_total", f'{{peer="{peer}"}}'), 1, peer)
+        self.assertEqual(metric(text, "sbc_cps_max", '{peer="carB"}'), 5)
+        self.assertIsNone(metric(text, "sbc_cps_max", '{peer="carA"}'))
         promtool_check_metrics(self, text)
+        # sbcctl peers: carA's 503 is its last failure; carB answered and
+        # the PBX's call was answered: no failure for them.
+        peers = {p["name"]: p for p in self.ctl_json("peers")}
+        elapsed = time.monotonic() - started
+        fa = peers["carA"]["last_failure"]
+        self.assertEqual((fa["status"], fa["reason"], fa["direction"]),
+                         (503, "Service Unavailable", "outbound"), fa)
+        self.assertLessEqual(fa["seconds_ago"], elapsed + 1)
+        self.assertAlmostEqual(fa["at_unix_seconds"], time.time() - fa["seconds_ago"], delta=2)
+        self.assertIsNone(peers["carB"]["last_failure"])
+        self.assertIsNone(peers["pbx"]["last_failure"])
+        self.assertEqual(peers["carB"]["cps"]["max"], 5)
+        self.assertIsNone(peers["carA"]["cps"]["max"])
+        window = peers["pbx"]["cps"]["window_seconds"]
+        # The window holds the call while it started less than a window ago
+        # (measured here, not assumed).
+        if elapsed < window - 1:
+            for peer in ("pbx", "carA", "carB"):
+                self.assertEqual(peers[peer]["cps"]["calls_in_window"], 1, peers[peer])
+            self.assertAlmostEqual(peers["pbx"]["cps"]["now"], 1 / window)
+        self.assertRegex(self.sbcd.ctl("peers").stdout,
+                         r"(?m)^carA\s.*\s503 Service Unavailable, outbound, \d+s ago$")
 
     def test_metrics_match_the_documentation(self):
         text = self.sbcd.metrics()
@@ -203,6 +276,7 @@ class ControlPlane(unittest.TestCase):
         # here: trunk_dns_test checks those), and what appears with its first event only
         # (a malformed request, a scanner or banned source).
         expected = {m for m in documented if not m.startswith("sbc_dataplane_")
+                    and not m.startswith("sbc_pinholes_")
                     and not m.startswith("sbc_peer_probe_")
                     and not m.startswith("sbc_outbound_registration_")
                     and not m.startswith("sbc_peer_dns_")
@@ -244,6 +318,28 @@ class ControlPlane(unittest.TestCase):
         text = self.sbcd.ctl("trace", "show").stdout
         self.assertIn(f"{len(msgs)} message(s); stopped", text)
         self.assertIn(f"sent to udp:{CAR_B}:5060 ---\nINVITE ", text)
+        # The same messages as a pcap file, read back here: one IPv4/UDP
+        # datagram each between carB and sbcd's core leg, valid checksums,
+        # Sofia's timestamps within this test's run.
+        pcap_path = os.path.join(self.tmp, "carB.pcap")
+        r = self.sbcd.ctl("trace", "show", "--pcap", pcap_path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, f"wrote {len(msgs)} message(s) to {pcap_path}\n")
+        self.assertEqual(os.stat(pcap_path).st_mode & 0o777, 0o600)
+        records = read_pcap(self, pcap_path)
+        self.assertEqual(len(records), len(msgs))
+        for rec, m in zip(records, msgs):
+            ends = ((CAR_B, m["port"]), ("198.18.2.1", 5060))
+            if m["direction"] == "sent":
+                ends = ends[::-1]
+            self.assertEqual((rec["src"], rec["dst"]), ends, m["text"][:60])
+            self.assertEqual(rec["payload"], m["text"].replace("\n", "\r\n").encode())
+            self.assertGreaterEqual(rec["time"], self.started_wall - 1)
+            self.assertLessEqual(rec["time"], time.time() + 1)
+        self.assertEqual(sorted(r["time"] for r in records), [r["time"] for r in records])
+        r = subprocess.run([SBCCTL, "--socket", self.sbcd.socket, "trace", "show", "--pcap"],
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
 
     def test_peers_show_the_channels_a_call_holds(self):
         b = labkit.SippServer(self.lab, "carB", "uas_answer.xml", CAR_B, calls=1, timeout_s=30)
@@ -261,7 +357,7 @@ class ControlPlane(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual((peers["pbx"]["channels_in_use"], peers["carB"]["channels_in_use"],
                           peers["carA"]["channels_in_use"]), (1, 1, 0), peers)
-        self.assertRegex(self.sbcd.ctl("peers").stdout, r"(?m)^carB\s.*\s1/-\s+-$")
+        self.assertRegex(self.sbcd.ctl("peers").stdout, r"(?m)^carB\s.*\s1/-\s+\d+\.\d/5\s+-\s")
         self.assertEqual(held.wait().returncode, 0)
         self.assertEqual(b.wait().returncode, 0)
 
@@ -345,12 +441,33 @@ class Dataplane(unittest.TestCase):
                 self.assertEqual([p["leg"] for p in dp["ports"]], ["access", "core"])
                 self.assertGreaterEqual(dp["workers"], 1)
                 self.assertEqual(dp["legs"][0]["drops"]["no_flow"] >= 20, True)
+                # A media session opened and closed by hand: four pinholes
+                # (RTP and RTCP, both sides) in, and out again.
+                opened = sbcd.ctl("media", "open", "access", "198.18.1.11:4000", "core",
+                                  "198.18.2.10:6000")
+                self.assertEqual(opened.returncode, 0, opened.stderr)
+                session = re.match(r"session (\d+)", opened.stdout).group(1)
+                self.assertEqual(sbcd.ctl("media", "close", session).returncode, 0)
+                stats = json.loads(sbcd.ctl("stats", "--json").stdout)
+                self.assertEqual((stats["pinholes_installed"], stats["pinholes_removed"]), (4, 4))
+                # The policy's trust classes, with no source promoted yet
+                # and no ban.
+                classes = {c["class"]: c for c in stats["trust_classes"]}
+                self.assertIn("registered", classes)
+                self.assertEqual({c["sources"] for c in classes.values()}, {0})
+                self.assertEqual(stats["deny_entries"], 0)
+                self.assertIn("installed 4, removed 4", sbcd.ctl("stats").stdout)
                 text = sbcd.metrics()
                 self.assertGreaterEqual(metric(text, "sbc_dataplane_dropped_packets_total",
                                                '{leg="access",reason="no_flow"}'), 20)
+                self.assertEqual(metric(text, "sbc_pinholes_installed_total"), 4)
+                self.assertEqual(metric(text, "sbc_pinholes_removed_total"), 4)
+                self.assertEqual(metric(text, "sbc_dataplane_trust_class_sources",
+                                        '{class="registered"}'), 0)
                 promtool_check_metrics(self, text)
                 have = exported(text)
-                missing = {m for m in documented_metrics() if m.startswith("sbc_dataplane_")} - have
+                missing = {m for m in documented_metrics()
+                           if m.startswith(("sbc_dataplane_", "sbc_pinholes_"))} - have
                 self.assertEqual(missing, set())
 
 

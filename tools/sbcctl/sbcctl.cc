@@ -1,11 +1,13 @@
 // sbcctl: the operator's command line for a running sbcd, over its local
 // admin socket. The daemon renders replies (tables, or JSON with --json), so
 // this tool stays thin: send the words, print the body, exit 0 or 1.
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +30,7 @@ void usage() {
       "  dataplane [--json]            ports, queues, TAPs, links, counters per leg\n"
       "  trace start [peer NAME | address IP | call-id ID]\n"
       "  trace show|stop [--json]      SIP messages sbcd sent and received, on demand\n"
+      "  trace show|stop --pcap FILE   the same as a pcap file (Wireshark, tshark)\n"
       "  reload                        reload sbcd's policy file\n"
       "  bans [--json]                 deny list and SIP-layer bans\n"
       "  ban PREFIX [--for D] [--reason TEXT]  drop a source in the dataplane\n"
@@ -38,6 +41,37 @@ void usage() {
       "Exit status: 0 done, 1 sbcd refused the command, 2 bad usage,\n"
       "3 sbcd not reachable (not running, or no permission on its socket).\n",
       stderr);
+}
+
+// Writes a pcap reply to `file` (0600: SIP messages carry credentials'
+// digests and numbers) and says how many messages it holds.
+int write_pcap(const std::string& file, const std::string& body) {
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    fprintf(stderr, "sbcctl: cannot write %s: %s\n", file.c_str(), strerror(errno));
+    return 1;
+  }
+  size_t off = 0;
+  while (off < body.size()) {
+    ssize_t n = write(fd, body.data() + off, body.size() - off);
+    if (n <= 0) {
+      fprintf(stderr, "sbcctl: writing %s failed: %s\n", file.c_str(), strerror(errno));
+      close(fd);
+      return 1;
+    }
+    off += static_cast<size_t>(n);
+  }
+  close(fd);
+  // Records follow the 24-byte file header, each a 16-byte header (its
+  // captured length at offset 8) and the packet.
+  size_t records = 0;
+  for (size_t pos = 24; pos + 16 <= body.size(); ++records) {
+    uint32_t caplen;
+    memcpy(&caplen, body.data() + pos + 8, 4);
+    pos += 16 + caplen;
+  }
+  printf("wrote %zu message(s) to %s\n", records, file.c_str());
+  return 0;
 }
 
 }  // namespace
@@ -73,6 +107,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     return sbc::policy::check_policy_file(words[2], strict, stdout, stderr);
+  }
+
+  // `trace show|stop --pcap FILE`: sbcd sends the pcap, sbcctl writes the
+  // file (sbcd may run as another user, in another directory).
+  std::string pcap_file;
+  if (words.size() >= 3 && words[0] == "trace" && words[2] == "--pcap") {
+    if (words.size() != 4 || (words[1] != "show" && words[1] != "stop")) {
+      fprintf(stderr, "usage: sbcctl trace show|stop --pcap FILE\n");
+      return 2;
+    }
+    pcap_file = words[3];
+    words.pop_back();
   }
 
   sockaddr_un addr{};
@@ -121,6 +167,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "sbcctl: sbcd sent a malformed reply\n");
     return 3;
   }
+  if (r->ok && !pcap_file.empty()) return write_pcap(pcap_file, r->body);
   fputs(r->body.c_str(), r->ok ? stdout : stderr);
   return r->ok ? 0 : 1;
 }
