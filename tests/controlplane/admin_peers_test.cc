@@ -45,12 +45,37 @@ TEST(PeersReply, TableShowsCpsAgainstTheCapAndTheLastFailure) {
   EXPECT_NE(r.body.find("CPS         REGISTRATION             LAST FAILURE\n"), std::string::npos)
       << r.body;
   EXPECT_TRUE(std::regex_search(
-      r.body, std::regex("\ncarA +trunk +core +198\\.18\\.2\\.10:5060 +up +- +2/30 +0\\.7/5 +- +"
+      r.body, std::regex("\ncarA +trunk +core +198\\.18\\.2\\.10:5060 +- +up +- +2/30 +0\\.7/5 +- +"
                          "503 Service Unavailable, outbound, 42s ago\n")))
       << r.body;
   EXPECT_TRUE(std::regex_search(
-      r.body, std::regex("\nalice +phone +access +- +- +- +0/- +0\\.0/- +never +-\n")))
+      r.body, std::regex("\nalice +phone +access +- +- +- +- +0/- +0\\.0/- +never +-\n")))
       << r.body;
+}
+
+TEST(PeersReply, ATrunkNamedByDnsShowsItsStateAndAnswers) {
+  PeerView v = peer("carC", "trunk", "core", "up", "-");
+  v.address = "carrier.example";
+  v.dns_state = "stale";
+  PeerDnsView d;
+  d.key = "dns";
+  d.name = "carrier.example";
+  d.state = "stale";
+  d.addresses = {"198.18.2.10:5060"};
+  d.status = PeerDnsView::Status{true, "timeout", 30, 4.5, 3, 1};
+  v.dns.push_back(d);
+  auto table = peers_reply({v}, false, kNow);
+  EXPECT_TRUE(std::regex_search(table.body,
+                                std::regex("\ncarC +trunk +core +carrier\\.example +stale +up ")))
+      << table.body;
+  auto json = peers_reply({v}, true, kNow);
+  EXPECT_NE(
+      json.body.find("\"dns\":{\"name\":\"carrier.example\",\"state\":\"stale\","
+                     "\"addresses\":[\"198.18.2.10:5060\"],\"srv\":true,\"error\":\"timeout\","
+                     "\"ttl_seconds\":30,\"next_lookup_in_seconds\":4.5,\"lookups_ok\":3,"
+                     "\"lookups_failed\":1}"),
+      std::string::npos)
+      << json.body;
 }
 
 TEST(PeersReply, JsonCarriesTheWindowTheCapAndTheFailure) {
