@@ -46,9 +46,10 @@ std::string to_string(const DenyTarget& t) {
   return s;
 }
 
-Status ProtectionService::apply_policy(const policy::Policy& p) {
+Status ProtectionService::apply_policy(const policy::Policy& p,
+                                       const policy::ResolvedSources* resolved) {
   if (!dp_) return ok_status();
-  auto f = dataplane::filters_from_policy(p);
+  auto f = dataplane::filters_from_policy(p, resolved);
   if (!f) return f.error();
   if (auto s = dp_->apply_filters(*f); !s) return s;
   registered_class_ = f->classes[f->registered_class].name;

@@ -32,7 +32,8 @@ class ProtectionService {
 
   // Builds the filters of `p` and swaps them in. On error the previous
   // filters stay in force.
-  Status apply_policy(const policy::Policy& p);
+  // resolved: addresses of trunks known by DNS name (trusted like fixed prefixes).
+  Status apply_policy(const policy::Policy& p, const policy::ResolvedSources* resolved = nullptr);
 
   // A ban the registrar decided (failed authentication): an address, or an
   // address and source port, denied in the dataplane for the ban's duration.

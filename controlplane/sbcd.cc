@@ -374,6 +374,8 @@ Status Sbcd::reload() {
   silent_->set_hold(std::chrono::duration_cast<std::chrono::milliseconds>(policy_->timers.timer_b));
   resolver_->reconcile(policy_);  // new names looked up now, dropped ones forgotten
   publish_dns_series_();
+  if (!resolver_->sources().empty())  // the trunks known by name, as resolved so far
+    (void)protection_->apply_policy(*policy_, &resolver_->sources());
   reloads_->Add({{"outcome", "success"}}).Increment();
   last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
   log::info("reloaded", {{"policy", options_.policy_file}});
@@ -740,6 +742,11 @@ Status Sbcd::start_trunk_resolver() {
           log::info("dns_resolved", {{"name", spec.to_string()},
                                      {"targets", targets},
                                      {"ttl", std::to_string(s.ttl.count())}});
+        // The dataplane trusts a trunk known by name at the addresses its
+        // name gives: rebuild its filters when they change.
+        if (changed && protection_)
+          if (auto st = protection_->apply_policy(*policy_, &resolver_->sources()); !st)
+            log::warn("filters_not_applied", {{"reason", st.error().message}});
       });
   resolver_->reconcile(policy_);
   publish_dns_series_();

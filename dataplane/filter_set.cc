@@ -8,7 +8,8 @@ int FilterSet::find_class(std::string_view name) const {
   return -1;
 }
 
-Result<FilterSet> filters_from_policy(const policy::Policy& p) {
+Result<FilterSet> filters_from_policy(const policy::Policy& p,
+                                      const policy::ResolvedSources* resolved) {
   FilterSet f;
   const auto& sec = p.security;
   if (sec.trust_classes.size() > kMaxTrustClasses)
@@ -46,6 +47,20 @@ Result<FilterSet> filters_from_policy(const policy::Policy& p) {
       f.rules.push_back(r);
     }
   }
+  // A trunk known by name is trusted at the addresses its name gives now
+  // (the resolver re-applies the filters when they change).
+  if (resolved)
+    resolved->for_each(
+        [&](const std::string& leg_name, Ipv4Address address, const std::string& peer) {
+          const int leg = leg_index(leg_name);
+          if (leg < 0) return;
+          AclRule r;
+          r.source = Ipv4Prefix{address, 32};
+          r.leg = leg;
+          r.trust_class = f.trunk_class;
+          r.origin = "peer " + peer + " (resolved)";
+          f.rules.push_back(r);
+        });
   for (size_t i = 0; i < sec.acl.size(); ++i) {
     const auto& e = sec.acl[i];
     AclRule r;

@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "dataplane/trust_class.h"
 #include "policy/policy.h"
+#include "policy/resolved_sources.h"
 
 namespace sbc::dataplane {
 
@@ -53,6 +54,9 @@ struct FilterSet {
 // prefix of every IP-authenticated trunk (on its leg, in the trunk class):
 // a trunk stays trusted even under a catch-all deny entry. Fails when the
 // policy names more trust classes than the dataplane has buckets for.
-Result<FilterSet> filters_from_policy(const policy::Policy& p);
+// resolved: the addresses trunks known by DNS name resolved to, trusted like
+// their fixed prefixes would be (null: none).
+Result<FilterSet> filters_from_policy(const policy::Policy& p,
+                                      const policy::ResolvedSources* resolved = nullptr);
 
 }  // namespace sbc::dataplane

@@ -21,6 +21,12 @@ class ResolvedSources {
   // The peer name, or null.
   const std::string* find(std::string_view leg, Ipv4Address address) const;
   void clear() { by_leg_.clear(); }
+  // Every (leg, address, peer), in no particular order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const auto& [leg, addresses] : by_leg_)
+      for (const auto& [address, peer] : addresses) f(leg, Ipv4Address{address}, peer);
+  }
   bool empty() const { return by_leg_.empty(); }
 
  private:

@@ -56,6 +56,22 @@ TEST(FilterSet, TrunksFirstThenTheAclInOrder) {
   EXPECT_EQ(f->classes[f->registered_class].name, "registered");
 }
 
+TEST(FilterSet, ATrunkKnownByNameIsTrustedAtItsResolvedAddressesBeforeTheAcl) {
+  auto p = load("security:\n  acl:\n    - {action: deny, leg: core}\n");
+  ASSERT_TRUE(p);
+  policy::ResolvedSources resolved;
+  ASSERT_TRUE(resolved.add("core", Ipv4Address{0xc612020b}, "carC"));  // 198.18.2.11
+  resolved.add("nowhere", Ipv4Address{0xc612020c}, "carD");            // a leg no longer there
+  auto f = filters_from_policy(*p, &resolved);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_EQ(f->rules.size(), 4u);  // carrier's two prefixes, carC, the deny
+  EXPECT_EQ(f->rules[2].origin, "peer carC (resolved)");
+  EXPECT_EQ(f->rules[2].source.to_string(), "198.18.2.11/32");
+  EXPECT_EQ(f->rules[2].leg, 1);
+  EXPECT_EQ(f->classes[f->rules[2].trust_class].name, "carrier");
+  EXPECT_TRUE(f->rules[3].deny);
+}
+
 TEST(FilterSet, DefaultClassesWithNoSecuritySection) {
   auto p = load("");
   ASSERT_TRUE(p);
