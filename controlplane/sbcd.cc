@@ -364,7 +364,9 @@ Status Sbcd::reload() {
         "the interfaces section changed: ports and addresses need a restart of sbcd; the running "
         "policy stays in force\n");
   }
-  if (auto s = protection_->apply_policy(*loaded.policy); !s) {
+  // The trunks known by name keep their resolved addresses' trust across the
+  // swap (re-applied below once the new policy's names are reconciled).
+  if (auto s = protection_->apply_policy(*loaded.policy, &resolver_->sources()); !s) {
     reloads_->Add({{"outcome", "invalid"}}).Increment();
     log::warn("reload_rejected", {{"policy", options_.policy_file}, {"reason", s.error().message}});
     return make_error("filters: " + s.error().message + "\n");

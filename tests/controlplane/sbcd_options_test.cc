@@ -82,6 +82,21 @@ TEST(SbcdOptions, AdminGroup) {
   EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--admin-group", ""}).ok());
 }
 
+TEST(SbcdOptions, OverloadShedding) {
+  auto d = parse_sbcd_options({"--policy", "p.yaml"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_DOUBLE_EQ(d->overload_lag_s, 0.5);
+  EXPECT_DOUBLE_EQ(d->overload_hold_s, 5);
+  auto o =
+      parse_sbcd_options({"--policy", "p.yaml", "--overload-lag", "0", "--overload-hold", "0.5"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_DOUBLE_EQ(o->overload_lag_s, 0);  // never shed
+  EXPECT_DOUBLE_EQ(o->overload_hold_s, 0.5);
+  for (const char* bad : {"-1", "x", "", "3601"})
+    EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--overload-lag", bad}).ok()) << bad;
+  EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--overload-hold", "0"}).ok());
+}
+
 TEST(SbcdOptions, LogRateLimit) {
   auto d = parse_sbcd_options({"--policy", "p.yaml"});
   ASSERT_TRUE(d.ok());

@@ -207,6 +207,41 @@ TEST(Loader, SecuritySection) {
   EXPECT_NE(find(bad.diagnostics, "a deny entry has no trust class"), nullptr);
 }
 
+TEST(Loader, BanRulesAndTheUntrustedCap) {
+  auto d = load("");
+  ASSERT_NE(d.policy, nullptr) << dump(d.diagnostics);
+  EXPECT_EQ(d.policy->security.flood_ban.threshold, 3u);
+  EXPECT_EQ(d.policy->security.malformed_ban.threshold, 10u);
+  EXPECT_EQ(d.policy->security.untrusted_cap.rate, 2000u);
+  EXPECT_EQ(d.policy->security.untrusted_cap.burst, 4000u);
+
+  auto r = load(R"(security:
+  flood_ban: {threshold: 5, window: 2m, ban: 1h}
+  malformed_ban: {ban: 30m}
+  untrusted_cap: {rate: 300, burst: 900}
+)");
+  ASSERT_NE(r.policy, nullptr) << dump(r.diagnostics);
+  const auto& s = r.policy->security;
+  EXPECT_EQ(s.flood_ban.threshold, 5u);
+  EXPECT_EQ(s.flood_ban.window, std::chrono::minutes(2));
+  EXPECT_EQ(s.flood_ban.ban, std::chrono::hours(1));
+  EXPECT_EQ(s.malformed_ban.threshold, 10u);  // unchanged where not given
+  EXPECT_EQ(s.malformed_ban.ban, std::chrono::minutes(30));
+  EXPECT_EQ(s.untrusted_cap.rate, 300u);
+  EXPECT_EQ(s.untrusted_cap.burst, 900u);
+
+  auto bad = load(R"(security:
+  flood_ban: {threshold: 0, after: 3}
+  malformed_ban: {window: 0s}
+  untrusted_cap: {burst: 10}
+)");
+  EXPECT_EQ(bad.policy, nullptr);
+  const std::string all = dump(bad.diagnostics);
+  for (const char* field : {"security.flood_ban.threshold", "unknown key 'after'",
+                            "security.malformed_ban.window", "security.untrusted_cap"})
+    EXPECT_NE(all.find(field), std::string::npos) << field << "\n" << all;
+}
+
 TEST(Loader, SrtpBeyondPassthroughIsRefusedClearly) {
   auto r = load(R"(peers:
   - {name: t, kind: trunk, leg: core, address: 198.18.2.10, media: {srtp: required}}
