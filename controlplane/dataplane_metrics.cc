@@ -86,35 +86,42 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
           static_cast<double>(l.class_policed[k]));
     }
   }
-  auto lost = family("sbc_dataplane_events_lost_total",
-                     "Dataplane events (latched, idle, one-way) lost to a full event ring",
-                     MetricType::Counter);
-  add(lost, {}, static_cast<double>(s.events_lost));
-  auto sleeps =
-      family("sbc_dataplane_idle_sleeps_total",
-             "Times a worker lcore slept because its queues were empty", MetricType::Counter);
-  add(sleeps, {}, static_cast<double>(s.worker_sleeps));
-  auto pinholes = family("sbc_dataplane_pinholes",
-                         "Media pinholes installed (including those waiting for their RCU grace "
-                         "period)",
-                         MetricType::Gauge);
-  add(pinholes, {}, static_cast<double>(s.pinholes));
-  auto deny = family("sbc_dataplane_deny_entries",
-                     "Live deny list entries (bans) the dataplane enforces", MetricType::Gauge);
-  add(deny, {}, static_cast<double>(s.deny_entries));
-  auto overrides = family("sbc_dataplane_trust_overrides",
-                          "Sources with a trust class of their own (promoted after authenticating)",
-                          MetricType::Gauge);
-  add(overrides, {}, static_cast<double>(s.trust_overrides));
-  auto installed = family("sbc_pinholes_installed_total",
-                          "Media pinholes installed (per stream, one per side for RTP and two more "
-                          "for RTCP without rtcp-mux); rate() is pinholes set up per second",
-                          MetricType::Counter);
-  add(installed, {}, static_cast<double>(s.pinholes_installed));
-  auto removed = family("sbc_pinholes_removed_total",
-                        "Media pinholes removed (call ended, stream dropped by a re-INVITE)",
-                        MetricType::Counter);
-  add(removed, {}, static_cast<double>(s.pinholes_removed));
+  std::vector<MetricFamily> out{rx,     tx,        rx_bytes, tx_bytes, relayed,
+                                punted, exception, drops,    link};
+  // One sample, no label.
+  auto scalar = [&out](const char* name, const char* help, MetricType type, double v) {
+    out.push_back(family(name, help, type));
+    add(out.back(), {}, v);
+  };
+  scalar("sbc_dataplane_events_lost_total",
+         "Dataplane events (latched, idle, one-way) lost to a full event ring", MetricType::Counter,
+         static_cast<double>(s.events_lost));
+  scalar("sbc_dataplane_idle_sleeps_total",
+         "Times a worker lcore slept because its queues were empty", MetricType::Counter,
+         static_cast<double>(s.worker_sleeps));
+  scalar("sbc_dataplane_pinholes",
+         "Media pinholes installed (including those waiting for their RCU grace period)",
+         MetricType::Gauge, static_cast<double>(s.pinholes));
+  scalar("sbc_pinholes_installed_total",
+         "Media pinholes installed (per stream, one per side for RTP and two more for RTCP "
+         "without rtcp-mux); rate() is pinholes set up per second",
+         MetricType::Counter, static_cast<double>(s.pinholes_installed));
+  scalar("sbc_pinholes_removed_total",
+         "Media pinholes removed (call ended, stream dropped by a re-INVITE)", MetricType::Counter,
+         static_cast<double>(s.pinholes_removed));
+  scalar("sbc_dataplane_deny_entries", "Live deny list entries (bans) the dataplane enforces",
+         MetricType::Gauge, static_cast<double>(s.deny_entries));
+  scalar("sbc_dataplane_trust_overrides",
+         "Sources with a trust class of their own (promoted after authenticating)",
+         MetricType::Gauge, static_cast<double>(s.trust_overrides));
+  scalar("sbc_dataplane_neighbours", "Next-hop MAC addresses published to the workers",
+         MetricType::Gauge, static_cast<double>(s.neighbours));
+  scalar("sbc_dataplane_neighbour_changes_total",
+         "Next-hop MACs republished because the kernel learned a new one", MetricType::Counter,
+         static_cast<double>(s.neighbour_changes));
+  scalar("sbc_dataplane_neighbours_expired_total",
+         "Next hops removed after the kernel stopped confirming them", MetricType::Counter,
+         static_cast<double>(s.neighbours_expired));
   auto class_sources =
       family("sbc_dataplane_trust_class_sources",
              "Sources with a trust class of their own (promoted after authenticating), by class: "
@@ -128,21 +135,6 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
              MetricType::Gauge);
   for (const auto& o : s.offload)
     add(offload, {{"leg", o.leg}, {"rule_kind", o.rule_kind}}, o.offloaded ? 1 : 0);
-  auto neighbours = family("sbc_dataplane_neighbours",
-                           "Next-hop MAC addresses published to the workers", MetricType::Gauge);
-  add(neighbours, {}, static_cast<double>(s.neighbours));
-  auto nb_changes =
-      family("sbc_dataplane_neighbour_changes_total",
-             "Next-hop MACs republished because the kernel learned a new one", MetricType::Counter);
-  add(nb_changes, {}, static_cast<double>(s.neighbour_changes));
-  auto nb_expired =
-      family("sbc_dataplane_neighbours_expired_total",
-             "Next hops removed after the kernel stopped confirming them", MetricType::Counter);
-  add(nb_expired, {}, static_cast<double>(s.neighbours_expired));
-  std::vector<MetricFamily> out{rx,        tx,         rx_bytes,   tx_bytes,  relayed,
-                                punted,    exception,  drops,      link,      lost,
-                                sleeps,    pinholes,   installed,  removed,   deny,
-                                overrides, neighbours, nb_changes, nb_expired};
   // Only with filters applied: a family with no sample is left out.
   if (!s.offload.empty()) out.push_back(offload);
   if (!s.trust_classes.empty()) {
