@@ -278,7 +278,7 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
     // registrations (a NAT shared by a whole office) are never banned for it.
     if (auto src = sip::request_source(irq);
         src && !registrar_->store().address_in_use(src->address) &&
-        policy::identify_peer(*policy_, {leg, src->address, {}}).outcome !=
+        policy::identify_peer(*policy_, {leg, src->address, {}}, &resolver_->sources()).outcome !=
             policy::Identification::Outcome::by_source_address)
       protection_->on_malformed_request(src->address);
     return v.status;
@@ -376,8 +376,10 @@ Status Sbcd::reload() {
   silent_->set_hold(std::chrono::duration_cast<std::chrono::milliseconds>(policy_->timers.timer_b));
   resolver_->reconcile(policy_);  // new names looked up now, dropped ones forgotten
   publish_dns_series_();
-  if (!resolver_->sources().empty())  // the trunks known by name, as resolved so far
-    (void)protection_->apply_policy(*policy_, &resolver_->sources());
+  // Again with the names of this policy: trust for the trunks it dropped or
+  // no longer trusts by name goes now (filters_from_policy checks each).
+  if (auto st = protection_->apply_policy(*policy_, &resolver_->sources()); !st)
+    log::warn("filters_not_applied", {{"reason", st.error().message}});
   reloads_->Add({{"outcome", "success"}}).Increment();
   last_reload_->Set(std::chrono::duration<double>(policy_loaded_at_.time_since_epoch()).count());
   log::info("reloaded", {{"policy", options_.policy_file}});

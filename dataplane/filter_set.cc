@@ -1,5 +1,7 @@
 #include "dataplane/filter_set.h"
 
+#include "policy/peer_identification.h"
+
 namespace sbc::dataplane {
 
 int FilterSet::find_class(std::string_view name) const {
@@ -53,7 +55,9 @@ Result<FilterSet> filters_from_policy(const policy::Policy& p,
     resolved->for_each(
         [&](const std::string& leg_name, Ipv4Address address, const std::string& peer) {
           const int leg = leg_index(leg_name);
-          if (leg < 0) return;
+          // Only peers this policy still trusts by name (the resolver's table
+          // may date from the previous policy after a reload).
+          if (leg < 0 || !policy::trusted_by_name(p, leg_name, peer)) return;
           AclRule r;
           r.source = Ipv4Prefix{address, 32};
           r.leg = leg;

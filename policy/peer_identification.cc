@@ -2,6 +2,12 @@
 
 namespace sbc::policy {
 
+const Peer* trusted_by_name(const Policy& policy, std::string_view leg,
+                            const std::string& peer_name) {
+  const Peer* p = policy.find_peer(peer_name);
+  return p && p->auth.trust_resolved && p->leg == leg ? p : nullptr;
+}
+
 Identification identify_peer(const Policy& policy, const RequestOrigin& origin,
                              const ResolvedSources* resolved) {
   using O = Identification::Outcome;
@@ -12,10 +18,9 @@ Identification identify_peer(const Policy& policy, const RequestOrigin& origin,
   if (resolved) {
     // Held by name: the resolver's table may date from the previous policy
     // for a moment after a reload, so the peer is checked against this one.
-    if (const std::string* name = resolved->find(origin.leg, origin.source)) {
-      const Peer* p = policy.find_peer(*name);
-      if (p && p->auth.trust_resolved && p->leg == origin.leg) return {O::by_source_address, p};
-    }
+    if (const std::string* name = resolved->find(origin.leg, origin.source))
+      if (const Peer* p = trusted_by_name(policy, origin.leg, *name))
+        return {O::by_source_address, p};
   }
   if (origin.auth_username.empty()) return {O::no_credentials, nullptr};
   const Peer* p = policy.find_peer_by_username(std::string(origin.auth_username));

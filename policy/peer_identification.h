@@ -36,6 +36,12 @@ struct Identification {
 // the carrier. Static trusted prefixes come before `resolved` (the addresses
 // of trunks known by DNS name; null: none). Digest peers are matched by
 // username on their own leg only.
+// The peer `peer_name` if it is trusted on `leg` by the addresses its DNS name
+// resolves to, in this policy (a resolver's table may date from the previous
+// one for a moment after a reload); null otherwise.
+const Peer* trusted_by_name(const Policy& policy, std::string_view leg,
+                            const std::string& peer_name);
+
 Identification identify_peer(const Policy& policy, const RequestOrigin& origin,
                              const ResolvedSources* resolved = nullptr);
 

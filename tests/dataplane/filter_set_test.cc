@@ -57,11 +57,18 @@ TEST(FilterSet, TrunksFirstThenTheAclInOrder) {
 }
 
 TEST(FilterSet, ATrunkKnownByNameIsTrustedAtItsResolvedAddressesBeforeTheAcl) {
-  auto p = load("security:\n  acl:\n    - {action: deny, leg: core}\n");
+  auto p = load(
+      "  - name: carC\n    kind: trunk\n    leg: core\n    address: sip.carrier-c.test\n"
+      "    auth: {mode: ip}\n"
+      "security:\n  acl:\n    - {action: deny, leg: core}\n");
   ASSERT_TRUE(p);
   policy::ResolvedSources resolved;
   ASSERT_TRUE(resolved.add("core", Ipv4Address{0xc612020b}, "carC"));  // 198.18.2.11
-  resolved.add("nowhere", Ipv4Address{0xc612020c}, "carD");            // a leg no longer there
+  // Left over from an earlier policy: a peer gone, a peer now trusted by
+  // fixed prefixes only, a peer on another leg. None of them is trusted.
+  resolved.add("core", Ipv4Address{0xc612020c}, "carD");
+  resolved.add("core", Ipv4Address{0xc612020d}, "carrier");
+  resolved.add("access", Ipv4Address{0xc612010e}, "carC");
   auto f = filters_from_policy(*p, &resolved);
   ASSERT_TRUE(f.ok()) << f.error().message;
   ASSERT_EQ(f->rules.size(), 4u);  // carrier's two prefixes, carC, the deny
