@@ -31,14 +31,15 @@ void OptionsProber::tick() {
   MonoTime now = clock_.now();
   for (const auto& peer : p->peers) {
     if (peer.probe.interval.count() <= 0 || !peer.address.is_set()) continue;
-    std::optional<Endpoint> resolved;
-    if (!peer.address.ip) {
-      resolved = names_ ? names_(peer) : std::nullopt;
-      if (!resolved) continue;  // a name with no address yet: nothing to probe
-    }
     auto [it, fresh] = next_due_.try_emplace(peer.name, now);
     if (now < it->second) continue;
     if (in_flight_.count(peer.name)) continue;  // the previous probe has not finished: no pile-up
+    // A name: where this probe goes (one RFC 2782 draw), drawn only when due.
+    std::optional<Endpoint> resolved;
+    if (!peer.address.ip) {
+      resolved = names_ ? names_(peer) : std::nullopt;
+      if (!resolved) continue;  // no address yet: nothing to probe, asked again next tick
+    }
     it->second = now + peer.probe.interval;
     send(peer, resolved);
   }

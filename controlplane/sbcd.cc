@@ -718,12 +718,22 @@ Status Sbcd::start_trunk_resolver() {
   // Every trunk named by DNS has its series from the start (and after each
   // reload), so an alert on 0 fires for a name that never resolves.
   publish_dns_series_ = [this, &resolved, &lookups] {
+    std::set<std::string> named;
     for (const auto& p : policy_->peers) {
       auto spec = address_spec(p);
       if (!spec) continue;
+      named.insert(p.name);
       resolved.Add({{"peer", p.name}}).Set(resolver_->resolved(p) ? 1 : 0);
       for (const char* o : {"ok", "failed"}) lookups.Add({{"peer", p.name}, {"outcome", o}});
     }
+    // A peer a reload removed or gave an address: its series go, not stay at 0.
+    for (const auto& gone : dns_series_peers_) {
+      if (named.count(gone)) continue;
+      resolved.Remove(&resolved.Add({{"peer", gone}}));
+      for (const char* o : {"ok", "failed"})
+        lookups.Remove(&lookups.Add({{"peer", gone}, {"outcome", o}}));
+    }
+    dns_series_peers_ = std::move(named);
   };
   resolver_->on_change(
       [this, &resolved, &lookups](const DnsSpec& spec, const DnsStatus& s, bool changed) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,7 @@ class Sbcd {
   std::unique_ptr<SilentDrop> silent_;
   std::unique_ptr<HeapTrim> heap_trim_;
   OverloadDetector overload_{{}};
+  std::set<std::string> dns_series_peers_;  // peers with sbc_peer_dns_* series
   prometheus::Gauge* overloaded_gauge_ = nullptr;
   prometheus::Counter* overload_episodes_ = nullptr;
   prometheus::Family<prometheus::Counter>* reloads_ = nullptr;

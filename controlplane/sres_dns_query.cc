@@ -112,7 +112,8 @@ Result<std::unique_ptr<SresDnsQuery>> SresDnsQuery::create(EventLoop& loop,
 
 SresDnsQuery::~SresDnsQuery() {
   for (auto& [id, p] : pending_) {
-    if (p->q) sres_query_bind(p->q, nullptr, nullptr);  // sresolv frees it; no callback
+    if (p->q)
+      sres_query_bind(p->q, &SresDnsQuery::discard, reinterpret_cast<sres_context_t*>(res_));
     if (p->later >= 0) loop_.cancel(p->later);
   }
   pending_.clear();
@@ -153,9 +154,16 @@ void SresDnsQuery::fail_later(Id id) {
 void SresDnsQuery::cancel(Id id) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
-  if (it->second->q) sres_query_bind(it->second->q, nullptr, nullptr);
+  if (it->second->q)
+    sres_query_bind(it->second->q, &SresDnsQuery::discard, reinterpret_cast<sres_context_t*>(res_));
   if (it->second->later >= 0) loop_.cancel(it->second->later);
   pending_.erase(it);
+}
+
+// A cancelled question's late answer: sresolv frees the query but, with no
+// callback bound, not the answer array, so one is bound that frees it.
+void SresDnsQuery::discard(sres_context_t* resolver, sres_query_t*, sres_record_t** answers) {
+  if (answers) sres_free_answers(reinterpret_cast<sres_resolver_t*>(resolver), answers);
 }
 
 void SresDnsQuery::on_answer(sres_context_t* context, sres_query_t*, sres_record_t** answers) {

@@ -37,6 +37,7 @@ class SresDnsQuery final : public DnsQuery {
   struct Pending;
   explicit SresDnsQuery(EventLoop& loop);
   static void on_answer(sres_context_t* context, sres_query_t* q, sres_record_t** answers);
+  static void discard(sres_context_t* resolver, sres_query_t* q, sres_record_t** answers);
   void fail_later(Id id);
 
   EventLoop& loop_;
