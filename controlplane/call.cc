@@ -292,6 +292,13 @@ Result<std::string> Call::late_answer_for_b(std::string_view a_sdp) {
   return anchor(*ans, Side::b);
 }
 
+// The Min-SE of the INVITE to the callee: never above its Session-Expires,
+// and after a 422 the one the 422 asked for (RFC 4028 7.4).
+uint32_t Call::b_min_se() const {
+  return b_retried_422_ ? b_session_expires_
+                        : std::min(policy_min_se(policy_->timers), b_session_expires_);
+}
+
 bool Call::attempt(size_t i) {
   const policy::Candidate& c = decision_.candidates[i];
   dest_ = c.peer;
@@ -354,11 +361,9 @@ bool Call::send_invite(const policy::Candidate& c, const std::string& sdp) {
       c.caller.empty() ? "" : "<sip:" + c.caller + "@" + leg_address(c.peer->leg).to_string() + ">";
   auto id = sip::identity_toward_callee(in_.identity, trusted(source_), trusted(c.peer), vouched);
   b_sdp_ = sdp;
-  // Min-SE never below what this INVITE asks (after a 422 both are the callee's).
-  auto b =
-      ctx_.signalling.invite_b({c.peer, c.called, id.anonymous ? "anonymous" : c.caller, sdp,
-                                in_.max_forwards - 1, id.asserted, id.privacy, b_session_expires_,
-                                std::min(policy_min_se(policy_->timers), b_session_expires_)});
+  auto b = ctx_.signalling.invite_b({c.peer, c.called, id.anonymous ? "anonymous" : c.caller, sdp,
+                                     in_.max_forwards - 1, id.asserted, id.privacy,
+                                     b_session_expires_, b_min_se()});
   if (!b) {
     log::warn(
         "invite_failed",
@@ -473,7 +478,7 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
     record_.attempts.push_back(dest_->name + ":" + std::to_string(status));
     // Each leg's session timer, before our 2xx (which carries the caller's).
     session_[index(Side::a)].leg = caller_leg(in_.session_timer, policy_->timers);
-    session_[index(Side::b)].leg = callee_leg(st);
+    session_[index(Side::b)].leg = callee_leg(st, b_min_se());
     ctx_.signalling.session_timer(in_.a, session_[index(Side::a)].leg);
     ctx_.signalling.session_timer(b_, session_[index(Side::b)].leg);
     ctx_.signalling.answer_a(in_.a, *ans);
@@ -873,6 +878,7 @@ void Call::session_refreshed(Side s) {
     session_[index(s)].expiry = 0;
     // No refresh within the interval: the peer (or the path to it) is gone.
     log::info("call_ended_session_timer", {{"call", std::to_string(id_)}, {"leg", side}});
+    record_.session_timer_leg = side;
     hang_up_both("session_timer", 200);
   });
   if (t.leg.sbc_refreshes)
@@ -884,9 +890,16 @@ void Call::session_refreshed(Side s) {
 
 void Call::send_session_refresh(Side s) {
   LegTimers& t = session_[index(s)];
-  // An offer in flight refreshes both legs when it succeeds; a refresh still
-  // unanswered is not doubled.
-  if (pending_ || t.refresh_out || state_ == State::ended || !dialog_of(s)) return;
+  if (t.refresh_out || state_ == State::ended || !dialog_of(s)) return;  // not doubled
+  if (pending_) {
+    // An offer in flight refreshes both legs if it succeeds (which re-arms
+    // this timer); if it fails this refresh is still owed: try again soon.
+    arm(t.refresh, refresh_after(t.leg.interval) / 8, [this, s] {
+      session_[index(s)].refresh = 0;
+      send_session_refresh(s);
+    });
+    return;
+  }
   // An UPDATE without SDP (RFC 4028 10), or, for a peer that refused one, a
   // re-INVITE with the session it already has.
   const std::string& sdp = t.update_refused ? last_sdp_[index(s)] : std::string();
@@ -917,6 +930,7 @@ void Call::on_refresh_response(SipHandle out, int status) {
       // The peer has lost the dialog or is gone (RFC 4028 10).
       log::info("call_ended_session_refresh",
                 {{"call", std::to_string(id_)}, {"status", std::to_string(status)}});
+      record_.session_timer_leg = s == Side::a ? "a" : "b";
       return hang_up_both("session_timer", 200);
     }
     // Refused (an UPDATE it does not take, ...): the expiry decides.

@@ -69,6 +69,9 @@ struct CallRecord {
   int final_status = 0;
   // "caller", "callee", "media_idle", "one_way", "no_ack", "session_timer", "sbc"
   std::string ended_by;
+  // ended_by "session_timer": the leg whose timer expired or whose refresh
+  // got 481/408 ("a": the caller's, "b": the callee's).
+  std::string session_timer_leg;
   std::vector<std::string> attempts;  // "peer:status" per candidate tried
 };
 
@@ -233,6 +236,7 @@ class Call {
   std::string b_sdp_;
   uint32_t b_session_expires_ = 0;
   bool b_retried_422_ = false;
+  uint32_t b_min_se() const;
   struct LegTimers {
     LegSessionTimer leg;
     CallTimers::Id expiry = 0, refresh = 0;

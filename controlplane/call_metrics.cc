@@ -197,11 +197,11 @@ void CallMetrics::call_ended(const CallRecord& r) {
       media_ended_->Add({{"peer", r.destination_peer}, {"direction", "outbound"}, {"reason", m}})
           .Increment();
   }
-  if (r.ended_by == "session_timer") {
+  // Only the peer whose leg's session timer ran out: the other refreshed.
+  if (r.ended_by == "session_timer" && r.session_timer_leg == "a")
     session_expired_->Add({{"peer", source}, {"direction", "inbound"}}).Increment();
-    if (!r.destination_peer.empty())
-      session_expired_->Add({{"peer", r.destination_peer}, {"direction", "outbound"}}).Increment();
-  }
+  if (r.ended_by == "session_timer" && r.session_timer_leg == "b" && !r.destination_peer.empty())
+    session_expired_->Add({{"peer", r.destination_peer}, {"direction", "outbound"}}).Increment();
 }
 
 }  // namespace sbc::controlplane

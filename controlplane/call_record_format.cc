@@ -62,6 +62,7 @@ std::string call_record_json(const CallRecord& r, MonoTime mono_now,
   w.key("final_status").value(r.final_status);
   w.key("outcome").value(call_outcome_label(r));
   w.key("ended_by").value(r.ended_by);
+  if (!r.session_timer_leg.empty()) w.key("session_timer_leg").value(r.session_timer_leg);
   w.key("attempts").begin_array();
   for (const auto& a : r.attempts) w.value(a);
   w.end_array();

@@ -48,10 +48,10 @@ LegSessionTimer caller_leg(const sip::SessionTimerHeaders& invite, const policy:
   return leg;
 }
 
-LegSessionTimer callee_leg(const sip::SessionTimerHeaders& ok) {
+LegSessionTimer callee_leg(const sip::SessionTimerHeaders& ok, uint32_t min_se_sent) {
   LegSessionTimer leg;
   if (ok.expires == 0) return leg;
-  leg.interval = ok.expires;
+  leg.interval = std::max(ok.expires, min_se_sent);
   leg.sbc_refreshes = ok.refresher != sip::Refresher::uas;
   return leg;
 }

@@ -38,10 +38,12 @@ std::optional<uint32_t> too_brief(const sip::SessionTimerHeaders& invite, const 
 // not refreshed with UPDATEs it may not know).
 LegSessionTimer caller_leg(const sip::SessionTimerHeaders& invite, const policy::Timers& t);
 
-// The callee's leg, from its 2xx to our INVITE: its Session-Expires and
-// refresher (the SBC, the UAC, refreshes when it says uac or says nothing);
-// no Session-Expires, no timer (RFC 4028 7.2).
-LegSessionTimer callee_leg(const sip::SessionTimerHeaders& ok);
+// The callee's leg, from its 2xx to our INVITE: its Session-Expires, never
+// below the Min-SE we sent (RFC 4028 9 forbids less; a peer saying 1 s would
+// have the SBC refresh twice a second), and refresher (the SBC, the UAC,
+// refreshes when it says uac or says nothing); no Session-Expires, no timer
+// (RFC 4028 7.2).
+LegSessionTimer callee_leg(const sip::SessionTimerHeaders& ok, uint32_t min_se_sent);
 
 // After a 422 to an INVITE that said `sent` seconds: the interval to retry
 // with (its Min-SE), or nullopt when it offers nothing larger.

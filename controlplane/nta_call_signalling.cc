@@ -799,11 +799,13 @@ int NtaCallSignalling::relay_request(Dialog& from, nta_incoming_t* irq, const si
       if (it == refer_cseqs_.end()) return refuse(481, "no REFER with that id was relayed");
       event += ";id=" + std::to_string(it->second);
     }
-    if (type && type->c_type && strcasecmp(type->c_type, "message/sipfrag") == 0)
+    if (type && type->c_type && strcasecmp(type->c_type, "message/sipfrag") == 0) {
       body = sip::sipfrag_status_line(body);
+      // RFC 3515 2.4.5: the NOTIFY carries the status of the referred request.
+      if (body.empty()) return refuse(400, "a sipfrag without a status line");
+    }
   }
   if (!body.empty() && (!type || !type->c_type)) return refuse(400, "a body without a type");
-  std::string content_type = body.empty() ? "" : type->c_type;
   auto r = std::make_unique<Relay>();
   r->self = this;
   r->from = from.handle;
@@ -819,11 +821,20 @@ int NtaCallSignalling::relay_request(Dialog& from, nta_incoming_t* irq, const si
       TAG_IF(!event.empty(), SIPTAG_EVENT_STR(event.c_str())),
       TAG_IF(method == sip_method_notify && sip->sip_subscription_state,
              SIPTAG_SUBSCRIPTION_STATE(sip->sip_subscription_state)),
-      TAG_IF(!content_type.empty(), SIPTAG_CONTENT_TYPE_STR(content_type.c_str())),
+      // The whole header: its parameters (multipart boundary, charset,
+      // ISUP version) belong to the body.
+      TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE(type)),
       TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
   if (!r->orq) return refuse(500, "cannot send it on");
   if (method == sip_method_refer) {
     // The NOTIFYs of the other side name this REFER by the CSeq it got.
+    // Bounded per dialog: a peer looping REFERs in a long call keeps only
+    // the latest kRefersKept (the oldest subscriptions' NOTIFYs get 481).
+    const std::pair<SipHandle, uint32_t> first{to->handle, 0};
+    auto lo = refer_cseqs_.lower_bound(first);
+    size_t n = 0;
+    for (auto it = lo; it != refer_cseqs_.end() && it->first.first == to->handle; ++it) ++n;
+    if (n >= kRefersKept) refer_cseqs_.erase(lo);
     refer_cseqs_[{to->handle, nta_outgoing_cseq(r->orq)}] = sip->sip_cseq->cs_seq;
   }
   ++counters_.relayed;

@@ -176,6 +176,7 @@ class NtaCallSignalling final : public CallSignalling {
   // REFERs relayed: (dialog it went out on, its CSeq there) -> the CSeq the
   // referrer used, for the Event id of the NOTIFYs that come back.
   std::map<std::pair<SipHandle, uint32_t>, uint32_t> refer_cseqs_;
+  static constexpr size_t kRefersKept = 8;
   EventLoop::TimerId flush_timer_ = -1;  // pending destroy_released(), -1 if none
   NtaCallSignallingCounters counters_;
 };

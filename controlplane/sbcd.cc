@@ -486,8 +486,9 @@ admin::Reply Sbcd::debug_command(const std::vector<std::string>& args) {
 }
 
 void Sbcd::register_admin_commands() {
-  admin_->on("debug", "stall MS: block the control loop (checks overload shedding)",
-             [this](const std::vector<std::string>& a) { return debug_command(a); });
+  if (options_.debug_commands)
+    admin_->on("debug", "stall MS: block the control loop (checks overload shedding)",
+               [this](const std::vector<std::string>& a) { return debug_command(a); });
   admin_->on("status", "version, uptime, policy, legs [--json]",
              [this](const std::vector<std::string>& a) { return status_command(a); });
   admin_->on("registrations", "phone registrations: AOR, contact, source, expiry [--json] [USER]",

@@ -11,6 +11,8 @@ std::string sbcd_usage() {
          "options:\n"
          "  --admin-socket PATH   sbcctl's socket (default /run/sbcd/admin.sock)\n"
          "  --admin-group GROUP   members of GROUP may use sbcctl (default: sbcd's user only)\n"
+         "  --debug-commands      allow `sbcctl debug` (stall MS: blocks the control loop to\n"
+         "                        check overload shedding; off in production)\n"
          "  --metrics ADDR:PORT   Prometheus endpoint (default 127.0.0.1:9464; 'off' disables)\n"
          "  --no-dataplane        control-plane-only mode: SIP on kernel sockets, no DPDK\n"
          "  --eal 'ARGS'          DPDK EAL options (default '-l 0-1 --main-lcore 0 --no-huge\n"
@@ -72,6 +74,8 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       if (*v != "off" && v->find(':') == std::string::npos)
         return make_error("--metrics expects ADDRESS:PORT or 'off', got '" + *v + "'");
       o.metrics_listen = *v;
+    } else if (a == "--debug-commands") {
+      o.debug_commands = true;
     } else if (a == "--no-dataplane") {
       o.dataplane = false;
     } else if (a == "--eal") {

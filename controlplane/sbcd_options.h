@@ -20,6 +20,7 @@ struct SbcdOptions {
   // Group whose members may use sbcctl (socket mode 0660); empty: sbcd's
   // user only (mode 0600).
   std::string admin_group;
+  bool debug_commands = false;  // `sbcctl debug stall` (tests of overload shedding)
   std::string metrics_listen = "127.0.0.1:9464";  // "off" disables the exposer
   // false: control-plane-only mode, SIP on kernel sockets bound to the leg
   // addresses, no DPDK (tests, and hosts without a dataplane).

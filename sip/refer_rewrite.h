@@ -2,7 +2,7 @@
 // SBC, and how: topology hiding applied to call transfer. Nothing names a
 // host of one side on the other: the transfer target and the referrer are
 // rewritten to the SBC's own address on the receiving leg (their user parts
-// and an attended transfer's Replaces kept), so the transferee's new INVITE
+// kept, URI headers such as Replaces dropped), so the transferee's new INVITE
 // comes to the SBC and is routed by policy like any other call.
 #pragma once
 
@@ -16,10 +16,9 @@
 
 namespace sbc::sip {
 
-// The Refer-To value for the other leg: "<sip:USER@SBC?Replaces=...>", with
-// sbc the SBC's host[:port] on that leg. An error when the target cannot be
-// reached that way (not a sip/sips URI, no user part, a user part or a
-// Replaces that is not plain URI text).
+// The Refer-To value for the other leg: "<sip:USER@SBC>", with sbc the SBC's
+// host[:port] on that leg. An error when the target cannot be reached that
+// way (not a sip/sips URI, no user part, a user part that is not plain text).
 Result<std::string> refer_to_toward(const sip_refer_to_t* refer_to, std::string_view sbc);
 
 // The Referred-By value for the other leg ("<sip:USER@SBC>"); nullopt when

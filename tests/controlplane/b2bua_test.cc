@@ -1039,6 +1039,22 @@ TEST_F(SessionTimerTest, AFailedReInviteRefreshesNothing) {
   EXPECT_EQ(b2bua->active_calls(), 0u) << "expired 88 s after the answer";
 }
 
+TEST_F(SessionTimerTest, ARefreshDueDuringAFailedOfferIsStillSent) {
+  auto [a, b] = call({}, timer_headers(90, sip::Refresher::uac));
+  advance_s(44);
+  b2bua->on_offer(a, 900, OfferMethod::reinvite, offer_sdp());  // in flight at 45 s
+  advance_s(1);
+  EXPECT_TRUE(sig.refreshes.empty()) << "the offer would refresh both legs";
+  b2bua->on_offer_response(sig.offers.at(0).id, 488, "");  // it did not
+  advance_s(6);  // a retry within the interval's sixteenth (5.6 s)
+  ASSERT_EQ(sig.refreshes.size(), 1u);
+  EXPECT_EQ(sig.refreshes[0].dialog, b);
+  b2bua->on_refresh_response(sig.refreshes[0].id, 200);
+  advance_s(50);  // past the 60 s expiry the failed offer would have left
+  EXPECT_EQ(b2bua->active_calls(), 1u);
+  EXPECT_EQ(sig.refreshes.size(), 2u) << "and the next one half an interval later";
+}
+
 TEST_F(SessionTimerTest, TheSbcRefreshesACalleeThatAsksItTo) {
   auto [a, b] = call({}, timer_headers(90, sip::Refresher::uac));
   EXPECT_FALSE(sig.session[a].active()) << "the caller knows no timers: none on its leg";
@@ -1105,7 +1121,7 @@ TEST_F(SessionTimerTest, TheCalleeIsAskedForThePolicysIntervalAndA422IsRetried) 
   ASSERT_EQ(sig.invites.size(), 2u);
   EXPECT_EQ(sig.invites[1].peer, "carrier-a") << "the same callee, asked again";
   EXPECT_EQ(sig.invites[1].session_expires, 3600u);
-  EXPECT_EQ(sig.invites[1].min_se, 90u);
+  EXPECT_EQ(sig.invites[1].min_se, 3600u);  // the 422's Min-SE (RFC 4028 7.4)
   EXPECT_FALSE(sig.saw("reject_a " + std::to_string(a) + " 422"));
   EXPECT_EQ(admission.channels_in_use(peer("carrier-a")), 1u);
   b2bua->on_b_response(sig.invites[1].handle, 200, answer_sdp("198.18.2.10"),
@@ -1166,10 +1182,13 @@ TEST(CallSessionTimer, CallerLegNegotiation) {
 
 TEST(CallSessionTimer, CalleeLegAndTimes) {
   using sip::Refresher;
-  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::uas)), (LegSessionTimer{300, false}));
-  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::uac)), (LegSessionTimer{300, true}));
-  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::unspecified)), (LegSessionTimer{300, true}));
-  EXPECT_FALSE(callee_leg({}).active());
+  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::uas), 90), (LegSessionTimer{300, false}));
+  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::uac), 90), (LegSessionTimer{300, true}));
+  EXPECT_EQ(callee_leg(timer_headers(300, Refresher::unspecified), 90),
+            (LegSessionTimer{300, true}));
+  EXPECT_FALSE(callee_leg({}, 90).active());
+  // Below the Min-SE we sent (RFC 4028 9): held at it, no refresh storm.
+  EXPECT_EQ(callee_leg(timer_headers(1, Refresher::uac), 90), (LegSessionTimer{90, true}));
   EXPECT_EQ(retry_interval(timer_headers(0, {}, false, 3600), 1800), 3600u);
   EXPECT_EQ(retry_interval(timer_headers(0, {}, false, 1800), 1800), std::nullopt);
   EXPECT_EQ(refresh_after(90), std::chrono::milliseconds(45000));

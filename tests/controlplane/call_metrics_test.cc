@@ -170,15 +170,21 @@ TEST_F(CallMetricsTest, MediaEndsCountOnBothPeers) {
             0);
 }
 
-TEST_F(CallMetricsTest, SessionTimerExpiriesCountOnBothPeers) {
+TEST_F(CallMetricsTest, SessionTimerExpiriesCountOnThePeerWhoseLegExpired) {
   EXPECT_EQ(v("sbc_call_session_timer_expiries_total",
               {{"peer", "carrier-a"}, {"direction", "outbound"}}),
             0)
       << "pre-created for trunks";
-  metrics.call_ended(record("pbx", "carrier-a", true, 200, {"carrier-a:200"}, "session_timer"));
+  auto expired = record("pbx", "carrier-a", true, 200, {"carrier-a:200"}, "session_timer");
+  expired.session_timer_leg = "b";  // the carrier stopped refreshing
+  metrics.call_ended(expired);
+  expired.session_timer_leg = "a";  // the PBX did
+  metrics.call_ended(expired);
+  expired.session_timer_leg = "a";
+  metrics.call_ended(expired);
   metrics.call_ended(record("pbx", "carrier-a", true, 200, {"carrier-a:200"}, "caller"));
   EXPECT_EQ(v("sbc_call_session_timer_expiries_total", {{"peer", "pbx"}, {"direction", "inbound"}}),
-            1);
+            2);
   EXPECT_EQ(v("sbc_call_session_timer_expiries_total",
               {{"peer", "carrier-a"}, {"direction", "outbound"}}),
             1);

@@ -58,6 +58,12 @@ TEST(CallRecordJson, OneLineWithWallClockTimesAndAttempts) {
   EXPECT_NE(j.find(R"("outcome":"answered")"), std::string::npos) << j;
   EXPECT_NE(j.find(R"("attempts":["carA:503","carB:200"])"), std::string::npos) << j;
   EXPECT_NE(j.find(R"("ended_by":"callee")"), std::string::npos) << j;
+  EXPECT_EQ(j.find("session_timer_leg"), std::string::npos) << "only for session timer ends";
+  r.ended_by = "session_timer";
+  r.session_timer_leg = "b";
+  EXPECT_NE(call_record_json(r, r.end, wall_end)
+                .find(R"("ended_by":"session_timer","session_timer_leg":"b")"),
+            std::string::npos);
 }
 
 TEST(CallRecordJson, UnansweredCallHasNoAnswerTime) {

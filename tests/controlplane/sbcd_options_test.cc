@@ -95,6 +95,10 @@ TEST(SbcdOptions, OverloadShedding) {
   for (const char* bad : {"-1", "x", "", "3601"})
     EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--overload-lag", bad}).ok()) << bad;
   EXPECT_FALSE(parse_sbcd_options({"--policy", "p", "--overload-hold", "0"}).ok());
+  EXPECT_FALSE(d->debug_commands);
+  auto dbg = parse_sbcd_options({"--policy", "p.yaml", "--debug-commands"});
+  ASSERT_TRUE(dbg.ok());
+  EXPECT_TRUE(dbg->debug_commands);
 }
 
 TEST(SbcdOptions, LogRateLimit) {

@@ -87,7 +87,7 @@ class CallLab(labkit.SharedLab):
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.records = os.path.join(self.tmp, "calls.jsonl")
         self.sbcd = labkit.Sbcd(self.lab, policy(self.lab, self.timers),
-                                extra_args=["--call-records", self.records])
+                                extra_args=["--call-records", self.records, "--debug-commands"])
         self.addCleanup(self.sbcd.cleanup)
         self.sbcd.start()
 
@@ -398,9 +398,9 @@ class B2buaCalls(CallLab, unittest.TestCase):
         self.assertEqual([r["ended_by"] for r in self.records_lines(1)], ["caller"])
 
     def test_m2_refer_is_relayed_with_its_notifies_and_hides_both_sides(self):
-        # The PBX transfers the call (attended: Refer-To with Replaces): carA
-        # gets a REFER naming the SBC's core address (user part and Replaces
-        # kept, so its new INVITE would come to the SBC and be routed), its
+        # The PBX transfers the call (Refer-To with a Replaces): carA gets a
+        # REFER naming the SBC's core address (user part kept, the Replaces
+        # dropped, so its new INVITE would come to the SBC and be routed), its
         # NOTIFYs come back with this side's REFER CSeq as their id and only
         # the sipfrag's status line; the scenarios check all of it, and that
         # a request on the dialog once the call has ended gets 481.
@@ -756,12 +756,15 @@ class SessionTimers(CallLab, unittest.TestCase):
                        "caller (BYE from the SBC)")
         self.assert_ok(a.wait(), "carA (UPDATE refused, the SBC's re-INVITE refresh, the BYE)")
         records = self.records_lines(1)
-        self.assertEqual([(r["ended_by"], r["final_status"]) for r in records],
-                         [("session_timer", 200)])
+        self.assertEqual([(r["ended_by"], r["final_status"], r["session_timer_leg"])
+                          for r in records], [("session_timer", 200, "a")])
         text = self.settled_metrics()
         self.assertEqual(metric(text, "sbc_calls_active"), 0)
-        for labels in ('{direction="inbound",peer="pbx"}', '{direction="outbound",peer="carA"}'):
-            self.assertEqual(metric(text, "sbc_call_session_timer_expiries_total", labels), 1)
+        # Counted on the caller's peer only: carA kept refreshing.
+        self.assertEqual(metric(text, "sbc_call_session_timer_expiries_total",
+                                '{direction="inbound",peer="pbx"}'), 1)
+        self.assertEqual(metric(text, "sbc_call_session_timer_expiries_total",
+                                '{direction="outbound",peer="carA"}'), 0)
         self.assertIn("call_ended_session_timer", self.sbcd.log_text())
 
     def test_a_call_that_is_refreshed_stays_up(self):
