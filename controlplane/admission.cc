@@ -47,7 +47,6 @@ bool Admission::take_cps(const policy::Peer& p) {
     if (refill(p) < 1.0) return false;
     buckets_[p.name].tokens -= 1.0;
   }
-  if (on_start_) on_start_(p.name);
   return true;
 }
 

@@ -26,8 +26,13 @@ class Admission {
   bool cps_available(const policy::Peer& p) const;
   // Takes a token; false when none is left.
   bool take_cps(const policy::Peer& p);
-  // Told of every call a successful take_cps admits, capped peer or not
-  // (what the peer's calls per second are counted from).
+  // A call that starts with this peer: one it sent us and admitted, or an
+  // INVITE sent to it (each failover candidate), emergency calls and calls
+  // past an emptied bucket included. What its calls per second are counted
+  // from, apart from the bucket, which may refuse.
+  void note_start(const policy::Peer& p) {
+    if (on_start_) on_start_(p.name);
+  }
   void on_call_start(std::function<void(const std::string& peer)> f) { on_start_ = std::move(f); }
 
  private:

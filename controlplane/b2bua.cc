@@ -148,6 +148,7 @@ void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, boo
       return;
     }
   }
+  if (source) admission_.note_start(*source);
   // No SDP: a late offer. The callee's 2xx brings the offer and the
   // caller's ACK the answer (Call relays both, anchored).
   std::optional<sip::SdpSession> offer;

@@ -352,7 +352,8 @@ bool Call::attempt(size_t i) {
 bool Call::send_invite(const policy::Candidate& c, const std::string& sdp) {
   ctx_.admission.take_channel(*c.peer);
   dest_channel_ = true;
-  (void)ctx_.admission.take_cps(*c.peer);
+  (void)ctx_.admission.take_cps(*c.peer);  // routing checked it; an emergency call may empty it
+  ctx_.admission.note_start(*c.peer);
   // The caller's identity at the trust boundary: address-trusted trunks are
   // the trust domain; a phone's own assertion is replaced by the identity
   // the SBC verified.

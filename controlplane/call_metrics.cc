@@ -81,8 +81,9 @@ CallMetrics::CallMetrics(prometheus::Registry& r, std::function<policy::PolicyPt
   starts_ = &prometheus::BuildCounter()
                  .Name("sbc_call_starts_total")
                  .Help(
-                     "Calls admitted against a peer's calls-per-second budget as they start "
-                     "(calls it sent us and INVITEs sent to it): rate() is its calls per second")
+                     "Calls that started with a peer (calls it sent us and were admitted, "
+                     "INVITEs sent to it), emergency calls included: rate() is its calls per "
+                     "second")
                  .Register(r);
   cps_max_.family =
       &prometheus::BuildGauge()

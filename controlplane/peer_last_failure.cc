@@ -11,6 +11,9 @@ void PeerLastFailures::note(const std::string& peer, int status, const char* dir
   // Only final failures, as sbc_call_failures_total counts them: an attempt
   // with no final response (cancelled before one) is not a peer's failure.
   if (peer.empty() || status < 300 || status > 699) return;
+  // 487 answers a CANCEL of ours (the caller hung up, or a silent candidate
+  // was given up): not something the peer did wrong.
+  if (status == 487) return;
   const char* phrase = sip_status_phrase(status);
   last_[peer] = {status, phrase ? phrase : "", direction, at};
 }

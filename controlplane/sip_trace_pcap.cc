@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "dataplane/checksum.h"
+
 namespace sbc::controlplane {
 namespace {
 
@@ -25,16 +27,12 @@ void be32(std::string& out, uint32_t v) {
   be16(out, static_cast<uint16_t>(v & 0xffff));
 }
 
-// RFC 1071 over big-endian 16-bit words, continuing from `sum`.
+// The dataplane's RFC 1071 arithmetic (dataplane/checksum.h) over text.
 uint32_t ones_sum(std::string_view bytes, uint32_t sum = 0) {
-  for (size_t i = 0; i + 1 < bytes.size(); i += 2)
-    sum += (static_cast<uint8_t>(bytes[i]) << 8) | static_cast<uint8_t>(bytes[i + 1]);
-  if (bytes.size() % 2) sum += static_cast<uint8_t>(bytes.back()) << 8;
-  return sum;
+  return dataplane::ones_sum(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), sum);
 }
-uint16_t fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum & 0xffff);
+uint16_t checksum(uint32_t sum) {
+  return static_cast<uint16_t>(~dataplane::fold(sum));
 }
 
 std::string crlf(const std::string& text) {
@@ -62,7 +60,7 @@ std::string datagram(Ipv4Address src, uint16_t sport, Ipv4Address dst, uint16_t 
   be16(ip, 0);                  // checksum, below
   be32(ip, src.value);
   be32(ip, dst.value);
-  const uint16_t ip_sum = fold(ones_sum(ip));
+  const uint16_t ip_sum = checksum(ones_sum(ip));
   ip[10] = static_cast<char>(ip_sum >> 8);
   ip[11] = static_cast<char>(ip_sum & 0xff);
 
@@ -76,7 +74,7 @@ std::string datagram(Ipv4Address src, uint16_t sport, Ipv4Address dst, uint16_t 
   be32(pseudo, dst.value);
   be16(pseudo, 17);
   be16(pseudo, udp_len);
-  uint16_t udp_sum = fold(ones_sum(payload, ones_sum(udp, ones_sum(pseudo))));
+  uint16_t udp_sum = checksum(ones_sum(payload, ones_sum(udp, ones_sum(pseudo))));
   if (udp_sum == 0) udp_sum = 0xffff;  // 0 would mean "no checksum"
   udp[6] = static_cast<char>(udp_sum >> 8);
   udp[7] = static_cast<char>(udp_sum & 0xff);
@@ -127,6 +125,15 @@ std::pair<Ipv4Address, uint16_t> local_endpoint(const policy::Policy& p, Ipv4Add
   };
   const policy::Interface* leg =
       first([&](const policy::Interface& i) { return i.address.contains(remote); });
+  // Off-link: the leg of the peer at that address (with a gateway on more
+  // than one leg, the first gateway would be a guess), then the first leg
+  // with a gateway.
+  if (!leg)
+    for (const auto& peer : p.peers)
+      if (peer.address.ip == remote) {
+        leg = first([&](const policy::Interface& i) { return i.name == peer.leg; });
+        break;
+      }
   if (!leg) leg = first([](const policy::Interface& i) { return i.gateway.has_value(); });
   if (!leg && !p.interfaces.empty()) leg = &p.interfaces.front();
   if (!leg) return {Ipv4Address{}, 5060};

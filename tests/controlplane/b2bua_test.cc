@@ -278,6 +278,18 @@ TEST_F(B2buaTest, FailsOverOn503ToTheNextCarrier) {
   EXPECT_TRUE(records[0].rang_peer.empty()) << "answered without ringing: no post-dial delay";
 }
 
+TEST_F(B2buaTest, StartsAreCountedForTheCallerAndEveryCandidateEmergencyCallsIncluded) {
+  std::vector<std::string> started;
+  admission.on_call_start([&](const std::string& p) { started.push_back(p); });
+  dial("0301234");
+  b2bua->on_b_response(sig.invites[0].handle, 503, "");
+  EXPECT_EQ(started, (std::vector<std::string>{"pbx", "carrier-a", "carrier-b"}));
+  started.clear();
+  b2bua->on_b_response(sig.invites[1].handle, 486, "");
+  dial("112");  // emergency: no admission check, still a start of both peers
+  EXPECT_EQ(started, (std::vector<std::string>{"pbx", "carrier-b"}));
+}
+
 TEST_F(B2buaTest, FailsOverWhenACandidateStaysSilentAndAcksALateAnswer) {
   dial("0301234");
   SipHandle silent = sig.invites[0].handle;

@@ -57,3 +57,14 @@ TEST(PeerLastFailures, NoFinalResponseAndUnidentifiedCallersAreNotNoted) {
   EXPECT_EQ(f.find("carrier-a"), nullptr);
   EXPECT_EQ(f.find(""), nullptr);
 }
+
+TEST(PeerLastFailures, ACallerHangingUpWhileItRangIsNotItsFailure) {
+  PeerLastFailures f;
+  f.call_ended(record("pbx", false, 503, {"carrier-a:503"}), t0);
+  CallRecord abandoned = record("pbx", false, 487, {"carrier-a:487"});
+  abandoned.ended_by = "caller";
+  f.call_ended(abandoned, t0 + std::chrono::seconds(5));
+  // 487 is the echo of a CANCEL of ours: neither side failed.
+  EXPECT_EQ(f.find("pbx")->status, 503) << "the 503 it heard before stays shown";
+  EXPECT_EQ(f.find("carrier-a")->status, 503);
+}

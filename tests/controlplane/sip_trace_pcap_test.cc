@@ -144,6 +144,26 @@ interfaces:
             std::make_pair(ip("198.18.2.1"), uint16_t{5080}));
 }
 
+TEST(SipTracePcap, WithGatewaysOnBothLegsAnOffLinkPeerIsOnItsOwnLeg) {
+  auto loaded = policy::load_policy_text(R"(
+interfaces:
+  - {name: access, address: 198.18.1.1/24, gateway: 198.18.1.254, media_ports: 20000-20999,
+     sip: [{transport: udp, port: 5060}]}
+  - {name: core, address: 198.18.2.1/24, gateway: 198.18.2.254, media_ports: 30000-30999,
+     sip: [{transport: udp, port: 5080}]}
+peers:
+  - {name: far-carrier, kind: trunk, leg: core, address: 198.19.7.7, auth: {mode: ip}}
+)",
+                                         "test.yaml");
+  ASSERT_TRUE(loaded.policy) << loaded.diagnostics[0].to_string();
+  auto ip = [](const char* s) { return *Ipv4Address::parse(s); };
+  EXPECT_EQ(local_endpoint(*loaded.policy, ip("198.19.7.7"), "udp"),
+            std::make_pair(ip("198.18.2.1"), uint16_t{5080}));
+  EXPECT_EQ(local_endpoint(*loaded.policy, ip("198.19.9.9"), "udp"),
+            std::make_pair(ip("198.18.1.1"), uint16_t{5060}))
+      << "no peer there: the first leg with a gateway";
+}
+
 TEST(SipTraceStamp, TimeOfDayOnTheDayItWasTaken) {
   using namespace std::chrono;
   // 2023-11-14T22:13:20Z

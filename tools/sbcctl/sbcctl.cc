@@ -3,6 +3,7 @@
 // this tool stays thin: send the words, print the body, exit 0 or 1.
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -46,9 +47,12 @@ void usage() {
 // Writes a pcap reply to `file` (0600: SIP messages carry credentials'
 // digests and numbers) and says how many messages it holds.
 int write_pcap(const std::string& file, const std::string& body) {
-  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  // O_NOFOLLOW: run as root, a symlink planted at the path is not followed;
+  // fchmod: a file that existed keeps no wider mode than 0600.
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || fchmod(fd, 0600) != 0) {
     fprintf(stderr, "sbcctl: cannot write %s: %s\n", file.c_str(), strerror(errno));
+    if (fd >= 0) close(fd);
     return 1;
   }
   size_t off = 0;
