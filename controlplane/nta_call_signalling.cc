@@ -91,7 +91,6 @@ struct NtaCallSignalling::Dialog {
   nta_outgoing_t* ack = nullptr;         // B: kept so nta re-sends it when the 2xx is retransmitted
   // BYEs, re-INVITEs (kept so a retransmitted 2xx finds them) and their ACKs.
   std::vector<nta_outgoing_t*> requests;
-  CallForks forks;          // B: the INVITE's early dialogs and its winning 2xx
   bool final_sent = false;  // A: a final response went out
   bool confirmed = false;   // a 2xx went out (A) or came in (B)
   bool bye_sent = false;
@@ -477,13 +476,12 @@ int NtaCallSignalling::on_invite_response(nta_outgoing_magic_t* magic, nta_outgo
   auto* d = reinterpret_cast<Dialog*>(magic);
   if (!d || d->released) return 0;
   int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
-  const char* tag = sip && sip->sip_to && sip->sip_to->a_tag ? sip->sip_to->a_tag : "";
-  // A forking callee: every early dialog's 18x goes to the call, the first
-  // 2xx wins; anything after it is ignored (CallForks). A 2xx from another
-  // fork never comes here: nta (NTATAG_UA) ACKs it and sends it a BYE.
-  if (d->forks.on_response(status, tag) == CallForks::Verdict::ignore) return 0;
+  // A forking callee (RFC 3261 13.2.2.4): every early dialog's 18x goes to
+  // the call, the first 2xx wins, and nothing after it (a retransmission, a
+  // late 18x or failure) reaches the call. A 2xx from another fork never
+  // comes here: nta (NTATAG_UA) ACKs it and sends it a BYE.
+  if (d->confirmed) return 0;
   if (status >= 200 && status < 300) {
-    if (d->confirmed) return 0;
     d->confirmed = true;
     if (sip && sip->sip_to) nta_leg_rtag(d->dialog, sip->sip_to->a_tag);
     if (sip) nta_leg_client_reroute(d->dialog, sip->sip_record_route, sip->sip_contact, 1);

@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "controlplane/call.h"
-#include "controlplane/call_forks.h"
 #include "controlplane/call_signalling.h"
 #include "controlplane/event_loop.h"
 #include "controlplane/registrar/auth_failure_tracker.h"
