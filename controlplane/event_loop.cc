@@ -143,7 +143,14 @@ struct EventLoop::LagProbe {
 Status EventLoop::measure_lag(std::chrono::milliseconds period,
                               std::function<void(std::chrono::nanoseconds)> report) {
   if (period.count() <= 0) return make_error("lag probe period must be positive");
-  return arm_lag_probe(std::make_shared<LagProbe>(LagProbe{period, std::move(report), {}}));
+  // The first probe is armed once the loop runs, not now: sbcd arms it
+  // during its start, and the time the rest of the start takes is not the
+  // loop falling behind (it used to read as an overload episode, shedding
+  // the first calls after every restart).
+  auto p = std::make_shared<LagProbe>(LagProbe{period, std::move(report), {}});
+  auto t = after(std::chrono::milliseconds(0), [this, p] { (void)arm_lag_probe(p); });
+  if (!t) return t.error();
+  return ok_status();
 }
 
 // A one-shot timer re-armed from its own callback rather than a repeating

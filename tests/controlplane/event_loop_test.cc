@@ -86,3 +86,21 @@ TEST(EventLoop, LagProbeReportsABlockedLoop) {
   EXPECT_FALSE(
       loop.measure_lag(std::chrono::milliseconds(0), [](std::chrono::nanoseconds) {}).ok());
 }
+
+TEST(EventLoop, LagProbeCountsFromTheLoopsStartNotFromBeingArmed) {
+  auto l = EventLoop::create();
+  ASSERT_TRUE(l.ok());
+  auto& loop = **l;
+  std::vector<std::chrono::nanoseconds> reports;
+  ASSERT_TRUE(loop.measure_lag(std::chrono::milliseconds(10),
+                               [&](std::chrono::nanoseconds late) {
+                                 reports.push_back(late);
+                                 loop.stop();
+                               })
+                  .ok());
+  usleep(1000 * 1000);  // the rest of a slow start, before the loop runs
+  loop.run();
+  ASSERT_EQ(reports.size(), 1u);
+  // Armed when the loop started: the second spent before it is not lag.
+  EXPECT_LT(reports[0], std::chrono::milliseconds(900));
+}
