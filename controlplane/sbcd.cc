@@ -46,7 +46,9 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 
 std::vector<sip::ListenSpec> listen_specs(const policy::Interface& leg) {
   std::vector<sip::ListenSpec> out;
-  for (const auto& l : leg.sip) out.push_back({policy::to_string(l.transport), l.port});
+  for (const auto& l : leg.sip)
+    out.push_back({policy::to_string(l.transport), l.port, l.certificates,
+                   l.verify != policy::TlsVerify::none, l.verify == policy::TlsVerify::all});
   return out;
 }
 

@@ -13,9 +13,22 @@ namespace sbc::policy {
 
 enum class SipTransport { udp, tcp, tls };
 
+// Which TLS certificates the SBC checks against the listener's CA file
+// (docs/policy.md "TLS").
+enum class TlsVerify {
+  none,     // encryption only: any certificate is accepted
+  servers,  // the hosts the SBC connects to (trunks, registrars) must chain to a trusted CA
+  all,      // also every client connecting to this listener (mutual TLS)
+};
+
 struct SipListener {
   SipTransport transport = SipTransport::udp;
   uint16_t port = 5060;
+  // TLS only: the directory holding agent.pem (private key and certificate
+  // chain, PEM) and, with verify != none, cafile.pem; absolute, resolved
+  // against the policy file's directory when written relative.
+  std::string certificates{};
+  TlsVerify verify = TlsVerify::none;
   friend bool operator==(const SipListener&, const SipListener&) = default;
 };
 
@@ -40,6 +53,7 @@ struct Interface {
 };
 
 const char* to_string(SipTransport t);
+const char* to_string(TlsVerify v);
 // "udp", "tcp" or "tls" (as written in a policy); nullopt for anything else.
 std::optional<SipTransport> parse_sip_transport(std::string_view text);
 

@@ -1,4 +1,7 @@
 // The `interfaces` section: the legs of the SBC.
+#include <unistd.h>
+
+#include <filesystem>
 #include <set>
 
 #include "policy/section_readers.h"
@@ -6,9 +9,33 @@
 namespace sbc::policy {
 namespace {
 
+// A TLS listener's certificate directory as Sofia reads it (agent.pem, or
+// tls.pem, holding the key and the chain; cafile.pem for verification):
+// checked here so a wrong path is a policy error at load, not an sbcd that
+// cannot listen or, worse, a listener Sofia cannot complete a handshake on.
+void check_certificates(YamlReader& r, const YAML::Node& n, const std::string& field,
+                        const SipListener& l) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(l.certificates, ec)) {
+    r.error(n, field, "certificate directory '" + l.certificates + "' does not exist");
+    return;
+  }
+  auto readable = [&](const char* name) {
+    return ::access((fs::path(l.certificates) / name).c_str(), R_OK) == 0;
+  };
+  if (!readable("agent.pem") && !readable("tls.pem"))
+    r.error(n, field,
+            "no readable agent.pem (private key and certificate, PEM) in '" + l.certificates + "'");
+  if (l.verify != TlsVerify::none && !readable("cafile.pem"))
+    r.error(n, field,
+            "verify: " + std::string(to_string(l.verify)) +
+                " needs the trusted CAs in cafile.pem, not readable in '" + l.certificates + "'");
+}
+
 std::optional<SipListener> read_listener(YamlReader& r, const YAML::Node& n,
-                                         const std::string& field) {
-  if (!r.expect_map(n, field, {"transport", "port"})) return std::nullopt;
+                                         const std::string& field, const LoadOptions& options) {
+  if (!r.expect_map(n, field, {"transport", "port", "certificates", "verify"})) return std::nullopt;
   SipListener l;
   bool ok = true;
   if (auto t = r.required(n, field, "transport"); t.IsDefined()) {
@@ -31,7 +58,41 @@ std::optional<SipListener> read_listener(YamlReader& r, const YAML::Node& n,
     else
       ok = false;
   }
+  if (auto v = n["verify"]; v.IsDefined()) {
+    auto s = r.string(v, field + ".verify");
+    if (s && *s == "none") {
+      l.verify = TlsVerify::none;
+    } else if (s && *s == "servers") {
+      l.verify = TlsVerify::servers;
+    } else if (s && *s == "all") {
+      l.verify = TlsVerify::all;
+    } else {
+      if (s) r.error(v, field + ".verify", "unknown '" + *s + "' (expected none, servers or all)");
+      ok = false;
+    }
+  }
+  auto certs = n["certificates"];
+  if (certs.IsDefined()) {
+    if (auto s = r.string(certs, field + ".certificates")) {
+      std::filesystem::path dir(*s);
+      if (dir.is_relative()) dir = std::filesystem::path(options.base_dir) / dir;
+      l.certificates = dir.lexically_normal().string();
+    } else {
+      ok = false;
+    }
+  }
   if (!ok) return std::nullopt;
+  if (l.transport != SipTransport::tls) {
+    if (certs.IsDefined() || n["verify"].IsDefined()) {
+      r.error(n, field, "certificates and verify apply to transport tls only");
+      return std::nullopt;
+    }
+  } else if (!certs.IsDefined()) {
+    r.error(n, field, "transport tls needs 'certificates': the directory holding agent.pem");
+    return std::nullopt;
+  } else if (options.allow_member_files) {
+    check_certificates(r, certs, field + ".certificates", l);
+  }
   return l;
 }
 
@@ -66,7 +127,7 @@ std::optional<PortRange> read_port_range(YamlReader& r, const YAML::Node& n,
 
 }  // namespace
 
-void read_interfaces(YamlReader& r, const YAML::Node& list, Policy& p) {
+void read_interfaces(YamlReader& r, const YAML::Node& list, Policy& p, const LoadOptions& options) {
   const std::string field = "interfaces";
   if (!r.expect_sequence(list, field)) return;
   std::set<std::string> names;
@@ -119,7 +180,8 @@ void read_interfaces(YamlReader& r, const YAML::Node& list, Policy& p) {
     if (auto v = n["sip"]; v.IsDefined()) {
       if (r.expect_sequence(v, f + ".sip")) {
         for (size_t j = 0; j < v.size(); ++j)
-          if (auto l = read_listener(r, v[j], indexed(f + ".sip", j))) leg.sip.push_back(*l);
+          if (auto l = read_listener(r, v[j], indexed(f + ".sip", j), options))
+            leg.sip.push_back(*l);
       }
     } else {
       leg.sip.push_back({SipTransport::udp, 5060});

@@ -81,7 +81,7 @@ LoadResult load_one(std::string_view text, const std::string& source_name,
     return result;
   // Order matters: each section checks its references against the ones
   // before it (peers name legs, routes name peers).
-  if (auto v = r.required(root, "", "interfaces"); v.IsDefined()) read_interfaces(r, v, *policy);
+  if (auto v = r.required(root, "", "interfaces"); v.IsDefined()) read_interfaces(r, v, *policy, options);
   read_timers(r, root["timers"], *policy);
   read_media(r, root["media"], *policy);
   read_security(r, root["security"], *policy);

@@ -82,6 +82,18 @@ const char* to_string(SipTransport t) {
   return "?";
 }
 
+const char* to_string(TlsVerify v) {
+  switch (v) {
+    case TlsVerify::none:
+      return "none";
+    case TlsVerify::servers:
+      return "servers";
+    case TlsVerify::all:
+      return "all";
+  }
+  return "?";
+}
+
 std::optional<SipTransport> parse_sip_transport(std::string_view text) {
   for (SipTransport t : {SipTransport::udp, SipTransport::tcp, SipTransport::tls})
     if (text == to_string(t)) return t;

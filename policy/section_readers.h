@@ -18,12 +18,15 @@ struct LoadOptions {
   // Where a template's members file (CSV or SQLite) is looked up when its
   // path is relative: the policy file's directory.
   std::string base_dir = ".";
-  // Off for fuzzing and for policies from untrusted text: members files are
-  // then refused instead of opened.
+  // Off for fuzzing and for policies from untrusted text: members and route
+  // files are then refused instead of opened, and a TLS listener's
+  // certificate directory is not looked at.
   bool allow_member_files = true;
 };
 
-void read_interfaces(YamlReader& r, const YAML::Node& list, Policy& p);
+// options: a TLS listener's certificate directory is resolved against
+// base_dir and checked unless allow_member_files is off (untrusted text).
+void read_interfaces(YamlReader& r, const YAML::Node& list, Policy& p, const LoadOptions& options);
 void read_timers(YamlReader& r, const YAML::Node& map, Policy& p);
 void read_media(YamlReader& r, const YAML::Node& map, Policy& p);
 void read_security(YamlReader& r, const YAML::Node& map, Policy& p);

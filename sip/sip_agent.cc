@@ -1,6 +1,7 @@
 #include "sip/sip_agent.h"
 
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 namespace sbc::sip {
@@ -10,6 +11,16 @@ std::string listen_url(Ipv4Address address, const ListenSpec& l) {
   const char* scheme = l.transport == "tls" ? "sips" : "sip";
   return std::string(scheme) + ":" + address.to_string() + ":" + std::to_string(l.port) +
          ";transport=" + l.transport;
+}
+
+// Sofia's verification policy for a TLS listener. Without
+// TPTAG_CERTIFICATE Sofia would look in $HOME/.sip/auth: the policy names
+// the directory instead, always.
+unsigned tls_verify_policy(const ListenSpec& l) {
+  unsigned policy = TPTLS_VERIFY_NONE;
+  if (l.verify_servers) policy |= TPTLS_VERIFY_OUTGOING;
+  if (l.verify_clients) policy |= TPTLS_VERIFY_INCOMING;
+  return policy;
 }
 }  // namespace
 
@@ -25,18 +36,29 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(su_root_t* root, std::string 
     if (l.transport != "udp" && l.transport != "tcp" && l.transport != "tls")
       return make_error("leg " + self->leg_name_ + ": unknown SIP transport '" + l.transport + "'");
     std::string url = listen_url(address, l);
+    const bool tls = l.transport == "tls";
     if (!self->agent_) {
       // NTATAG_UA(1): the SBC is a user agent on every leg (a B2BUA): nta
       // retransmits our 2xx until the ACK, hands the ACK of a 2xx to the
       // INVITE's transaction, re-ACKs retransmitted 2xx and ACK+BYEs 2xx
       // from other forks.
-      self->agent_ = nta_agent_create(root, URL_STRING_MAKE(url.c_str()), nullptr, nullptr,
-                                      NTATAG_UA(1), NTATAG_SERVER_RPORT(1), TAG_END());
+      self->agent_ = nta_agent_create(
+          root, URL_STRING_MAKE(url.c_str()), nullptr, nullptr, NTATAG_UA(1),
+          NTATAG_SERVER_RPORT(1), TAG_IF(tls, TPTAG_CERTIFICATE(l.certificates.c_str())),
+          TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(tls_verify_policy(l))), TAG_END());
       if (!self->agent_)
         return make_error("leg " + self->leg_name_ + ": cannot listen on " + url +
-                          " (address not on this host, or port in use)");
-    } else if (nta_agent_add_tport(self->agent_, URL_STRING_MAKE(url.c_str()), TAG_END()) != 0) {
-      return make_error("leg " + self->leg_name_ + ": cannot listen on " + url);
+                          (tls ? " (address not on this host, port in use, or the certificate "
+                                 "in " +
+                                     l.certificates + " not usable)"
+                               : " (address not on this host, or port in use)"));
+    } else if (nta_agent_add_tport(self->agent_, URL_STRING_MAKE(url.c_str()),
+                                   TAG_IF(tls, TPTAG_CERTIFICATE(l.certificates.c_str())),
+                                   TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(tls_verify_policy(l))),
+                                   TAG_END()) != 0) {
+      return make_error(
+          "leg " + self->leg_name_ + ": cannot listen on " + url +
+          (tls ? " (port in use, or the certificate in " + l.certificates + " not usable)" : ""));
     }
     self->bound_.push_back(l.transport + ":" + address.to_string() + ":" + std::to_string(l.port));
   }

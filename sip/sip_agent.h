@@ -20,6 +20,12 @@ namespace sbc::sip {
 struct ListenSpec {
   std::string transport;  // "udp", "tcp" or "tls"
   uint16_t port = 5060;
+  // TLS: Sofia's certificate directory (agent.pem, cafile.pem), and which
+  // peers' certificates must chain to cafile.pem: the servers the agent
+  // connects to, and the clients connecting to it.
+  std::string certificates{};
+  bool verify_servers = false;
+  bool verify_clients = false;
 };
 
 class SipAgent {

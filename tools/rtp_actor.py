@@ -7,7 +7,8 @@ objects in the same script, and every step is under the test's control.
 Without a namespace (ns=None) the sockets are ordinary ones on this host:
 that is how tools/acceptance drives a real deployment from a test host.
 
-What it speaks is deliberately small: SIP over UDP, INVITE (with digest
+What it speaks is deliberately small: SIP over UDP, TCP or TLS (one
+UserAgent, one transport), INVITE (with digest
 for 401/407) / ACK / BYE / CANCEL-free flows, REGISTER, answering OPTIONS;
 SDP with one audio stream; RTP (RFC 3550 header, PCMA payload).
 Retransmission follows RFC 3261's timers A/E/G (T1 = 0.5 s) so a lost
@@ -28,6 +29,7 @@ import queue
 import random
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -127,6 +129,33 @@ class RtpEndpoint:
         self._stop.set()
         self._rx.join(1)
         self.sock.close()
+
+
+def tcp_listener(ns, ip, port=0):
+    with in_netns(ns):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((ip, port))
+        s.listen(16)
+    return s
+
+
+def stream_messages(data):
+    """Splits a stream buffer into whole SIP messages (framed by
+    Content-Length, RFC 3261 18.3); returns (messages, what is left).
+    CRLF keepalives between messages are skipped."""
+    out = []
+    while True:
+        data = data.lstrip(b"\r\n")
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            return out, data
+        m = re.search(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*(\d+)", data[:end])
+        total = end + 4 + (int(m.group(1)) if m else 0)
+        if len(data) < total:
+            return out, data
+        out.append(data[:total])
+        data = data[total:]
 
 
 # --- SIP messages --------------------------------------------------------------
@@ -288,7 +317,7 @@ class Incoming:
             f"CSeq: {m.get('cseq')}"] + [f"Record-Route: {r}" for r in m.all("record-route")]
         headers += list(extra)
         if status > 100:
-            headers.append(f"Contact: <sip:{self.ua.user}@{self.ua.ip}:{self.ua.port}>")
+            headers.append(self.ua._contact())
         data = self.ua.build(f"SIP/2.0 {status} {reason}", headers, body,
                              "application/sdp" if body else None)
         self.ua.remember_response(m, data)
@@ -326,14 +355,37 @@ class Incoming:
 
 
 class UserAgent:
-    """SIP over UDP at ip:port (in namespace ns). A receive thread answers what
-    needs no decision (OPTIONS, BYE, ACK, retransmissions) and queues the rest:
-    new INVITEs for wait_invite(), responses for the transaction that sent
-    the request."""
+    """SIP at ip:port (in namespace ns) over `transport`: "udp", "tcp" or
+    "tls". A receive thread answers what needs no decision (OPTIONS, BYE, ACK,
+    retransmissions) and queues the rest: new INVITEs for wait_invite(),
+    responses for the transaction that sent the request.
 
-    def __init__(self, ns, ip, port=5060, user="6001", password=None):
+    Over TCP and TLS the UA listens at ip:port (TLS with `certificate`, a PEM
+    file holding key and certificate) and connects out when it has no
+    connection to a destination yet; an answer goes back on the connection its
+    request came in on. It does not check the certificates it is shown: the
+    tests check the SBC's side of that."""
+
+    def __init__(self, ns, ip, port=5060, user="6001", password=None, transport="udp",
+                 certificate=None):
         self.ns, self.ip, self.user, self.password = ns, ip, user, password
-        self.sock = udp_socket(ns, ip, port)
+        self.transport = transport
+        self._conns = {}  # stream transports: remote (ip, port) -> socket
+        self._conns_lock = threading.Lock()
+        self._threads = []
+        if transport == "udp":
+            self.sock = udp_socket(ns, ip, port)
+        elif transport in ("tcp", "tls"):
+            self.sock = tcp_listener(ns, ip, port)
+            self.sock.settimeout(0.2)
+            if transport == "tls":
+                self._server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                self._server_tls.load_cert_chain(certificate)
+                self._client_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                self._client_tls.check_hostname = False
+                self._client_tls.verify_mode = ssl.CERT_NONE
+        else:
+            raise ValueError(f"unknown transport {transport}")
         self.port = self.sock.getsockname()[1]
         self.invites = queue.Queue()
         self.dialogs = {}
@@ -346,11 +398,87 @@ class UserAgent:
         self._thread.start()
 
     # transport
+    @property
+    def reliable(self):
+        return self.transport != "udp"
+
+    def _uri_params(self):
+        return "" if self.transport == "udp" else f";transport={self.transport}"
+
+    def _contact(self):
+        return f"Contact: <sip:{self.user}@{self.ip}:{self.port}{self._uri_params()}>"
+
+    def _via(self, branch):
+        return (f"Via: SIP/2.0/{self.transport.upper()} {self.ip}:{self.port};branch={branch}"
+                ";rport")
+
     def send_raw(self, data, dest):
         try:
-            self.sock.sendto(data, dest)
+            if not self.reliable:
+                self.sock.sendto(data, dest)
+                return
+            with self._conns_lock:
+                conn = self._conns.get(dest)
+            if conn is None:
+                conn = self._connect(dest)
+            conn.sendall(data)
         except OSError:
-            pass  # an unreachable network is seen as no answer
+            pass  # an unreachable network or a closed connection is seen as no answer
+
+    def _connect(self, dest):
+        with in_netns(self.ns):
+            raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.settimeout(5)
+        raw.bind((self.ip, 0))
+        raw.connect(dest)
+        conn = self._client_tls.wrap_socket(raw) if self.transport == "tls" else raw
+        self._serve(conn, dest)
+        return conn
+
+    def _serve(self, conn, peer):
+        with self._conns_lock:
+            self._conns[peer] = conn
+        th = threading.Thread(target=self._read_stream, args=(conn, peer), daemon=True)
+        th.start()
+        self._threads.append(th)
+
+    def _accept_loop(self):
+        while not self._stop.is_set():
+            try:
+                raw, peer = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                raw.settimeout(5)
+                conn = (self._server_tls.wrap_socket(raw, server_side=True)
+                        if self.transport == "tls" else raw)
+            except (OSError, ssl.SSLError):
+                raw.close()
+                continue
+            self._serve(conn, peer)
+
+    def _read_stream(self, conn, peer):
+        buf = b""
+        conn.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                chunk = conn.recv(65536)
+            except socket.timeout:
+                continue
+            except (OSError, ssl.SSLError):
+                break
+            if not chunk:
+                break
+            msgs, buf = stream_messages(buf + chunk)
+            for data in msgs:
+                self._dispatch(data, peer)
+        with self._conns_lock:
+            if self._conns.get(peer) is conn:
+                del self._conns[peer]
+        with contextlib.suppress(OSError):
+            conn.close()
 
     def build(self, first, headers, body="", ctype=None):
         lines = [first] + list(headers)
@@ -363,17 +491,23 @@ class UserAgent:
         self._answers[(req.call_id, req.branch)] = data
 
     def _loop(self):
+        if self.reliable:
+            self._accept_loop()
+            return
         for data, src in datagrams(self.sock, self._stop):
-            if not data.strip():
-                continue  # keepalive
-            try:
-                msg = Message(data, src)
-            except (ValueError, IndexError):
-                continue
-            if msg.is_response:
-                self._on_response(msg)
-            else:
-                self._on_request(msg)
+            self._dispatch(data, src)
+
+    def _dispatch(self, data, src):
+        if not data.strip():
+            return  # keepalive
+        try:
+            msg = Message(data, src)
+        except (ValueError, IndexError):
+            return
+        if msg.is_response:
+            self._on_response(msg)
+        else:
+            self._on_request(msg)
 
     def _on_response(self, msg):
         q = self._tx.get(msg.branch)
@@ -432,10 +566,9 @@ class UserAgent:
         """Sends a request (retransmitted per timers A/E until a response);
         returns a handle for wait_final()."""
         branch = "z9hG4bK" + "%012x" % random.getrandbits(48)
-        via = f"Via: SIP/2.0/UDP {self.ip}:{self.port};branch={branch};rport"
-        data = self.build(f"{method} {uri} SIP/2.0", [via, "Max-Forwards: 70"] + list(headers) + [
-            f"Contact: <sip:{self.user}@{self.ip}:{self.port}>", "User-Agent: sbc-rtp-actor"],
-                          body, ctype)
+        data = self.build(f"{method} {uri} SIP/2.0",
+                          [self._via(branch), "Max-Forwards: 70"] + list(headers) +
+                          [self._contact(), "User-Agent: sbc-rtp-actor"], body, ctype)
         q = queue.Queue()
         self._tx[branch] = q
         dest = dest or _hostport(uri)
@@ -456,7 +589,8 @@ class UserAgent:
             try:
                 msg = tx["queue"].get(timeout=max(0.01, wait))
             except queue.Empty:
-                if not got_provisional and time.monotonic() >= next_resend:
+                if (not got_provisional and not self.reliable and
+                        time.monotonic() >= next_resend):
                     self.send_raw(tx["data"], tx["dest"])
                     interval = min(interval * 2, 4.0)
                     next_resend = time.monotonic() + interval
@@ -482,10 +616,10 @@ class UserAgent:
         """Places a call to `number` through the SBC at target=(ip, port).
         Returns (status, Dialog or None, seconds to the final answer)."""
         host = domain or target[0]
-        uri = f"sip:{number}@{host}:{target[1]}"
+        uri = f"sip:{number}@{host}:{target[1]}{self._uri_params()}"
         call_id = "%016x@%s" % (random.getrandbits(64), self.ip)
         tag = "%08x" % random.getrandbits(32)
-        local = f"sip:{self.user}@{self.ip}:{self.port}"
+        local = f"sip:{self.user}@{self.ip}:{self.port}{self._uri_params()}"
         sdp = sdp_offer(rtp.ip, rtp.port)
         t0 = time.monotonic()
         cseq, extra = 1, []
@@ -512,7 +646,7 @@ class UserAgent:
                    route=list(reversed(final.all("record-route"))))
         self.dialogs[(call_id, tag)] = d
         d.ack = self.build(f"ACK {d.target} SIP/2.0", [
-            f"Via: SIP/2.0/UDP {self.ip}:{self.port};branch=z9hG4bK{random.getrandbits(48):012x}",
+            self._via(f"z9hG4bK{random.getrandbits(48):012x}"),
             "Max-Forwards: 70", f"From: <{local}>;tag={tag}", f"To: {final.get('to')}",
             f"Call-ID: {call_id}", f"CSeq: {cseq} ACK"] + [f"Route: {r}" for r in d.route])
         self.send_raw(d.ack, target)
@@ -546,6 +680,8 @@ class UserAgent:
     def close(self):
         self._stop.set()
         self._thread.join(1)
+        for th in self._threads:
+            th.join(1)
         self.sock.close()
 
 
