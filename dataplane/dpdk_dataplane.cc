@@ -348,7 +348,7 @@ Status DpdkDataplane::install(MediaSessionId id, uint16_t index, StreamEntry& e)
     e.rtcp[0] = rtcp->first;
     e.rtcp[1] = rtcp->second;
   }
-  e.opened_tsc = rte_rdtsc();
+  e.opened_tsc = now();
   return ok_status();
 }
 
@@ -560,8 +560,16 @@ uint64_t DpdkDataplane::last_seen(const StreamEntry& e, int side) const {
   return t;
 }
 
+// Cycles from t to now, 0 when t is later: a worker may stamp a packet after
+// the scan read the clock (or on a core whose TSC runs a little ahead), and
+// the plain unsigned difference then wrapped to a huge age: streams carrying
+// RTP were reported idle and their calls hung up.
+static uint64_t age(uint64_t now, uint64_t t) {
+  return now > t ? now - t : 0;
+}
+
 void DpdkDataplane::scan_media_activity() {
-  const uint64_t now = rte_rdtsc();
+  const uint64_t now = this->now();
   const uint64_t idle = ms_to_tsc(config_.media_idle_timeout);
   const uint64_t one_way = ms_to_tsc(config_.one_way_timeout);
   for (auto& [id, streams] : sessions_) {
@@ -572,7 +580,7 @@ void DpdkDataplane::scan_media_activity() {
       DataplaneEvent ev;
       ev.session = id;
       ev.stream = static_cast<uint16_t>(i);
-      if (now - latest > idle) {
+      if (age(now, latest) > idle) {
         if (!e.idle_reported) {
           ev.type = EventType::media_idle;
           emit(ev);
@@ -585,9 +593,9 @@ void DpdkDataplane::scan_media_activity() {
       // been silent for the whole timeout (or since the stream opened).
       int silent = -1;
       for (int s = 0; s < 2; ++s) {
-        const bool flows = seen[1 - s] && now - seen[1 - s] <= one_way;
+        const bool flows = seen[1 - s] && age(now, seen[1 - s]) <= one_way;
         const uint64_t quiet_since = std::max(seen[s], e.opened_tsc);
-        if (flows && now - quiet_since > one_way) silent = s;
+        if (flows && age(now, quiet_since) > one_way) silent = s;
       }
       if (silent >= 0 && e.one_way_reported != silent) {
         ev.type = EventType::one_way;
@@ -765,7 +773,7 @@ std::optional<MediaStreamStats> DpdkDataplane::stream_stats(MediaSessionId id,
   auto it = sessions_.find(id);
   if (it == sessions_.end() || stream >= it->second.size()) return std::nullopt;
   const StreamEntry& e = it->second[stream];
-  const uint64_t now = rte_rdtsc();
+  const uint64_t now = this->now();
   const double hz = static_cast<double>(rte_get_tsc_hz());
   auto read = [&](uint32_t idx) {
     const Pinhole& p = pinholes_->at(idx);
@@ -774,7 +782,7 @@ std::optional<MediaStreamStats> DpdkDataplane::stream_stats(MediaSessionId id,
     ps.bytes = counter_read(p.bytes);
     ps.rtp_seq_gaps = counter_read(p.rtp_seq_gaps);
     uint64_t t = counter_read(p.last_seen_tsc);
-    ps.seconds_since_last = t ? static_cast<double>(now - t) / hz : -1;
+    ps.seconds_since_last = t ? static_cast<double>(age(now, t)) / hz : -1;
     ps.latched = p.remote.load(std::memory_order_relaxed) != 0;
     return ps;
   };

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <atomic>
 #include <thread>
 
 #include "tests/dataplane/test_hosts.h"
@@ -268,6 +269,45 @@ TEST_F(MediaTimers, OneDirectionOnlyIsReportedOneWayWithTheSilentSide) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].side, 1) << "side b (the carrier) is silent";
   EXPECT_EQ(got[0].session, m->id);
+}
+
+// The scan reads the clock once; a worker may stamp a packet later than
+// that. The fake clock runs back between the stamp and the scan to make that
+// order certain: the stream just carried RTP and is neither idle nor one way.
+std::atomic<uint64_t> fake_tsc{0};
+uint64_t read_fake_tsc() {
+  return fake_tsc.load();
+}
+
+class MediaTimersOnAFakeClock : public MediaSessions {
+ protected:
+  void SetUp() override {
+    fake_tsc = uint64_t{1} << 40;
+    TwoLegHarness::Options o;
+    o.idle_timeout = std::chrono::milliseconds(300);
+    o.one_way_timeout = std::chrono::milliseconds(150);
+    o.clock = read_fake_tsc;
+    start(o);
+  }
+};
+
+TEST_F(MediaTimersOnAFakeClock, PacketStampedAfterTheScanReadTheClockIsNotIdle) {
+  MediaSessionSpec spec;
+  spec.streams = {stream()};
+  auto m = h_->dp().open_media(spec);
+  ASSERT_TRUE(m.ok());
+  fake_tsc += 1000;
+  h_->inject(kAccess, phone_rtp(m->streams[0].a_port));
+  h_->poll();
+  h_->take_wire(kCore);
+  fake_tsc -= 500;  // the scan's clock reading, taken before the stamp
+  h_->dp().housekeeping();
+  std::vector<DataplaneEvent> ev;
+  h_->dp().drain_events(ev, 100);
+  for (const auto& e : ev) {
+    EXPECT_NE(e.type, EventType::media_idle);
+    EXPECT_NE(e.type, EventType::one_way);
+  }
 }
 
 }  // namespace
