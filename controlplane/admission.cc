@@ -15,13 +15,16 @@ bool Admission::channel_available(const policy::Peer& p) const {
 }
 
 void Admission::take_channel(const policy::Peer& p) {
-  ++channels_[p.name];
+  const uint32_t n = ++channels_[p.name];
+  if (on_channels_) on_channels_(p.name, n);
 }
 
 void Admission::release_channel(const std::string& peer_name) {
   auto it = channels_.find(peer_name);
   if (it == channels_.end()) return;
-  if (--it->second == 0) channels_.erase(it);
+  const uint32_t n = --it->second;
+  if (n == 0) channels_.erase(it);
+  if (on_channels_) on_channels_(peer_name, n);
 }
 
 double Admission::refill(const policy::Peer& p) const {

@@ -34,6 +34,11 @@ class Admission {
     if (on_start_) on_start_(p.name);
   }
   void on_call_start(std::function<void(const std::string& peer)> f) { on_start_ = std::move(f); }
+  // Called on every take and release with the peer's channels now in use,
+  // so a gauge follows each change without anyone walking the calls.
+  void on_channels_changed(std::function<void(const std::string& peer, uint32_t in_use)> f) {
+    on_channels_ = std::move(f);
+  }
 
  private:
   struct Bucket {
@@ -47,6 +52,7 @@ class Admission {
   std::unordered_map<std::string, uint32_t> channels_;
   mutable std::unordered_map<std::string, Bucket> buckets_;
   std::function<void(const std::string&)> on_start_;
+  std::function<void(const std::string&, uint32_t)> on_channels_;
 };
 
 }  // namespace sbc::controlplane

@@ -68,3 +68,19 @@ TEST(Admission, StartsAreReportedApartFromTheBucket) {
   a.note_start(free);
   EXPECT_EQ(started, (std::vector<std::string>{"carrier", "pbx"}));
 }
+
+TEST(Admission, EveryChannelChangeIsReportedWithTheCountNow) {
+  ManualClock clock;
+  Admission a(clock);
+  std::vector<std::pair<std::string, uint32_t>> seen;
+  a.on_channels_changed([&](const std::string& peer, uint32_t n) { seen.emplace_back(peer, n); });
+  sbc::policy::Peer p;
+  p.name = "carrier";
+  a.take_channel(p);
+  a.take_channel(p);
+  a.release_channel("carrier");
+  a.release_channel("carrier");
+  a.release_channel("carrier");  // nothing held: nothing changes, nothing reported
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, uint32_t>>{
+                      {"carrier", 1}, {"carrier", 2}, {"carrier", 1}, {"carrier", 0}}));
+}
