@@ -243,6 +243,10 @@ class Call {
   std::optional<PendingOffer> pending_;
   bool held_ = false;
   std::vector<int> failures_;
+  // RFC 3262 end to end rather than per leg: an offer or answer in a
+  // reliable 18x and in its PRACK belongs to the caller and the callee (per
+  // leg the SBC would have to answer a callee's early offer itself), while
+  // each leg keeps its own RSeq space; these lists map one to the other.
   // Reliable 18x relayed to the caller and not PRACKed yet, and PRACKs
   // relayed to a callee and not answered yet. A callee sends one reliable
   // 18x at a time (RFC 3262 3), so a few entries cover failover too; the

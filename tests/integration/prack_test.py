@@ -120,6 +120,33 @@ Content-Length: 0
         self.assert_ok(a.wait(), "carA")
         self.counted({"prack_received": 1, "prack_sent": 1})
 
+    def test_d2_a_reliable_180_without_rseq_is_passed_on_unreliably(self):
+        # carA's 180 requires 100rel but has no RSeq (it cannot be PRACKed):
+        # counted, and the PBX (uac_call.xml, no 100rel) gets an ordinary 180.
+        with open(os.path.join(labkit.SIPP_DIR, "uas_answer.xml")) as f:
+            text = f.read()
+        ringing = "SIP/2.0 180 Ringing\n"
+        self.assertIn(ringing, text)
+        text = text.replace(ringing, ringing + "Require: 100rel\n", 1)
+        uas = os.path.join(self.tmp, "uas_answer_no_rseq.xml")
+        with open(uas, "w") as f:
+            f.write(text)
+        a = self.uas("carA", calls.CAR_A, uas)
+        self.assert_ok(self.call("1026"), "caller (no 100rel)")
+        self.assert_ok(a.wait(), "carA (Require: 100rel without RSeq)")
+        self.counted({"without_rseq": 1, "received": 0, "sent": 0, "prack_sent": 0})
+
+    def test_d3_a_caller_that_never_pracks_is_answered_503_and_the_callee_cancelled(self):
+        # The PBX requires 100rel and never PRACKs the 180 it is sent
+        # reliably: after 64*T1 (timer_b, 4 s here) nta answers 503 and the
+        # SBC cancels carA as if the caller had given up.
+        a = self.uas("carA", calls.CAR_A, "uas_ring_cancel.xml")
+        uac = self.refused_with(503, "Require: 100rel\nSupported: 100rel\n", "Call-ID:", ".")
+        self.assert_ok(self.call("1027", uac), "caller (never PRACKs)")
+        self.assert_ok(a.wait(), "carA (cancelled)")
+        self.counted({"not_pracked": 1}, timeout=10)
+        self.assertEqual(self.records_lines(1)[0]["ended_by"], "caller")
+
     def test_e_a_prack_outside_any_dialog_gets_481(self):
         script = r'''
 import socket
