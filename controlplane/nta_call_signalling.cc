@@ -598,21 +598,22 @@ std::optional<uint32_t> NtaCallSignalling::reliable_rseq(Dialog& d, const sip_t*
     log::info("reliable_provisional_without_rseq", {{"handle", std::to_string(d.handle)}});
     return 0;
   }
-  // nta filters retransmissions only once a PRACK went out; until the
-  // caller's PRACK arrives they come here, and an RSeq not above the last
-  // one is one of them (RFC 3262 4).
-  if (rel.rseq <= d.last_rseq) {
-    ++counters_.reliable_retransmitted;
-    return std::nullopt;
-  }
   // A PRACK goes in the early dialog of this response's To tag; the leg is
-  // one dialog, so a second fork's reliable 18x is passed on unreliably.
+  // one dialog, so a second fork's reliable 18x (its own RSeq space) is
+  // passed on unreliably.
   const char* tag = sip->sip_to ? sip->sip_to->a_tag : nullptr;
   const char* have = nta_leg_get_rtag(d.dialog);
   if (!tag || (have && strcasecmp(have, tag) != 0)) {
     ++counters_.reliable_other_fork;
     log::info("reliable_provisional_other_fork", {{"handle", std::to_string(d.handle)}});
     return 0;
+  }
+  // nta filters retransmissions only once a PRACK went out; until the
+  // caller's PRACK arrives they come here, and an RSeq not above the last
+  // one is one of them (RFC 3262 4).
+  if (rel.rseq <= d.last_rseq) {
+    ++counters_.reliable_retransmitted;
+    return std::nullopt;
   }
   if (!have) nta_leg_rtag(d.dialog, tag);
   // The PRACK goes to the callee's Contact, through its Record-Route.

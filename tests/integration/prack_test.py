@@ -176,13 +176,7 @@ class EarlyMediaOnTheDpdkDataplane(labkit.SharedLab, unittest.TestCase):
     lab_mode = "dataplane"
 
     def test_rtp_flows_before_the_200(self):
-        text = labkit.lab_policy(self.lab, tcp=False, driver="af_xdp")
-        text += calls.policy(self.lab)[len(labkit.lab_policy(self.lab, tcp=False)):]
-        # No overload shedding: the dataplane's start delays the loop once.
-        sbcd = labkit.Sbcd(self.lab, text, dataplane=True,
-                           extra_args=["--log-level", "debug", "--overload-lag", "0"])
-        self.addCleanup(sbcd.cleanup)
-        sbcd.start(timeout=60)
+        sbcd = calls.start_on_dataplane(self, self.lab, ["--log-level", "debug"])
         # carA's 200 waits 8 s after the PRACK (-d): the early media window.
         uas = labkit.SippServer(self.lab, "carA", "uas_answer_100rel_late.xml", calls.CAR_A,
                                 timeout_s=40, extra=["-d", "8000"])
