@@ -179,7 +179,7 @@ void B2bua::on_invite(const InboundCall& in, std::string_view auth_username, boo
 }
 
 void B2bua::on_b_response(SipHandle b, int status, std::string_view sdp,
-                          const sip::SessionTimerHeaders& st) {
+                          const sip::SessionTimerHeaders& st, uint32_t rseq) {
   auto it = by_b_.find(b);
   if (it == by_b_.end()) {
     handle_orphan_response(signalling_, b, status);
@@ -192,7 +192,7 @@ void B2bua::on_b_response(SipHandle b, int status, std::string_view sdp,
     if (status >= 200) by_b_.erase(b);
     return;
   }
-  call->on_b_response(b, status, sdp, st);
+  call->on_b_response(b, status, sdp, st, rseq);
   // The handle is done once final, unless it is the call's live B dialog.
   if (status >= 200 && call->b_handle() != b) by_b_.erase(b);
   reap(id);
@@ -204,6 +204,27 @@ void B2bua::on_a_ack(SipHandle a, std::string_view sdp) {
   CallId id = it->second;
   if (Call* c = find(id)) c->on_a_ack(sdp);
   reap(id);  // a late offer's unusable answer ends the call
+}
+
+void B2bua::on_prack(SipHandle a, SipHandle prack, SipHandle reliable, std::string_view sdp) {
+  auto it = by_a_.find(a);
+  Call* c = it == by_a_.end() ? nullptr : find(it->second);
+  if (!c) {
+    signalling_.answer_prack(prack, 481, "");  // the call has gone
+    return;
+  }
+  CallId id = it->second;
+  c->on_prack(prack, reliable, sdp);
+  reap(id);  // an early offer without a usable answer ends the call
+}
+
+void B2bua::on_prack_response(SipHandle out, int status) {
+  auto it = by_offer_.find(out);
+  if (it == by_offer_.end()) return;  // a PRACK the SBC sent for itself (per leg)
+  CallId id = it->second;
+  if (status >= 200) by_offer_.erase(it);
+  if (Call* c = find(id)) c->on_prack_response(out, status);
+  reap(id);
 }
 
 void B2bua::on_a_cancel(SipHandle a) {

@@ -50,8 +50,14 @@ class B2bua : private policy::LiveState {
   // A new INVITE outside any dialog. auth_username: from the Authorization
   // header if any; digest_verified: the signalling layer checked it.
   void on_invite(const InboundCall& in, std::string_view auth_username, bool digest_verified);
+  // rseq: a reliable provisional response's RSeq (RFC 3262), else 0.
   void on_b_response(SipHandle b, int status, std::string_view sdp,
-                     const sip::SessionTimerHeaders& st = {});
+                     const sip::SessionTimerHeaders& st = {}, uint32_t rseq = 0);
+  // The caller's PRACK (prack: the signalling layer's id, answered through
+  // answer_prack) of the reliable 18x `reliable` (reliable_provisional_a's
+  // id), and the callee's final answer to a PRACK relayed (prack_b's id).
+  void on_prack(SipHandle a, SipHandle prack, SipHandle reliable, std::string_view sdp);
+  void on_prack_response(SipHandle out, int status);
   void on_a_ack(SipHandle a, std::string_view sdp = {});  // sdp: the answer to a late offer
   void on_a_cancel(SipHandle a);
   void on_bye(SipHandle dialog);  // either side; the signalling layer has answered it
@@ -117,7 +123,8 @@ class B2bua : private policy::LiveState {
   std::unordered_map<SipHandle, CallId> by_a_;
   std::unordered_map<SipHandle, CallId> by_b_;  // every B handle until its final response
   std::unordered_map<dataplane::MediaSessionId, CallId> by_media_;
-  // Relayed offers and the SBC's session refreshes until their final response.
+  // Relayed offers and PRACKs, and the SBC's session refreshes, until their
+  // final response.
   std::unordered_map<SipHandle, CallId> by_offer_;
   std::unordered_map<CallId, std::vector<dataplane::MediaSessionId>> media_of_;
   B2buaCounters counters_;

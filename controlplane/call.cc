@@ -1,5 +1,7 @@
 #include "controlplane/call.h"
 
+#include <algorithm>
+
 #include "controlplane/log.h"
 #include "policy/codec_filter.h"
 
@@ -305,6 +307,7 @@ bool Call::attempt(size_t i) {
   b_provisional_ = false;
   b_session_expires_ = policy_session_expires(policy_->timers);
   b_retried_422_ = false;
+  early_answered_ = false;
   // Media first: the offer to B carries the SBC's ports on B's leg.
   dataplane::MediaSessionSpec spec;
   if (!offer_) {
@@ -364,7 +367,7 @@ bool Call::send_invite(const policy::Candidate& c, const std::string& sdp) {
   b_sdp_ = sdp;
   auto b = ctx_.signalling.invite_b({c.peer, c.called, id.anonymous ? "anonymous" : c.caller, sdp,
                                      in_.max_forwards - 1, id.asserted, id.privacy,
-                                     b_session_expires_, b_min_se()});
+                                     b_session_expires_, b_min_se(), in_.rel100.any()});
   if (!b) {
     log::warn(
         "invite_failed",
@@ -413,7 +416,7 @@ void Call::give_up_attempt(int status) {
 }
 
 void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
-                         const sip::SessionTimerHeaders& st) {
+                         const sip::SessionTimerHeaders& st, uint32_t rseq) {
   if (b != b_ || b == 0 || state_ == State::ended) {
     handle_orphan_response(ctx_.signalling, b, status);
     return;
@@ -436,8 +439,7 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
       });
     }
     std::string a_sdp;
-    // With a late offer an SDP here is the callee's offer ahead of its 2xx
-    // (which must repeat it, RFC 3261 13.2.1): not passed on.
+    bool early_offer = false;
     if (!sdp.empty() && offer_) {
       auto ans = a_answer(sdp);
       if (ans)
@@ -445,8 +447,24 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
       else
         log::warn("early_media_sdp_refused",
                   {{"call", std::to_string(id_)}, {"reason", ans.error().message}});
+    } else if (!sdp.empty() && rseq && !media_ && in_.rel100.any()) {
+      // A late offer answered early (RFC 3262 5): the callee's offer in a
+      // reliable 18x opens the media and goes to the caller, whose PRACK
+      // brings the answer. In an unreliable 18x it is only a preview of
+      // the 2xx's offer (RFC 3261 13.2.1) and is not passed on.
+      auto offer = late_offer_for_a(sdp);
+      if (!offer) {
+        log::warn("early_offer_refused",
+                  {{"call", std::to_string(id_)}, {"reason", offer.error().message}});
+        give_up_attempt(488);
+        try_next();
+        return;
+      }
+      a_sdp = *offer;
+      early_offer = true;
     }
     state_ = State::early;
+    if (rseq) return relay_reliable(status, rseq, a_sdp, early_offer);
     ctx_.signalling.provisional_a(in_.a, status, a_sdp);
     return;
   }
@@ -457,6 +475,15 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
     if (offer_) {
       ctx_.signalling.ack_b(b_, "");
       ans = a_answer(sdp);
+    } else if (early_answered_) {
+      // The offer and answer crossed in a reliable 18x and its PRACK: the
+      // session is agreed, and the caller's 200 repeats what it already has.
+      ctx_.signalling.ack_b(b_, "");
+      ans = last_sdp_[index(Side::a)];
+    } else if (media_) {
+      // Its early offer is still unanswered (RFC 3262 forbids this 2xx).
+      ctx_.signalling.ack_b(b_, "");
+      ans = make_error("answered before the caller answered its early offer");
     } else {
       // A late offer: the 2xx carries the callee's offer; our ACK waits for
       // the caller's answer (in its ACK).
@@ -540,6 +567,83 @@ void Call::on_b_response(SipHandle b, int status, std::string_view sdp,
   } else {
     fail({status, default_phrase(status), std::nullopt});
   }
+}
+
+void Call::relay_reliable(int status, uint32_t rseq, const std::string& a_sdp, bool offer) {
+  if (in_.rel100.any() && reliable_.size() < kReliableKept) {
+    auto rel = ctx_.signalling.reliable_provisional_a(in_.a, status, a_sdp);
+    if (rel) {
+      reliable_.push_back({*rel, b_, rseq, offer});
+      return;
+    }
+    log::warn("reliable_provisional_failed",
+              {{"call", std::to_string(id_)}, {"reason", rel.error().message}});
+  }
+  if (offer) {
+    // Its offer can only be answered in a PRACK from the caller.
+    give_up_attempt(502);
+    try_next();
+    return;
+  }
+  // Per leg: the SBC acknowledges it itself and the caller gets an
+  // ordinary provisional response (the callee sent 100rel unasked).
+  (void)ctx_.signalling.prack_b(b_, rseq, "");
+  ctx_.signalling.provisional_a(in_.a, status, a_sdp);
+}
+
+void Call::on_prack(SipHandle prack, SipHandle reliable, std::string_view sdp) {
+  auto it = std::find_if(reliable_.begin(), reliable_.end(),
+                         [reliable](const ReliableRelay& r) { return r.a_rel == reliable; });
+  if (it == reliable_.end() || state_ == State::ended) {
+    ctx_.signalling.answer_prack(prack, 481, "");
+    return;
+  }
+  const ReliableRelay r = *it;
+  reliable_.erase(it);
+  if (!b_ || r.b != b_) {
+    // That attempt has been given up (failover, CANCEL): nothing to pass
+    // the PRACK to, and the caller's transaction is still good.
+    ctx_.signalling.answer_prack(prack, 200, "");
+    return;
+  }
+  std::string for_b;
+  if (r.offer) {
+    auto ans = late_answer_for_b(sdp);
+    if (!ans) {
+      // The callee's early offer got no usable answer: this attempt cannot
+      // go on, and the caller hears why.
+      log::warn("early_answer_refused",
+                {{"call", std::to_string(id_)}, {"reason", ans.error().message}});
+      ctx_.signalling.answer_prack(prack, 488, "");
+      give_up_attempt(488);
+      fail({488, default_phrase(488), std::nullopt});
+      return;
+    }
+    for_b = *ans;
+    early_answered_ = true;
+  } else if (!sdp.empty()) {
+    // An offer in a PRACK (allowed after an 18x that answered) is not
+    // relayed: the callee's PRACK goes without it (docs/b2bua.md).
+    log::info("prack_offer_not_relayed", {{"call", std::to_string(id_)}});
+  }
+  auto out = ctx_.signalling.prack_b(b_, r.rseq, for_b);
+  if (!out) {
+    log::warn("prack_failed", {{"call", std::to_string(id_)}, {"reason", out.error().message}});
+    ctx_.signalling.answer_prack(prack, 500, "");
+    return;
+  }
+  pracks_.push_back({prack, *out});
+  if (ctx_.on_offer_sent) ctx_.on_offer_sent(id_, *out);
+}
+
+void Call::on_prack_response(SipHandle out, int status) {
+  if (status < 200) return;
+  auto it = std::find_if(pracks_.begin(), pracks_.end(),
+                         [out](const PrackRelay& p) { return p.out == out; });
+  if (it == pracks_.end()) return;
+  SipHandle in = it->in;
+  pracks_.erase(it);
+  ctx_.signalling.answer_prack(in, status, "");
 }
 
 void Call::on_a_ack(std::string_view sdp) {

@@ -22,6 +22,7 @@
 #include "policy/policy.h"
 #include "policy/router.h"
 #include "sip/asserted_identity.h"
+#include "sip/reliable_provisional.h"
 #include "sip/sdp_session.h"
 #include "sip/session_timer_headers.h"
 
@@ -53,6 +54,7 @@ struct InboundCall {
   int max_forwards = 70;           // as received; the B side gets one less
   sip::CallerIdentity identity{};  // P-Asserted-Identity and Privacy as received
   sip::SessionTimerHeaders session_timer{};  // Session-Expires, Min-SE, Supported as received
+  sip::Rel100Support rel100{};               // RFC 3262: may the caller get reliable 18x
 };
 
 struct CallRecord {
@@ -89,8 +91,8 @@ struct CallContext {
   // given up (CANCEL, failover) may still bring a 2xx to acknowledge and end.
   std::function<void(CallId, SipHandle)> on_b_handle;
   std::function<void(CallId, dataplane::MediaSessionId)> on_media_session;
-  // Told when a call relays a mid-dialog offer or sends a session refresh
-  // (the B2BUA maps its answer back).
+  // Told when a call relays a mid-dialog offer or a PRACK, or sends a
+  // session refresh (the B2BUA maps its answer back).
   std::function<void(CallId, SipHandle)> on_offer_sent;
   // Called after a call's timer callback has run (the call may have ended in
   // it, and is only forgotten outside its own code).
@@ -109,9 +111,18 @@ class Call {
 
   void start();  // tries the first usable candidate
 
-  // st: the response's session timer headers (a 2xx's Session-Expires, a 422's Min-SE).
+  // st: the response's session timer headers (a 2xx's Session-Expires, a
+  // 422's Min-SE); rseq: a reliable provisional response's RSeq (RFC 3262),
+  // 0 for an unreliable one (the signalling layer has dropped retransmissions).
   void on_b_response(SipHandle b, int status, std::string_view sdp,
-                     const sip::SessionTimerHeaders& st = {});
+                     const sip::SessionTimerHeaders& st = {}, uint32_t rseq = 0);
+  // Reliable provisional responses (RFC 3262), relayed end to end: the
+  // caller's PRACK of the SBC's reliable 18x (reliable: its id from
+  // reliable_provisional_a; sdp: the answer to an offer that 18x carried)
+  // goes to the callee as a PRACK of the callee's RSeq, and the callee's
+  // final answer to it (out: prack_b's id) back to the caller's PRACK.
+  void on_prack(SipHandle prack, SipHandle reliable, std::string_view sdp);
+  void on_prack_response(SipHandle out, int status);
   // The caller's ACK of our 2xx; sdp: its answer when the call was a late offer.
   void on_a_ack(std::string_view sdp = {});
   void on_a_cancel();
@@ -176,6 +187,10 @@ class Call {
   const std::string& leg_of(Side s) const;
   void finish_offer(int status, std::string_view sdp, std::string_view warning);
   void late_offer_in_2xx(std::string_view sdp);
+  // A callee's reliable 18x toward the caller: reliably when the caller
+  // allows 100rel (its PRACK relayed later), else acknowledged here and
+  // passed on unreliably. offer: a_sdp is the callee's early offer.
+  void relay_reliable(int status, uint32_t rseq, const std::string& a_sdp, bool offer);
   void hang_up_both(const char* by, int status);  // BYE both dialogs, end
   void ack_late_offer_unanswered();               // a held ACK goes (empty) before the dialog ends
   void roll_back_offer();
@@ -228,6 +243,29 @@ class Call {
   std::optional<PendingOffer> pending_;
   bool held_ = false;
   std::vector<int> failures_;
+  // RFC 3262 end to end rather than per leg: an offer or answer in a
+  // reliable 18x and in its PRACK belongs to the caller and the callee (per
+  // leg the SBC would have to answer a callee's early offer itself), while
+  // each leg keeps its own RSeq space; these lists map one to the other.
+  // Reliable 18x relayed to the caller and not PRACKed yet, and PRACKs
+  // relayed to a callee and not answered yet. A callee sends one reliable
+  // 18x at a time (RFC 3262 3), so a few entries cover failover too; the
+  // bound holds against one that does not.
+  struct ReliableRelay {
+    SipHandle a_rel = 0;  // reliable_provisional_a's id
+    SipHandle b = 0;      // the attempt that sent it
+    uint32_t rseq = 0;    // its RSeq on the callee's leg
+    bool offer = false;   // it brought the callee's offer: the PRACK must answer it
+  };
+  std::vector<ReliableRelay> reliable_;
+  struct PrackRelay {
+    SipHandle in = 0, out = 0;
+  };
+  std::vector<PrackRelay> pracks_;
+  static constexpr size_t kReliableKept = 8;
+  // A late offer answered early: the callee's offer came in a reliable 18x
+  // and the caller's answer in its PRACK, so the 2xx opens nothing new.
+  bool early_answered_ = false;
   CallTimers::Id no_provisional_timer_ = 0, ring_timer_ = 0, ack_timer_ = 0;
   CallTimers::Id offer_ack_timer_ = 0;  // a late-offer re-INVITE's ACK from the offerer
   uint64_t sdp_version_ = 1;

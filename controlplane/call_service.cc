@@ -177,6 +177,24 @@ Result<std::unique_ptr<CallService>> CallService::start(
       it = raw->channel_gauges_.emplace(peer, &raw->channels_active_->Add({{"peer", peer}})).first;
     it->second->Set(in_use);
   });
+  auto& rel100 = prometheus::BuildCounter()
+                     .Name("sbc_call_reliable_provisionals_total")
+                     .Help(
+                         "Reliable provisional responses and PRACKs (RFC 3262) by what "
+                         "happened to them (docs/b2bua.md)")
+                     .Register(reg);
+  const std::pair<const char*, uint64_t NtaCallSignallingCounters::*> kRel100[] = {
+      {"received", &NtaCallSignallingCounters::reliable_in},
+      {"retransmission_dropped", &NtaCallSignallingCounters::reliable_retransmitted},
+      {"without_rseq", &NtaCallSignallingCounters::reliable_without_rseq},
+      {"other_fork", &NtaCallSignallingCounters::reliable_other_fork},
+      {"sent", &NtaCallSignallingCounters::reliable_out},
+      {"not_pracked", &NtaCallSignallingCounters::reliable_timed_out},
+      {"prack_received", &NtaCallSignallingCounters::pracks_in},
+      {"prack_sent", &NtaCallSignallingCounters::pracks_out}};
+  for (const auto& [event, field] : kRel100)
+    self->rel100_.push_back({&rel100.Add({{"event", event}}), field, 0});
+  // The call and PRACK counters, mirrored from the B2BUA and the signalling.
   auto periodic = loop.every(std::chrono::milliseconds(1000), [raw, call_metrics] {
     raw->refresh_gauges();
     call_metrics->sync_policy();  // channel caps follow reloads
@@ -239,6 +257,12 @@ void CallService::schedule_refresh() {
 }
 
 void CallService::refresh_gauges() {
+  const NtaCallSignallingCounters& sc = signalling_->counters();
+  for (auto& p : rel100_) {
+    const uint64_t now = sc.*p.field;
+    if (now > p.published) p.counter->Increment(static_cast<double>(now - p.published));
+    p.published = now;
+  }
   calls_active_->Set(static_cast<double>(b2bua_->active_calls()));
   draining_->Set(b2bua_->draining() ? 1 : 0);
   if (b2bua_->draining() && b2bua_->active_calls() == 0 && !drained_logged_) {

@@ -112,6 +112,14 @@ class CallService {
   bool drained_logged_ = false;  // "drained" said once per drain
   prometheus::Family<prometheus::Gauge>* channels_active_ = nullptr;
   std::map<std::string, prometheus::Gauge*> channel_gauges_;  // peers that ever held a channel
+  // The signalling layer's RFC 3262 counts, published at each refresh by
+  // their increase since the last one.
+  struct PublishedCount {
+    prometheus::Counter* counter = nullptr;
+    uint64_t NtaCallSignallingCounters::*field = nullptr;
+    uint64_t published = 0;
+  };
+  std::vector<PublishedCount> rel100_;
 };
 
 }  // namespace sbc::controlplane

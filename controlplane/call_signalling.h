@@ -36,6 +36,10 @@ struct OutgoingInvite {
   // Session-Expires and Min-SE to ask for (RFC 4028, seconds); 0: none.
   uint32_t session_expires = 0;
   uint32_t min_se = 0;
+  // Offer reliable provisional responses (RFC 3262: Supported: 100rel):
+  // only when the caller can take them, so the callee's reliable 18x can be
+  // relayed end to end.
+  bool offer_100rel = false;
 };
 
 class CallSignalling {
@@ -44,6 +48,15 @@ class CallSignalling {
 
   // A side.
   virtual void provisional_a(SipHandle a, int status, std::string_view sdp) = 0;
+  // A reliable provisional response (RFC 3262) with its own RSeq on the
+  // caller's leg, retransmitted by the layer until the caller PRACKs it;
+  // that PRACK comes back through B2bua::on_prack with the returned id. An
+  // error (nothing sent) when the caller's INVITE allowed no 100rel.
+  virtual Result<SipHandle> reliable_provisional_a(SipHandle a, int status,
+                                                   std::string_view sdp) = 0;
+  // The final answer to a caller's PRACK (on_prack's id), with an SDP
+  // answer when the PRACK carried one.
+  virtual void answer_prack(SipHandle prack, int status, std::string_view sdp) = 0;
   virtual void answer_a(SipHandle a, std::string_view sdp) = 0;  // 200 OK
   // A final failure (Retry-After with a 503, Min-SE with a 422).
   virtual void reject_a(SipHandle a, const FinalAnswer& answer) = 0;
@@ -56,6 +69,11 @@ class CallSignalling {
   // The ACK of a 2xx (the B2BUA's own); sdp: the answer, when the 2xx
   // carried the offer (a late offer), else empty.
   virtual void ack_b(SipHandle b, std::string_view sdp) = 0;
+  // A PRACK (RFC 3262) in B's early dialog for its reliable provisional
+  // response `rseq`, with sdp the answer to an offer that response brought
+  // (empty: none). Its final response comes back through
+  // B2bua::on_prack_response with the returned id.
+  virtual Result<SipHandle> prack_b(SipHandle b, uint32_t rseq, std::string_view sdp) = 0;
 
   // Either established dialog.
   virtual void bye(SipHandle dialog) = 0;

@@ -19,6 +19,7 @@
 #include "sip/asserted_identity.h"
 #include "sip/auth_header_text.h"
 #include "sip/refer_rewrite.h"
+#include "sip/reliable_provisional.h"
 #include "sip/request_source.h"
 #include "sip/session_timer_headers.h"
 
@@ -95,6 +96,10 @@ struct NtaCallSignalling::Dialog {
   bool confirmed = false;   // a 2xx went out (A) or came in (B)
   bool bye_sent = false;
   bool released = false;
+  // B: the RSeq of the last reliable 18x passed on (a retransmission
+  // repeats it); A: the reliable 18x sent, destroyed with the dialog.
+  uint32_t last_rseq = 0;
+  std::vector<nta_reliable_t*> reliables;
   registrar::Source source;  // A: where the INVITE came from (nonces are bound to it)
   bool stale = false;        // A: right password, old nonce: the challenge says stale
   // Where in-dialog requests are sent when not to the remote Contact: a
@@ -162,13 +167,14 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   }
 
   // Extensions the caller requires (RFC 3261 8.2.2.3): this B2BUA supports
-  // session timers (RFC 4028) and nothing else, not 100rel (PRACK is not
-  // relayed), so such a call would break halfway: 420 at once, naming them.
+  // session timers (RFC 4028) and reliable provisional responses (RFC 3262,
+  // relayed end to end, docs/b2bua.md) and nothing else, so such a call
+  // would break halfway: 420 at once, naming them.
   if (sip->sip_require) {
     std::string unsupported;
     for (const sip_require_t* r = sip->sip_require; r; r = r->k_next)
       for (const msg_param_t* t = r->k_items; t && *t; ++t)
-        if (strcasecmp(*t, "timer") != 0)
+        if (strcasecmp(*t, "timer") != 0 && strcasecmp(*t, "100rel") != 0)
           unsupported += (unsupported.empty() ? "" : ", ") + sip::safe_header_value(*t);
     if (!unsupported.empty()) {
       ++counters_.extension_refused;
@@ -231,6 +237,7 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
   in.max_forwards = sip->sip_max_forwards ? static_cast<int>(sip->sip_max_forwards->mf_count) : 70;
   in.identity = caller_identity(sip);
   in.session_timer = sip::session_timer_headers(sip);
+  in.rel100 = sip::rel100_support(sip);
 
   std::string auth_username;
   bool verified = false;
@@ -299,6 +306,16 @@ int NtaCallSignalling::on_invite(const std::string& leg, nta_incoming_t* irq, co
 int NtaCallSignalling::on_ack_or_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq,
                                         const sip_t* sip) {
   auto* d = reinterpret_cast<Dialog*>(magic);
+  if (d && !d->released && d->a_side && !sip && !d->final_sent && nta_incoming_status(irq) < 200) {
+    // nta is ending the INVITE itself (503 right after this): a reliable
+    // 18x the caller never PRACKed (RFC 3262 3, after 64*T1). For the call
+    // it is as if the caller had given up.
+    d->final_sent = true;
+    ++d->self->counters_.reliable_timed_out;
+    log::info("reliable_provisional_timeout", {{"handle", std::to_string(d->handle)}});
+    d->self->b2bua_->on_a_cancel(d->handle);
+    return 0;
+  }
   if (!d || d->released || !sip || !sip->sip_request) return 0;
   NtaCallSignalling* self = d->self;
   if (sip->sip_request->rq_method == sip_method_cancel) {
@@ -329,6 +346,75 @@ void NtaCallSignalling::provisional_a(SipHandle a, int status, std::string_view 
                       SIPTAG_CONTACT(nta_agent_contact(d->leg.agent->agent())),
                       TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
                       TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+}
+
+Result<SipHandle> NtaCallSignalling::reliable_provisional_a(SipHandle a, int status,
+                                                            std::string_view sdp) {
+  Dialog* d = find(a);
+  if (!d || !d->invite_in || d->final_sent || status <= 100 || status >= 200)
+    return make_error("no INVITE to answer");
+  std::string body(sdp);
+  // nta gives it the next RSeq of this transaction, adds Require: 100rel,
+  // retransmits it until the PRACK (on_prack), and holds a 2xx until a
+  // reliable 18x with SDP is PRACKed (RFC 3262 3).
+  nta_reliable_t* rel = nta_reliable_treply(
+      d->invite_in, &NtaCallSignalling::on_prack, reinterpret_cast<nta_reliable_magic_t*>(this),
+      status, phrase_of(status), SIPTAG_CONTACT(nta_agent_contact(d->leg.agent->agent())),
+      TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+      TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+  if (!rel) return make_error("the caller's INVITE allows no reliable provisional response");
+  SipHandle id = next_handle_++;
+  reliables_[rel] = {id, a};
+  d->reliables.push_back(rel);
+  ++counters_.reliable_out;
+  return id;
+}
+
+int NtaCallSignalling::on_prack(nta_reliable_magic_t* magic, nta_reliable_t* rel,
+                                nta_incoming_t* prack, const sip_t* sip) {
+  auto* self = reinterpret_cast<NtaCallSignalling*>(magic);
+  // No PRACK: nta flushed it unacknowledged (a final response went out, or
+  // the caller never answered); nothing is waiting for it.
+  if (!self || !prack || !sip) return 200;
+  auto refuse = [&](int status, const char* why) {
+    ++self->counters_.in_dialog_refused;
+    log::info("in_dialog_refused", {{"method", "PRACK"}, {"reason", why}});
+    nta_incoming_treply(prack, status, phrase_of(status), TAG_END());
+    nta_incoming_destroy(prack);  // inside its callback: nta frees it when done
+    return 0;
+  };
+  auto it = self->reliables_.find(rel);
+  if (it == self->reliables_.end()) return refuse(481, "that response was PRACKed already");
+  const ReliableOut out = it->second;
+  self->reliables_.erase(it);
+  Dialog* d = self->find(out.dialog);
+  if (!d || d->released) return refuse(481, "the call has gone");
+  std::string body = body_of(sip);
+  if (!body.empty() && (!sip->sip_content_type || !sip->sip_content_type->c_type ||
+                        strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0))
+    return refuse(415, "a body that is not SDP");
+  auto tx = std::make_unique<PrackTx>();
+  tx->self = self;
+  tx->id = self->next_handle_++;
+  tx->dialog = out.dialog;
+  tx->irq = prack;
+  SipHandle id = tx->id;
+  self->pracks_in_.emplace(id, std::move(tx));
+  ++self->counters_.pracks_in;
+  self->b2bua_->on_prack(out.dialog, id, out.id, body);
+  return 0;  // answered through answer_prack (perhaps already)
+}
+
+void NtaCallSignalling::answer_prack(SipHandle prack, int status, std::string_view sdp) {
+  auto it = pracks_in_.find(prack);
+  if (it == pracks_in_.end() || it->second->done) return;
+  PrackTx& tx = *it->second;
+  std::string body(sdp);
+  nta_incoming_treply(tx.irq, status, phrase_of(status),
+                      TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                      TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+  tx.done = true;
+  schedule_flush();  // destroyed on the loop (nta keeps it for retransmissions)
 }
 
 void NtaCallSignalling::answer_a(SipHandle a, std::string_view sdp) {
@@ -456,7 +542,10 @@ Result<SipHandle> NtaCallSignalling::invite_b(const OutgoingInvite& inv) {
       URL_STRING_MAKE(ruri.c_str()), SIPTAG_CONTACT(nta_agent_contact(agent)),
       SIPTAG_MAX_FORWARDS_STR(max_forwards.c_str()), SIPTAG_ALLOW_STR(sip::kAllowedMethods),
       // RFC 4028: the callee chooses the refresher; its 2xx says who.
-      SIPTAG_SUPPORTED_STR("timer"), TAG_IF(!se.empty(), SIPTAG_SESSION_EXPIRES_STR(se.c_str())),
+      // RFC 3262 only when the caller can take reliable 18x too: they are
+      // relayed end to end, so a callee never requires what A cannot do.
+      SIPTAG_SUPPORTED_STR(inv.offer_100rel ? "timer, 100rel" : "timer"),
+      TAG_IF(!se.empty(), SIPTAG_SESSION_EXPIRES_STR(se.c_str())),
       TAG_IF(!min_se.empty(), SIPTAG_MIN_SE_STR(min_se.c_str())),
       TAG_IF(!pai.empty(), SIPTAG_HEADER_STR(pai.c_str())),
       TAG_IF(!inv.privacy.empty(), SIPTAG_PRIVACY_STR(inv.privacy.c_str())),
@@ -481,13 +570,90 @@ int NtaCallSignalling::on_invite_response(nta_outgoing_magic_t* magic, nta_outgo
   // late 18x or failure) reaches the call. A 2xx from another fork never
   // comes here: nta (NTATAG_UA) ACKs it and sends it a BYE.
   if (d->confirmed) return 0;
+  uint32_t rseq = 0;
+  if (status > 100 && status < 200) {
+    auto r = d->self->reliable_rseq(*d, sip);
+    if (!r) return 0;  // a retransmission: relayed once
+    rseq = *r;
+  }
   if (status >= 200 && status < 300) {
     d->confirmed = true;
     if (sip && sip->sip_to) nta_leg_rtag(d->dialog, sip->sip_to->a_tag);
     if (sip) nta_leg_client_reroute(d->dialog, sip->sip_record_route, sip->sip_contact, 1);
   }
   // Local timeouts and transport errors arrive as 408/503 without a message.
-  d->self->b2bua_->on_b_response(d->handle, status, body_of(sip), sip::session_timer_headers(sip));
+  d->self->b2bua_->on_b_response(d->handle, status, body_of(sip), sip::session_timer_headers(sip),
+                                 rseq);
+  return 0;
+}
+
+std::optional<uint32_t> NtaCallSignalling::reliable_rseq(Dialog& d, const sip_t* sip) {
+  using Kind = sip::ProvisionalReliability::Kind;
+  auto rel = sip::provisional_reliability(sip);
+  if (rel.kind == Kind::unreliable) return 0;
+  if (rel.kind == Kind::missing_rseq) {
+    // It cannot be PRACKed (RAck names the RSeq): passed on as an
+    // ordinary 18x; the callee's retransmissions end on their own.
+    ++counters_.reliable_without_rseq;
+    log::info("reliable_provisional_without_rseq", {{"handle", std::to_string(d.handle)}});
+    return 0;
+  }
+  // A PRACK goes in the early dialog of this response's To tag; the leg is
+  // one dialog, so a second fork's reliable 18x (its own RSeq space) is
+  // passed on unreliably.
+  const char* tag = sip->sip_to ? sip->sip_to->a_tag : nullptr;
+  const char* have = nta_leg_get_rtag(d.dialog);
+  if (!tag || (have && strcasecmp(have, tag) != 0)) {
+    ++counters_.reliable_other_fork;
+    log::info("reliable_provisional_other_fork", {{"handle", std::to_string(d.handle)}});
+    return 0;
+  }
+  // nta filters retransmissions only once a PRACK went out; until the
+  // caller's PRACK arrives they come here, and an RSeq not above the last
+  // one is one of them (RFC 3262 4).
+  if (rel.rseq <= d.last_rseq) {
+    ++counters_.reliable_retransmitted;
+    return std::nullopt;
+  }
+  if (!have) nta_leg_rtag(d.dialog, tag);
+  // The PRACK goes to the callee's Contact, through its Record-Route.
+  nta_leg_client_reroute(d.dialog, sip->sip_record_route, sip->sip_contact, 1);
+  d.last_rseq = rel.rseq;
+  ++counters_.reliable_in;
+  return rel.rseq;
+}
+
+Result<SipHandle> NtaCallSignalling::prack_b(SipHandle b, uint32_t rseq, std::string_view sdp) {
+  Dialog* d = find(b);
+  if (!d || !d->invite_out || !d->dialog || d->bye_sent || !nta_leg_get_rtag(d->dialog))
+    return make_error("no early dialog to PRACK in");
+  auto tx = std::make_unique<PrackTx>();
+  tx->self = this;
+  tx->id = next_handle_++;
+  tx->dialog = b;
+  std::string body(sdp);
+  // RAck: this RSeq and the INVITE's CSeq; nta then drops retransmissions
+  // of that response by itself.
+  tx->orq = nta_outgoing_prack(d->dialog, d->invite_out, &NtaCallSignalling::on_prack_response,
+                               reinterpret_cast<nta_outgoing_magic_t*>(tx.get()), d->next_hop(),
+                               nullptr, NTATAG_RSEQ(rseq),
+                               TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                               TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+  if (!tx->orq) return make_error("cannot send the PRACK");
+  SipHandle id = tx->id;
+  pracks_out_.emplace(id, std::move(tx));
+  ++counters_.pracks_out;
+  return id;
+}
+
+int NtaCallSignalling::on_prack_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq,
+                                         const sip_t* sip) {
+  auto* tx = reinterpret_cast<PrackTx*>(magic);
+  int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  if (!tx || tx->done || status < 200) return 0;
+  tx->done = true;
+  tx->self->schedule_flush();  // the orq goes on the loop, not inside its own callback
+  tx->self->b2bua_->on_prack_response(tx->id, status);
   return 0;
 }
 
@@ -905,6 +1071,20 @@ void NtaCallSignalling::destroy_released() {
     nta_incoming_destroy(tx.irq);
     return true;
   });
+  // PRACKs answered, or whose dialog has gone (a caller's gets 481 then).
+  std::erase_if(pracks_in_, [this](auto& entry) {
+    PrackTx& tx = *entry.second;
+    if (!tx.done && find(tx.dialog)) return false;
+    if (!tx.done) nta_incoming_treply(tx.irq, SIP_481_NO_TRANSACTION, TAG_END());
+    nta_incoming_destroy(tx.irq);
+    return true;
+  });
+  std::erase_if(pracks_out_, [this](auto& entry) {
+    PrackTx& tx = *entry.second;
+    if (!tx.done && find(tx.dialog)) return false;
+    nta_outgoing_destroy(tx.orq);
+    return true;
+  });
   std::erase_if(offers_out_, [this](auto& entry) {
     OfferTx& tx = *entry.second;
     if ((!tx.done || tx.awaiting_ack) && find(tx.dialog)) return false;
@@ -917,6 +1097,12 @@ void NtaCallSignalling::destroy_released() {
     // A cancelled or answered INVITE lives on in nta (its ACK, a late 2xx
     // gets ACK+BYE); an unanswered one is ended by destroying it.
     if (d->invite_out) nta_outgoing_destroy(d->invite_out);
+    // Before their INVITE: a PRACK arriving later finds no response and
+    // gets 481 from nta, never a callback into a dialog that has gone.
+    for (nta_reliable_t* rel : d->reliables) {
+      reliables_.erase(rel);
+      nta_reliable_destroy(rel);
+    }
     if (d->invite_in) {
       if (!d->final_sent)
         nta_incoming_treply(d->invite_in, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());

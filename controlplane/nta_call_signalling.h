@@ -41,7 +41,16 @@ struct NtaCallSignallingCounters {
   uint64_t auth_failed = 0;        // INVITE credentials that did not verify
   uint64_t banned = 0;             // INVITEs refused 403 from a banned source or user
   uint64_t relayed = 0;            // INFO/OPTIONS/MESSAGE/REFER/NOTIFY passed to the other dialog
-  uint64_t extension_refused = 0;  // INVITEs answered 420 (Require: 100rel, timer, ...)
+  uint64_t extension_refused = 0;  // INVITEs answered 420 (a Require other than timer, 100rel)
+  // RFC 3262 (100rel/PRACK).
+  uint64_t reliable_in = 0;             // callees' reliable 18x passed to the B2BUA
+  uint64_t reliable_retransmitted = 0;  // their retransmissions (RSeq not new): dropped
+  uint64_t reliable_without_rseq = 0;   // Require: 100rel without a usable RSeq: unreliable
+  uint64_t reliable_other_fork = 0;     // a second early dialog's reliable 18x: unreliable
+  uint64_t reliable_out = 0;            // reliable 18x sent to callers
+  uint64_t reliable_timed_out = 0;      // callers that never PRACKed (nta answered 503)
+  uint64_t pracks_in = 0;               // callers' PRACKs handed to the B2BUA
+  uint64_t pracks_out = 0;              // PRACKs sent to callees
 };
 
 class NtaCallSignalling final : public CallSignalling {
@@ -98,12 +107,15 @@ class NtaCallSignalling final : public CallSignalling {
 
   // CallSignalling.
   void provisional_a(SipHandle a, int status, std::string_view sdp) override;
+  Result<SipHandle> reliable_provisional_a(SipHandle a, int status, std::string_view sdp) override;
+  void answer_prack(SipHandle prack, int status, std::string_view sdp) override;
   void answer_a(SipHandle a, std::string_view sdp) override;
   void reject_a(SipHandle a, const FinalAnswer& answer) override;
   void challenge_a(SipHandle a) override;
   Result<SipHandle> invite_b(const OutgoingInvite& invite) override;
   void cancel_b(SipHandle b) override;
   void ack_b(SipHandle b, std::string_view sdp) override;
+  Result<SipHandle> prack_b(SipHandle b, uint32_t rseq, std::string_view sdp) override;
   void bye(SipHandle dialog) override;
   Result<SipHandle> send_offer(SipHandle dialog, OfferMethod m, std::string_view sdp) override;
   void ack_offer(SipHandle out, std::string_view sdp) override;
@@ -140,6 +152,25 @@ class NtaCallSignalling final : public CallSignalling {
     bool awaiting_ack = false;  // out: that 2xx waits for ack_offer
     bool refresh = false;       // out: the SBC's own session refresh (UPDATE or re-INVITE)
   };
+  // A PRACK: a caller's (its transaction waits for answer_prack) or one
+  // the SBC sent to a callee (its final response goes to the B2BUA).
+  struct PrackTx {
+    NtaCallSignalling* self = nullptr;
+    SipHandle id = 0, dialog = 0;
+    nta_incoming_t* irq = nullptr;  // in: destroyed on the loop once answered
+    nta_outgoing_t* orq = nullptr;  // out: destroyed on the loop once final
+    bool done = false;
+  };
+  // A reliable 18x sent to a caller: its id for the B2BUA and its dialog.
+  struct ReliableOut {
+    SipHandle id = 0, dialog = 0;
+  };
+  static int on_prack(nta_reliable_magic_t* magic, nta_reliable_t* rel, nta_incoming_t* prack,
+                      const sip_t* sip);
+  static int on_prack_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, const sip_t* sip);
+  // A callee's 1xx: its RSeq when it is a new reliable one this dialog can
+  // PRACK, 0 when it is handled as unreliable; nullopt for a retransmission.
+  std::optional<uint32_t> reliable_rseq(Dialog& d, const sip_t* sip);
   Dialog* find(SipHandle h) const;
   int take_offer(Dialog& d, nta_incoming_t* irq, const sip_t* sip);
   Result<SipHandle> send_in_dialog(SipHandle dialog, OfferMethod m, std::string_view sdp,
@@ -172,6 +203,10 @@ class NtaCallSignalling final : public CallSignalling {
   std::vector<std::unique_ptr<Dialog>> released_;
   std::vector<std::unique_ptr<Relay>> relays_;
   std::unordered_map<SipHandle, std::unique_ptr<OfferTx>> offers_in_, offers_out_;
+  std::unordered_map<SipHandle, std::unique_ptr<PrackTx>> pracks_in_, pracks_out_;
+  // Reliable 18x not PRACKed yet (a second PRACK of one gets 481); nta
+  // owns them, and they are destroyed with their dialog.
+  std::unordered_map<nta_reliable_t*, ReliableOut> reliables_;
   // REFERs relayed: (dialog it went out on, its CSeq there) -> the CSeq the
   // referrer used, for the Event id of the NOTIFYs that come back.
   std::map<std::pair<SipHandle, uint32_t>, uint32_t> refer_cseqs_;

@@ -293,7 +293,8 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
     nta_incoming_treply(irq, SIP_481_NO_TRANSACTION, TAG_END());
     return 481;
   }
-  if (method == sip_method_cancel) {
+  // A CANCEL or PRACK (RFC 3262 3) for no transaction or response we know.
+  if (method == sip_method_cancel || method == sip_method_prack) {
     nta_incoming_treply(irq, SIP_481_NO_TRANSACTION, TAG_END());
     return 481;
   }
@@ -307,7 +308,7 @@ int Sbcd::on_sip_request(const std::string& leg, nta_incoming_t* irq, const sip_
   }
   if (method == sip_method_options) {
     nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow),
-                        SIPTAG_ACCEPT_STR("application/sdp"), SIPTAG_SUPPORTED_STR("timer"),
+                        SIPTAG_ACCEPT_STR("application/sdp"), SIPTAG_SUPPORTED_STR("timer, 100rel"),
                         TAG_END());
     return 200;
   }

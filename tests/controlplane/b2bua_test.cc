@@ -52,6 +52,7 @@ struct FakeSignalling : CallSignalling {
     int max_forwards = 0;
     std::string asserted_identity, privacy;
     uint32_t session_expires = 0, min_se = 0;
+    bool offer_100rel = false;
   };
   std::vector<std::string> log;
   std::vector<Invite> invites;
@@ -62,6 +63,38 @@ struct FakeSignalling : CallSignalling {
   void provisional_a(SipHandle a, int status, std::string_view sdp) override {
     log.push_back("provisional_a " + std::to_string(a) + " " + std::to_string(status));
     if (!sdp.empty()) a_sdp[a] = std::string(sdp);
+  }
+  // RFC 3262: reliable 18x to the caller, answers to its PRACKs, PRACKs to callees.
+  struct Reliable {
+    SipHandle a = 0, id = 0;
+    int status = 0;
+    std::string sdp;
+  };
+  std::vector<Reliable> reliables;
+  bool refuse_reliable = false;
+  Result<SipHandle> reliable_provisional_a(SipHandle a, int status, std::string_view sdp) override {
+    if (refuse_reliable) return make_error("no 100rel");
+    reliables.push_back({a, ++next, status, std::string(sdp)});
+    log.push_back("reliable_a " + std::to_string(a) + " " + std::to_string(status));
+    if (!sdp.empty()) a_sdp[a] = std::string(sdp);
+    return next;
+  }
+  std::map<SipHandle, int> prack_answers;  // the caller's PRACK -> status
+  void answer_prack(SipHandle prack, int status, std::string_view sdp) override {
+    prack_answers[prack] = status;
+    log.push_back("answer_prack " + std::to_string(prack) + " " + std::to_string(status) +
+                  (sdp.empty() ? "" : " sdp"));
+  }
+  struct Prack {
+    SipHandle b = 0, id = 0;
+    uint32_t rseq = 0;
+    std::string sdp;
+  };
+  std::vector<Prack> pracks;
+  Result<SipHandle> prack_b(SipHandle b, uint32_t rseq, std::string_view sdp) override {
+    pracks.push_back({b, ++next, rseq, std::string(sdp)});
+    log.push_back("prack_b " + std::to_string(b) + " " + std::to_string(rseq));
+    return next;
   }
   void answer_a(SipHandle a, std::string_view sdp) override {
     log.push_back("answer_a " + std::to_string(a));
@@ -76,7 +109,8 @@ struct FakeSignalling : CallSignalling {
   Result<SipHandle> invite_b(const OutgoingInvite& inv) override {
     if (fail_invites) return make_error("transport down");
     invites.push_back({++next, inv.peer->name, inv.called, inv.caller, inv.sdp, inv.max_forwards,
-                       inv.asserted_identity, inv.privacy, inv.session_expires, inv.min_se});
+                       inv.asserted_identity, inv.privacy, inv.session_expires, inv.min_se,
+                       inv.offer_100rel});
     log.push_back("invite_b " + inv.peer->name + " " + std::to_string(next));
     return next;
   }
@@ -1212,4 +1246,219 @@ TEST(CallSessionTimer, CalleeLegAndTimes) {
   EXPECT_EQ(refresher_param({90, false}, false), Refresher::uac);
   EXPECT_EQ(refresher_param({90, true}, true), Refresher::uac);
   EXPECT_EQ(refresher_param({90, true}, false), Refresher::uas);
+}
+
+// ---------------------------------------------------------------- 100rel / PRACK (RFC 3262)
+
+class ReliableProvisionalTest : public B2buaTest {
+ protected:
+  // The PBX dials with Supported (or Require) 100rel.
+  SipHandle dial_100rel(const std::string& number, std::string sdp = offer_sdp(),
+                        bool required = false) {
+    SipHandle a = next_a++;
+    InboundCall in{a, "access", *Ipv4Address::parse("198.18.1.10"), number, "6001", std::move(sdp)};
+    in.rel100 = {!required, required};
+    b2bua->on_invite(in, "", false);
+    return a;
+  }
+  SipHandle next_prack = 900;
+};
+
+TEST_F(ReliableProvisionalTest, TheCalleeIsOffered100relOnlyWhenTheCallerCanTakeIt) {
+  dial("0301234");
+  dial_100rel("0301235");
+  ASSERT_EQ(sig.invites.size(), 2u);
+  EXPECT_FALSE(sig.invites[0].offer_100rel);
+  EXPECT_TRUE(sig.invites[1].offer_100rel);
+}
+
+TEST_F(ReliableProvisionalTest, AReliable183WithEarlyMediaAndItsPrackCrossEndToEnd) {
+  SipHandle a = dial_100rel("0301234");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 183, answer_sdp("198.18.2.10"), {}, 7);
+  // To the caller as a reliable 183 of the SBC's, the answer anchored on its leg.
+  ASSERT_EQ(sig.reliables.size(), 1u);
+  EXPECT_EQ(sig.reliables[0].status, 183);
+  EXPECT_NE(sig.reliables[0].sdp.find("c=IN IP4 198.18.1.1\r\n"), std::string::npos);
+  EXPECT_EQ(sig.reliables[0].sdp.find("198.18.2."), std::string::npos);
+  EXPECT_FALSE(sig.saw("provisional_a 1 183")) << "not also sent unreliably";
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.10") << "early media anchored";
+  EXPECT_TRUE(sig.pracks.empty()) << "the callee's PRACK waits for the caller's";
+
+  // The caller's PRACK goes on as a PRACK of the callee's RSeq.
+  SipHandle prack = next_prack++;
+  b2bua->on_prack(a, prack, sig.reliables[0].id, "");
+  ASSERT_EQ(sig.pracks.size(), 1u);
+  EXPECT_EQ(sig.pracks[0].b, b);
+  EXPECT_EQ(sig.pracks[0].rseq, 7u);
+  EXPECT_TRUE(sig.pracks[0].sdp.empty());
+  EXPECT_EQ(sig.prack_answers.count(prack), 0u) << "answered when the callee answers";
+  b2bua->on_prack_response(sig.pracks[0].id, 200);
+  EXPECT_EQ(sig.prack_answers[prack], 200);
+
+  b2bua->on_b_response(b, 200, answer_sdp("198.18.2.10"));
+  EXPECT_TRUE(sig.saw("answer_a 1"));
+  b2bua->on_a_ack(a);
+  EXPECT_EQ(b2bua->calls().at(0)->state(), Call::State::established);
+}
+
+TEST_F(ReliableProvisionalTest, TheCalleesAnswerToAPrackIsPassedBackAsItIs) {
+  SipHandle a = dial_100rel("0301234");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 180, "", {}, 1);
+  b2bua->on_prack(a, 900, sig.reliables.at(0).id, "");
+  b2bua->on_prack_response(sig.pracks.at(0).id, 100);  // provisional: nothing yet
+  EXPECT_EQ(sig.prack_answers.count(900), 0u);
+  b2bua->on_prack_response(sig.pracks.at(0).id, 481);
+  EXPECT_EQ(sig.prack_answers[900], 481);
+}
+
+TEST_F(ReliableProvisionalTest, UnreliableProvisionalResponsesStayAsTheyWere) {
+  SipHandle a = dial_100rel("0301234");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 183, answer_sdp("198.18.2.10"));
+  EXPECT_TRUE(sig.saw("provisional_a 1 183"));
+  EXPECT_TRUE(sig.reliables.empty());
+  EXPECT_NE(sig.a_sdp[a].find("c=IN IP4 198.18.1.1\r\n"), std::string::npos);
+  EXPECT_TRUE(sig.pracks.empty());
+}
+
+TEST_F(ReliableProvisionalTest, ACalleeReliableTowardACallerWithout100relIsPrackedHere) {
+  // Per leg: the callee sent 100rel unasked; the SBC acknowledges it and the
+  // caller gets an ordinary 180.
+  SipHandle a = dial("0301234");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 180, "", {}, 3);
+  EXPECT_TRUE(sig.reliables.empty());
+  EXPECT_TRUE(sig.saw("provisional_a " + std::to_string(a) + " 180"));
+  ASSERT_EQ(sig.pracks.size(), 1u);
+  EXPECT_EQ(sig.pracks[0].rseq, 3u);
+  b2bua->on_prack_response(sig.pracks[0].id, 200);  // its answer concerns nobody
+  EXPECT_TRUE(sig.prack_answers.empty());
+}
+
+TEST_F(ReliableProvisionalTest, LateOfferEarlyMediaTheOfferIn183AndTheAnswerInPrack) {
+  SipHandle a = dial_100rel("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  EXPECT_TRUE(sig.invites[0].sdp.empty());
+  // The callee's offer in a reliable 183 opens the media and reaches the caller anchored.
+  b2bua->on_b_response(b, 183, offer_sdp("198.18.2.10", "8 0 101"), {}, 1);
+  ASSERT_EQ(dp.open_sessions(), 1u);
+  EXPECT_EQ(last_media_spec().b.remote_ip.to_string(), "198.18.2.10");
+  ASSERT_EQ(sig.reliables.size(), 1u);
+  const std::string to_a = sig.reliables[0].sdp;
+  EXPECT_NE(to_a.find("c=IN IP4 198.18.1.1\r\n"), std::string::npos) << to_a;
+  EXPECT_EQ(to_a.find("198.18.2."), std::string::npos) << to_a;
+
+  // The caller's answer in its PRACK completes the media and reaches the callee anchored.
+  b2bua->on_prack(a, 900, sig.reliables[0].id, answer_sdp("198.18.1.10"));
+  ASSERT_EQ(sig.pracks.size(), 1u);
+  const std::string to_b = sig.pracks[0].sdp;
+  EXPECT_NE(to_b.find("c=IN IP4 198.18.2.1\r\n"), std::string::npos) << to_b;
+  EXPECT_EQ(to_b.find("198.18.1."), std::string::npos) << to_b;
+  EXPECT_EQ(last_media_spec().a.remote_ip.to_string(), "198.18.1.10");
+  EXPECT_EQ(last_media_spec().a.remote_port, 50000);
+  b2bua->on_prack_response(sig.pracks[0].id, 200);
+  EXPECT_EQ(sig.prack_answers[900], 200);
+
+  // The 200 opens nothing new: the callee is ACKed at once, the caller's
+  // 200 repeats the session it has, and its ACK brings no answer.
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10", "8 0 101"));
+  EXPECT_TRUE(sig.saw("ack_b " + std::to_string(b)));
+  EXPECT_TRUE(sig.ack_sdp[b].empty());
+  EXPECT_TRUE(sig.saw("answer_a " + std::to_string(a)));
+  EXPECT_EQ(sig.a_sdp[a], to_a);
+  EXPECT_EQ(dp.open_sessions(), 1u);
+  b2bua->on_a_ack(a);
+  EXPECT_EQ(b2bua->calls().at(0)->state(), Call::State::established);
+  EXPECT_EQ(std::count(sig.log.begin(), sig.log.end(), "ack_b " + std::to_string(b)), 1);
+  b2bua->on_bye(a);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(ReliableProvisionalTest, LateOfferAPrackWithoutAnAnswerEndsTheCall) {
+  SipHandle a = dial_100rel("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 183, offer_sdp("198.18.2.10", "8 0 101"), {}, 1);
+  b2bua->on_prack(a, 900, sig.reliables.at(0).id, "");
+  EXPECT_EQ(sig.prack_answers[900], 488);
+  EXPECT_TRUE(sig.pracks.empty());
+  EXPECT_TRUE(sig.saw("cancel_b " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 488"));
+  EXPECT_EQ(b2bua->active_calls(), 0u);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(ReliableProvisionalTest, LateOfferInAnUnreliable183IsStillNotPassedOn) {
+  SipHandle a = dial_100rel("0301234", "");
+  b2bua->on_b_response(sig.invites.at(0).handle, 183, offer_sdp("198.18.2.10"));
+  EXPECT_TRUE(sig.saw("provisional_a " + std::to_string(a) + " 183"));
+  EXPECT_EQ(sig.a_sdp.count(a), 0u);
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(ReliableProvisionalTest, LateOfferTheCalleeAnswersBeforeItsEarlyOfferWasAnswered) {
+  SipHandle a = dial_100rel("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 183, offer_sdp("198.18.2.10"), {}, 1);
+  b2bua->on_b_response(b, 200, offer_sdp("198.18.2.10"));
+  EXPECT_TRUE(sig.saw("ack_b " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("bye " + std::to_string(b)));
+  EXPECT_TRUE(sig.saw("reject_a " + std::to_string(a) + " 502"));
+  EXPECT_EQ(dp.open_sessions(), 0u) << "the early media is not left behind";
+}
+
+TEST_F(ReliableProvisionalTest, AnEarlyOfferTheCallerCannotGetReliablyFailsThatCandidate) {
+  sig.refuse_reliable = true;
+  dial_100rel("0301234", "");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 183, offer_sdp("198.18.2.10"), {}, 1);
+  EXPECT_TRUE(sig.saw("cancel_b " + std::to_string(b)));
+  ASSERT_EQ(sig.invites.size(), 2u) << "the next candidate is tried";
+  EXPECT_EQ(sig.invites[1].peer, "carrier-b");
+  EXPECT_EQ(dp.open_sessions(), 0u);
+}
+
+TEST_F(ReliableProvisionalTest, APrackOfNoKnownResponseOrCallGets481) {
+  SipHandle a = dial_100rel("0301234");
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 180, "", {}, 1);
+  b2bua->on_prack(a, 900, 424242, "");
+  EXPECT_EQ(sig.prack_answers[900], 481);
+  // The same response PRACKed twice: the second finds nothing.
+  b2bua->on_prack(a, 901, sig.reliables.at(0).id, "");
+  b2bua->on_prack(a, 902, sig.reliables.at(0).id, "");
+  EXPECT_EQ(sig.prack_answers[902], 481);
+  EXPECT_EQ(sig.pracks.size(), 1u);
+  // A call that is not (or no longer) there.
+  b2bua->on_prack(77, 903, 1, "");
+  EXPECT_EQ(sig.prack_answers[903], 481);
+}
+
+TEST_F(ReliableProvisionalTest, APrackForAnAttemptGivenUpIsAnsweredHere) {
+  SipHandle a = dial_100rel("0301234");
+  SipHandle b1 = sig.invites.at(0).handle;
+  b2bua->on_b_response(b1, 180, "", {}, 1);
+  b2bua->on_b_response(b1, 503, "");  // fails over to carrier-b
+  ASSERT_EQ(sig.invites.size(), 2u);
+  b2bua->on_prack(a, 900, sig.reliables.at(0).id, "");
+  EXPECT_EQ(sig.prack_answers[900], 200);
+  EXPECT_TRUE(sig.pracks.empty()) << "nobody to pass it to";
+  // The next candidate's reliable 180 is relayed and PRACKed end to end.
+  SipHandle b2 = sig.invites[1].handle;
+  b2bua->on_b_response(b2, 180, "", {}, 5);
+  ASSERT_EQ(sig.reliables.size(), 2u);
+  b2bua->on_prack(a, 901, sig.reliables[1].id, "");
+  ASSERT_EQ(sig.pracks.size(), 1u);
+  EXPECT_EQ(sig.pracks[0].b, b2);
+  EXPECT_EQ(sig.pracks[0].rseq, 5u);
+}
+
+TEST_F(ReliableProvisionalTest, ACallerThatRequires100relAlsoGetsTheCalleesUnreliable180) {
+  // Per leg: the layer sends it reliably to a caller that requires 100rel
+  // (nta does) and answers that PRACK itself; the call logic relays as usual.
+  SipHandle a = dial_100rel("0301234", offer_sdp(), true);
+  EXPECT_TRUE(sig.invites.at(0).offer_100rel);
+  b2bua->on_b_response(sig.invites[0].handle, 180, "");
+  EXPECT_TRUE(sig.saw("provisional_a " + std::to_string(a) + " 180"));
 }
