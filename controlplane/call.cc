@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "controlplane/log.h"
+#include "controlplane/media_budget.h"
+#include "controlplane/telephone_event_map.h"
 #include "policy/codec_filter.h"
 
 namespace sbc::controlplane {
@@ -31,19 +33,6 @@ void take_remote(dataplane::MediaSide& side, const sip::SdpStream& st) {
   if (st.port == 0 || !st.address || held_address(st)) return;
   side.remote_ip = *st.address;
   side.remote_port = st.port;
-}
-
-// Media policing (docs/protection.md): an audio stream's RTP pinholes get a
-// packet budget from its ptime, never assuming fewer than 50 packets/s
-// (ptime 20), because the answerer may packetise faster than the offer
-// asked; other media (video, T.38) are not policed.
-void set_budget(dataplane::MediaStreamSpec& m, const sip::SdpStream& st) {
-  if (st.media == "audio") {
-    dataplane::set_audio_budget(m, st.ptime_ms == 0 ? 20 : std::min(st.ptime_ms, 20u));
-  } else {
-    m.packet_rate = 0;
-    m.packet_burst = 0;
-  }
 }
 
 // A live stream that is not sendrecv or is addressed to 0.0.0.0.
@@ -183,6 +172,8 @@ Status Call::filter_codecs(sip::SdpSession& s, const policy::Peer* from,
     else if (auto r = s.keep_codecs(i, pts); !r)
       return r.error();
   }
+  // DTMF numbered as the receiving peer insists (telephone_event_map.h).
+  if (auto r = renumber_events(s, event_renumbering(s, to)); !r) return r.error();
   for (const auto& st : s.streams())
     if (st.port != 0) return ok_status();
   return make_error("no acceptable codec in any stream");
@@ -228,8 +219,12 @@ Result<std::string> Call::a_answer(std::string_view b_sdp) {
   if (ans->streams().size() != ports_.streams.size())
     return make_error("the answer has " + std::to_string(ans->streams().size()) +
                       " streams for an offer of " + std::to_string(ports_.streams.size()));
+  // Back to the caller's DTMF numbers, and the relay maps between them.
+  const auto events = event_renumbering(*offer_, dest_);
+  if (auto r = renumber_events(*ans, events); !r) return r.error();
   // The callee's real addresses go to the dataplane, the SBC's to the caller.
   dataplane::MediaSessionSpec spec = spec_;
+  set_event_numbers(spec, events, true);
   for (size_t i = 0; i < ans->streams().size(); ++i) {
     const auto& st = ans->streams()[i];
     take_remote(spec.streams[i].b, st);
@@ -257,7 +252,7 @@ Result<std::string> Call::late_offer_for_a(std::string_view b_sdp) {
     m.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
     take_remote(m.b, st);
     m.rtcp_mux = st.rtcp_mux;
-    set_budget(m, st);
+    set_media_budget(m, st);
     spec.streams.push_back(m);
   }
   auto opened = ctx_.dataplane.open_media(spec);
@@ -282,7 +277,10 @@ Result<std::string> Call::late_answer_for_b(std::string_view a_sdp) {
                       " streams for an offer of " + std::to_string(spec_.streams.size()));
   for (const auto& st : ans->streams())
     if (st.port != 0 && !st.address) return make_error("a stream without an IPv4 address");
+  const auto events = event_renumbering(*offer, source_);
+  if (auto r = renumber_events(*ans, events); !r) return r.error();
   auto spec = spec_;
+  set_event_numbers(spec, events, false);
   for (size_t i = 0; i < ans->streams().size(); ++i)
     take_remote(spec.streams[i].a, ans->streams()[i]);
   auto updated = ctx_.dataplane.update_media(*media_, spec);
@@ -321,7 +319,7 @@ bool Call::attempt(size_t i) {
     take_remote(m.a, st);
     m.b = {c.peer->leg, Ipv4Address{}, 0, latch_for(c.peer)};
     m.rtcp_mux = st.rtcp_mux;
-    set_budget(m, st);
+    set_media_budget(m, st);
     spec.streams.push_back(m);
   }
   auto opened = ctx_.dataplane.open_media(spec);
@@ -770,7 +768,7 @@ void Call::on_offer(Side from, SipHandle offer, OfferMethod m, std::string_view 
       ms.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
       take_remote(from == Side::a ? ms.a : ms.b, st);
       ms.rtcp_mux = st.rtcp_mux;
-      set_budget(ms, st);
+      set_media_budget(ms, st);
       spec.streams.push_back(ms);
     }
     auto updated = ctx_.dataplane.update_media(*media_, spec);
@@ -852,11 +850,15 @@ void Call::on_offer_response(SipHandle out, int status, std::string_view sdp) {
                     " streams for an offer of " + std::to_string(offer->streams().size()));
   for (const auto& st : answer->streams())
     if (st.port != 0 && !st.address) return unusable("a stream without an IPv4 address");
+  const auto events = event_renumbering(*offer, from == Side::a ? dest_ : source_);
+  if (auto r = renumber_events(*answer, events); !r) return unusable(r.error().message);
   auto spec = spec_;
+  set_event_numbers(spec, events, from == Side::a);
   for (size_t i = 0; i < offer->streams().size(); ++i) {
     auto& s = spec.streams[i];
     take_remote(from == Side::a ? s.a : s.b, offer->streams()[i]);
     take_remote(from == Side::a ? s.b : s.a, answer->streams()[i]);
+    set_media_budget(s, offer->streams()[i]);  // the codecs may have changed
   }
   // A changed remote clears the pinhole's latch: the new source can latch.
   auto updated = ctx_.dataplane.update_media(*media_, spec);
@@ -912,7 +914,7 @@ void Call::late_offer_in_2xx(std::string_view sdp) {
       ms.a = {in_.leg, Ipv4Address{}, 0, latch_for(source_)};
       ms.b = {dest_->leg, Ipv4Address{}, 0, latch_for(dest_)};
       ms.rtcp_mux = st.rtcp_mux;
-      set_budget(ms, st);
+      set_media_budget(ms, st);
       spec.streams.push_back(ms);
     }
     take_remote(from == Side::a ? spec.streams[i].b : spec.streams[i].a, st);
@@ -955,9 +957,15 @@ void Call::on_dialog_ack(Side from, std::string_view sdp) {
                   " streams for an offer of " + std::to_string(offer->streams().size()));
   for (const auto& st : answer->streams())
     if (st.port != 0 && !st.address) return broken("a stream without an IPv4 address");
+  // The offer came in the other side's 2xx; this side answers.
+  const auto events = event_renumbering(*offer, from == Side::a ? source_ : dest_);
+  if (auto r = renumber_events(*answer, events); !r) return broken(r.error().message);
   auto spec = spec_;
-  for (size_t i = 0; i < answer->streams().size(); ++i)
+  set_event_numbers(spec, events, from != Side::a);
+  for (size_t i = 0; i < answer->streams().size(); ++i) {
     take_remote(from == Side::a ? spec.streams[i].a : spec.streams[i].b, answer->streams()[i]);
+    set_media_budget(spec.streams[i], offer->streams()[i]);  // the codecs may have changed
+  }
   auto updated = ctx_.dataplane.update_media(*media_, spec);
   if (!updated) return broken(updated.error().message);
   ports_ = *updated;

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "dataplane/byte_budget.h"
 #include "dataplane/kernel_interface.h"
 #include "dataplane/port_setup.h"
 
@@ -33,11 +34,25 @@ std::string mac_string(const rte_ether_addr& m) {
   return buf;
 }
 
-// The RTP pinholes' policer; rate 0: not policed (interval 0).
-PoliceParams media_budget(const MediaStreamSpec& spec) {
-  if (spec.packet_rate == 0) return {};
-  return police_params(spec.packet_rate, std::max<uint32_t>(spec.packet_burst, 1),
-                       rte_get_tsc_hz());
+// What an RTP pinhole of `side` (0: a) enforces and rewrites on the media
+// it receives: the stream's packet and byte budgets (rate 0: not policed),
+// and the telephone-event renumbering when the two sides' numbers differ.
+struct RtpPinholeParams {
+  PoliceParams packets;
+  ByteBudget bytes;
+  uint16_t pt_map = 0;
+};
+
+RtpPinholeParams rtp_params(const MediaStreamSpec& spec, int side) {
+  RtpPinholeParams p;
+  if (spec.packet_rate)
+    p.packets =
+        police_params(spec.packet_rate, std::max<uint32_t>(spec.packet_burst, 1), rte_get_tsc_hz());
+  p.bytes = byte_budget(spec.byte_rate, spec.byte_burst, rte_get_tsc_hz());
+  const uint8_t from = side == 0 ? spec.a.telephone_event_pt : spec.b.telephone_event_pt;
+  const uint8_t to = side == 0 ? spec.b.telephone_event_pt : spec.a.telephone_event_pt;
+  if (from && to && from != to) p.pt_map = pack_pt_map(from, to);
+  return p;
 }
 
 uint64_t expected_of(const MediaSide& side, bool rtcp) {
@@ -328,9 +343,12 @@ Status DpdkDataplane::install(MediaSessionId id, uint16_t index, StreamEntry& e)
     in.side = static_cast<uint8_t>(side);
     in.rtcp = rtcp;
     if (!rtcp) {
-      const PoliceParams b = media_budget(s.spec);
-      in.police_interval = b.interval;
-      in.police_tolerance = b.tolerance;
+      const RtpPinholeParams r = rtp_params(s.spec, side);
+      in.police_interval = r.packets.interval;
+      in.police_tolerance = r.packets.tolerance;
+      in.bw_interval = r.bytes.interval;
+      in.bw_burst = r.bytes.burst;
+      in.pt_map = r.pt_map;
     }
     return in;
   };
@@ -383,7 +401,8 @@ Result<MediaSession> DpdkDataplane::open_media(const MediaSessionSpec& spec) {
 }
 
 void DpdkDataplane::set_expected(StreamEntry& e, const MediaStreamSpec& spec) {
-  auto apply = [&](uint32_t idx, const MediaSide& old_side, const MediaSide& new_side, bool rtcp) {
+  auto apply = [&](uint32_t idx, const MediaSide& old_side, const MediaSide& new_side, bool rtcp,
+                   int side) {
     Pinhole& p = pinholes_->at(idx);
     p.expected.store(expected_of(new_side, rtcp), std::memory_order_release);
     // A new remote (re-INVITE to another address) must be able to latch.
@@ -391,17 +410,21 @@ void DpdkDataplane::set_expected(StreamEntry& e, const MediaStreamSpec& spec) {
         old_side.latch != new_side.latch)
       p.remote.store(0, std::memory_order_release);
     if (!rtcp) {
-      // A re-INVITE may change the codec, and so the budget.
-      const PoliceParams b = media_budget(spec);
-      p.police_interval.store(b.interval, std::memory_order_relaxed);
-      p.police_tolerance.store(b.tolerance, std::memory_order_relaxed);
+      // A re-INVITE may change the codec, and so the budgets and the
+      // telephone-event numbers.
+      const RtpPinholeParams r = rtp_params(spec, side);
+      p.police_interval.store(r.packets.interval, std::memory_order_relaxed);
+      p.police_tolerance.store(r.packets.tolerance, std::memory_order_relaxed);
+      p.bw_interval.store(r.bytes.interval, std::memory_order_relaxed);
+      p.bw_burst.store(r.bytes.burst, std::memory_order_relaxed);
+      p.pt_map.store(r.pt_map, std::memory_order_relaxed);
     }
   };
-  apply(e.rtp[0], e.s.spec.a, spec.a, false);
-  apply(e.rtp[1], e.s.spec.b, spec.b, false);
+  apply(e.rtp[0], e.s.spec.a, spec.a, false, 0);
+  apply(e.rtp[1], e.s.spec.b, spec.b, false, 1);
   if (!spec.rtcp_mux) {
-    apply(e.rtcp[0], e.s.spec.a, spec.a, true);
-    apply(e.rtcp[1], e.s.spec.b, spec.b, true);
+    apply(e.rtcp[0], e.s.spec.a, spec.a, true, 0);
+    apply(e.rtcp[1], e.s.spec.b, spec.b, true, 1);
   }
   e.s.spec = spec;
 }

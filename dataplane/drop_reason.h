@@ -24,6 +24,7 @@ namespace sbc::dataplane {
   X(no_flow, "UDP/TCP to the SBC with no pinhole and no signalling listener")             \
   X(wrong_source, "media from a source the pinhole has not latched or does not expect")   \
   X(media_policed, "media over its pinhole's packet-rate budget (from the codec)")        \
+  X(media_bandwidth, "media over its pinhole's bytes/s budget (from the codec)")          \
   X(no_destination, "pinhole whose peer has no remote address yet")                       \
   X(no_neighbour, "next hop MAC address not resolved yet")                                \
   X(ttl_expired, "relayed packet with TTL <= 1")                                          \

@@ -48,6 +48,21 @@ inline constexpr LatchMode expected_mode(uint64_t e) {
   return static_cast<LatchMode>(e >> 56);
 }
 
+// The RTP payload-type rewrite of what a pinhole receives (RFC 4733
+// telephone-event numbered differently on the two legs), packed so one
+// relaxed load reads it: bit 15 set = rewrite, bits 8..14 the event's type
+// as received, bits 0..6 the one sent on; the two are exchanged (the other
+// one, if present, becomes the first). 0: none.
+inline constexpr uint16_t pack_pt_map(uint8_t from, uint8_t to) {
+  return static_cast<uint16_t>(0x8000u | (from & 0x7fu) << 8 | (to & 0x7fu));
+}
+inline constexpr uint8_t pt_map_from(uint16_t m) {
+  return static_cast<uint8_t>(m >> 8 & 0x7f);
+}
+inline constexpr uint8_t pt_map_to(uint16_t m) {
+  return static_cast<uint8_t>(m & 0x7f);
+}
+
 struct alignas(64) Pinhole {
   // Set by the control thread before the key is published; constant after.
   PinholeKey key;
@@ -57,19 +72,25 @@ struct alignas(64) Pinhole {
   uint8_t side = 0;  // 0: a, 1: b
   bool rtcp = false;
 
-  std::atomic<uint64_t> expected{0};  // control thread stores (update_media)
-  std::atomic<uint64_t> remote{0};    // latched remote: worker CAS from 0, control clears
-  // Media policing (GCRA in TSC cycles; interval 0: off). Control thread
-  // stores (open/update), workers load relaxed.
+  // Media policing, two GCRAs in TSC cycles (interval 0: off): packets, then
+  // bytes (byte_budget.h; 32-bit fields so both fit this line). Control
+  // thread stores (open/update), workers load relaxed.
+  std::atomic<uint32_t> bw_interval{0};  // cycles per byte
+  std::atomic<uint64_t> expected{0};     // control thread stores (update_media)
+  std::atomic<uint64_t> remote{0};       // latched remote: worker CAS from 0, control clears
   std::atomic<uint64_t> police_interval{0};
   std::atomic<uint64_t> police_tolerance{0};
+  std::atomic<uint32_t> bw_burst{0};  // bytes
+  // pack_pt_map(); control thread stores (open/update), workers load relaxed.
+  std::atomic<uint16_t> pt_map{0};
 
   // Per-stream counters (see above for who writes them).
-  uint64_t packets = 0;
+  alignas(64) uint64_t packets = 0;
   uint64_t bytes = 0;
   uint64_t rtp_seq_gaps = 0;
   uint64_t last_seen_tsc = 0;  // 0: never
-  uint64_t police_tat = 0;     // the media policer's bucket, written by that same worker
+  uint64_t police_tat = 0;     // the media policers' buckets, written by that same worker
+  uint64_t bw_tat = 0;
   uint16_t last_seq = 0;
   bool have_seq = false;
 };

@@ -44,7 +44,10 @@ void PinholeTable::fill(uint32_t idx, const Init& init, uint32_t peer) {
   e.remote.store(0, std::memory_order_relaxed);
   e.police_interval.store(init.police_interval, std::memory_order_relaxed);
   e.police_tolerance.store(init.police_tolerance, std::memory_order_relaxed);
-  e.packets = e.bytes = e.rtp_seq_gaps = e.last_seen_tsc = e.police_tat = 0;
+  e.bw_interval.store(init.bw_interval, std::memory_order_relaxed);
+  e.bw_burst.store(init.bw_burst, std::memory_order_relaxed);
+  e.pt_map.store(init.pt_map, std::memory_order_relaxed);
+  e.packets = e.bytes = e.rtp_seq_gaps = e.last_seen_tsc = e.police_tat = e.bw_tat = 0;
   e.last_seq = 0;
   e.have_seq = false;
 }

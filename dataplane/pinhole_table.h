@@ -39,6 +39,9 @@ class PinholeTable {
     bool rtcp = false;
     uint64_t police_interval = 0;  // media policing, TSC cycles; 0: off
     uint64_t police_tolerance = 0;
+    uint32_t bw_interval = 0;  // cycles per byte; 0: off
+    uint32_t bw_burst = 0;
+    uint16_t pt_map = 0;  // pack_pt_map(); 0: none
   };
   Result<std::pair<uint32_t, uint32_t>> add_pair(const Init& a, const Init& b);
   void remove(uint32_t index);

@@ -3,6 +3,7 @@
 #include <rte_byteorder.h>
 #include <rte_ring_elem.h>
 
+#include "dataplane/byte_budget.h"
 #include "dataplane/checksum.h"
 #include "dataplane/dataplane_event.h"
 #include "dataplane/filter_tables.h"
@@ -85,6 +86,31 @@ void count_stream(StageContext& c, Pinhole& p, const PacketMeta& pm, const uint8
   p.have_seq = true;
 }
 
+// RFC 4733 events numbered differently on the two legs: the two payload
+// types are exchanged (controlplane/telephone_event_map.h: the SDP exchanged
+// them too, so a codec that had the event's new number has its old one), the
+// marker bit kept, and the UDP checksum follows the changed 16-bit word
+// (RFC 1624). Other types and RTCP under rtcp-mux (72-76 once the marker bit
+// is folded in, never a dynamic 96-127) pass untouched.
+void map_payload_type(uint8_t* udp, unsigned udp_len, uint16_t map) {
+  uint8_t* rtp = udp + 8;
+  if (udp_len < 8 + 12 || (rtp[0] >> 6) != 2) return;
+  const unsigned pt = rtp[1] & 0x7fu;
+  unsigned to;
+  if (pt == pt_map_from(map))
+    to = pt_map_to(map);
+  else if (pt == pt_map_to(map))
+    to = pt_map_from(map);
+  else
+    return;
+  const uint16_t before = load_be16(rtp);
+  rtp[1] = static_cast<uint8_t>((rtp[1] & 0x80u) | to);
+  if (const uint16_t ck = load_be16(udp + 6); ck != 0) {
+    uint16_t updated = checksum_update16(ck, before, load_be16(rtp));
+    store_be16(udp + 6, updated == 0 ? 0xffff : updated);
+  }
+}
+
 }  // namespace
 
 void relay_stage(StageContext& c, unsigned leg, Burst& b) {
@@ -104,6 +130,14 @@ void relay_stage(StageContext& c, unsigned leg, Burst& b) {
                               in.police_tolerance.load(std::memory_order_relaxed)};
     if (budget.interval && !police_conform(in.police_tat, budget, c.now_tsc)) {
       drop(c, leg, m, DropReason::media_policed);
+      continue;
+    }
+    // Then its bandwidth: large packets at an allowed packet rate. A packet
+    // dropped here has used its packet-rate slot (it did arrive).
+    const ByteBudget bytes{in.bw_interval.load(std::memory_order_relaxed),
+                           in.bw_burst.load(std::memory_order_relaxed)};
+    if (bytes.interval && !byte_conform(in.bw_tat, bytes, pm.ip_len, c.now_tsc)) {
+      drop(c, leg, m, DropReason::media_bandwidth);
       continue;
     }
     const Pinhole& out = c.pinholes->at(in.peer);
@@ -180,6 +214,8 @@ void relay_stage(StageContext& c, unsigned leg, Burst& b) {
       if (ck == 0) ck = 0xffff;
       store_be16(udp + 6, ck);
     }
+    if (const uint16_t map = in.pt_map.load(std::memory_order_relaxed); map)
+      map_payload_type(udp, pm.ip_len - 20u, map);
     __builtin_memcpy(udp, &new_sport, 2);
     __builtin_memcpy(udp + 2, &new_dport, 2);
 

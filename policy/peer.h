@@ -101,6 +101,9 @@ enum class SrtpMode { passthrough };
 struct PeerMedia {
   LatchingMode latching = LatchingMode::strict;
   SrtpMode srtp = SrtpMode::passthrough;
+  // The RTP payload type this peer insists on for telephone-event (RFC 4733
+  // DTMF), 96-127; 0: whatever the other side offers (docs/b2bua.md "DTMF").
+  uint8_t telephone_event_pt = 0;
   friend bool operator==(const PeerMedia&, const PeerMedia&) = default;
 };
 

@@ -38,13 +38,14 @@ void PeerSettings::inherit(const PeerSettings& b) {
   take(registration, b.registration);
   take(latching, b.latching);
   take(srtp, b.srtp);
+  take(telephone_event_pt, b.telephone_event_pt);
 }
 
 bool PeerSettings::empty() const {
   return !kind && !leg && !groups && !auth_mode && !username && !password && !ha1 && !trusted &&
          !host && !port && !transport && !codecs && !channels && !cps && !inbound && !outbound &&
          !probe_interval && !probe_failures && !probe_recovery && !registration && !latching &&
-         !srtp;
+         !srtp && !telephone_event_pt;
 }
 
 }  // namespace sbc::policy

@@ -34,6 +34,7 @@ struct PeerSettings {
   std::optional<OutboundRegistration> registration;
   std::optional<LatchingMode> latching;
   std::optional<SrtpMode> srtp;
+  std::optional<uint8_t> telephone_event_pt;
 
   // Fields set here win over `base` (the template's, already merged).
   void inherit(const PeerSettings& base);

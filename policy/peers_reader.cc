@@ -323,7 +323,7 @@ void read_settings(YamlReader& r, const YAML::Node& n, const std::string& f, con
   }
   if (auto md = n["media"]; md.IsDefined()) {
     const std::string mf = f + ".media";
-    if (r.expect_map(md, mf, {"latching", "srtp"})) {
+    if (r.expect_map(md, mf, {"latching", "srtp", "telephone_event_pt"})) {
       if (auto v = md["latching"]; v.IsDefined()) {
         if (auto l = r.string(v, mf + ".latching")) {
           if (*l == "off")
@@ -349,6 +349,10 @@ void read_settings(YamlReader& r, const YAML::Node& n, const std::string& f, con
             r.error(v, mf + ".srtp", "unknown srtp mode '" + *x + "' (passthrough)");
         }
       }
+      // A dynamic payload type (RFC 3551 6): the static ones name codecs.
+      if (auto v = md["telephone_event_pt"]; v.IsDefined())
+        if (auto pt = r.integer(v, mf + ".telephone_event_pt", 96, 127))
+          s.telephone_event_pt = static_cast<uint8_t>(*pt);
     }
   }
 }
@@ -437,6 +441,7 @@ std::optional<Peer> finalize(const std::string& name, const PeerSettings& s, con
   }
   peer.media.latching = s.latching.value_or(p.media.default_latching);
   if (s.srtp) peer.media.srtp = *s.srtp;
+  if (s.telephone_event_pt) peer.media.telephone_event_pt = *s.telephone_event_pt;
   if (!ok) return std::nullopt;
   return peer;
 }

@@ -4,6 +4,7 @@
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/su_string.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -43,6 +44,41 @@ sdp_attribute_t* new_attribute(su_home_t* home, const char* name, const std::str
 void remove_all(sdp_attribute_t** list, const char* name) {
   while (sdp_attribute_remove(list, name)) {
   }
+}
+
+// b=AS and b=TIAS of the session (index 0) and of each m= section (1..n),
+// read from the text: Debian's Sofia (1.12.11) stores "AS" as an unknown
+// modifier named "AS" and every other one (TIAS, RR, RS) as sdp_bw_as with
+// no name, so its structures cannot tell TIAS from RR. 0: absent.
+std::vector<SdpSession::Bandwidth> bandwidth_lines(std::string_view body) {
+  std::vector<SdpSession::Bandwidth> out(1);
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t end = body.find("\r\n", pos);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view line = body.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.starts_with("m=")) out.emplace_back();
+    if (!line.starts_with("b=")) continue;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = line.substr(2, colon - 2);
+    const std::string_view text = line.substr(colon + 1);
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size()) continue;
+    const uint32_t value = static_cast<uint32_t>(std::min<uint64_t>(v, UINT32_MAX));
+    auto is = [&](std::string_view want) {
+      return name.size() == want.size() &&
+             std::equal(name.begin(), name.end(), want.begin(),
+                        [](char a, char b) { return (a >= 'a' && a <= 'z' ? a - 32 : a) == b; });
+    };
+    if (is("AS"))
+      out.back().as_kbps = value;
+    else if (is("TIAS"))
+      out.back().tias_bps = value;
+  }
+  return out;
 }
 
 MediaDirection direction_of(unsigned mode) {
@@ -177,12 +213,16 @@ Result<SdpSession> SdpSession::parse(std::string_view text) {
   sdp_parser_free(p);
   if (!s.sdp_) return make_error("invalid SDP: no session description");
   if (!s.sdp_->sdp_media) return make_error("SDP offers no media stream");
+  s.bandwidth_ = bandwidth_lines(*body);
   s.refresh();
   return s;
 }
 
 SdpSession::SdpSession(SdpSession&& o) noexcept
-    : home_(o.home_), sdp_(o.sdp_), streams_(std::move(o.streams_)) {
+    : home_(o.home_),
+      sdp_(o.sdp_),
+      streams_(std::move(o.streams_)),
+      bandwidth_(std::move(o.bandwidth_)) {
   o.home_ = nullptr;
   o.sdp_ = nullptr;
 }
@@ -193,6 +233,7 @@ SdpSession& SdpSession::operator=(SdpSession&& o) noexcept {
     home_ = o.home_;
     sdp_ = o.sdp_;
     streams_ = std::move(o.streams_);
+    bandwidth_ = std::move(o.bandwidth_);
     o.home_ = nullptr;
     o.sdp_ = nullptr;
   }
@@ -230,6 +271,11 @@ void SdpSession::refresh() {
       (void)end;
       if (ec == std::errc() && v > 0 && v <= 1000) st.ptime_ms = v;
     }
+    // Media level first, then session level.
+    const size_t k = streams_.size() + 1;
+    const Bandwidth media = k < bandwidth_.size() ? bandwidth_[k] : Bandwidth{};
+    st.bandwidth_as_kbps = media.as_kbps ? media.as_kbps : bandwidth_[0].as_kbps;
+    st.bandwidth_tias_bps = media.tias_bps ? media.tias_bps : bandwidth_[0].tias_bps;
     for (sdp_rtpmap_t* r = m->m_rtpmaps; r; r = r->rm_next) {
       SdpCodec c;
       c.payload_type = static_cast<uint8_t>(r->rm_pt);
@@ -299,6 +345,25 @@ Status SdpSession::keep_codecs(size_t i, const std::vector<uint8_t>& payload_typ
   }
   if (!kept) return make_error("no acceptable codec left in stream " + std::to_string(i));
   m->m_rtpmaps = kept;
+  refresh();
+  return ok_status();
+}
+
+Status SdpSession::swap_payload_types(size_t i, uint8_t p, uint8_t q) {
+  sdp_media_t* m = nth_media(sdp_, i);
+  if (!m) return make_error("no media stream " + std::to_string(i));
+  if (p > 127 || q > 127) return make_error("payload types are 0-127");
+  for (sdp_rtpmap_t* r = m->m_rtpmaps; r; r = r->rm_next) {
+    if (r->rm_pt == p)
+      r->rm_pt = q;
+    else if (r->rm_pt == q)
+      r->rm_pt = p;
+    else
+      continue;
+    // A static type's rtpmap line may be implied; numbered otherwise it
+    // needs one printed.
+    r->rm_predef = 0;
+  }
   refresh();
   return ok_status();
 }

@@ -43,6 +43,9 @@ struct SdpStream {
   std::vector<SdpCodec> codecs;  // in the offerer's preference order
   bool has_crypto = false;       // a=crypto present (SRTP relayed untouched for now)
   unsigned ptime_ms = 0;         // a=ptime (media or session level); 0: absent
+  // Bandwidth lines (media level, or else session level); 0: absent.
+  uint32_t bandwidth_as_kbps = 0;   // b=AS, kbit/s with IP/UDP/RTP headers
+  uint32_t bandwidth_tias_bps = 0;  // b=TIAS (RFC 3890), bit/s of payload
 };
 
 class SdpSession {
@@ -68,6 +71,12 @@ class SdpSession {
   // Keeps only these payload types, in this order. An empty list is an
   // error: the caller rejects the stream or answers 488.
   Status keep_codecs(size_t i, const std::vector<uint8_t>& payload_types);
+  // Exchanges two payload type numbers in stream i (m= format list, rtpmap
+  // and fmtp lines): what was `p` is numbered `q` and what was `q` is `p`.
+  // Used to renumber telephone-event toward a peer that insists on one
+  // number; exchanging (rather than moving) keeps a payload that already had
+  // that number distinct, and applying it twice restores the original.
+  Status swap_payload_types(size_t i, uint8_t p, uint8_t q);
   // Port 0: the stream is declined (RFC 3264 section 6).
   void reject(size_t i);
   // Removes ICE attributes (candidates carry addresses; the SBC anchors media).
@@ -75,12 +84,19 @@ class SdpSession {
 
   Result<std::string> print() const;
 
+  // The b=AS / b=TIAS lines of one level (session or one m= section).
+  struct Bandwidth {
+    uint32_t as_kbps = 0;
+    uint32_t tias_bps = 0;
+  };
+
  private:
   SdpSession() = default;
   void refresh();  // streams_ from the Sofia structures
   su_home_s* home_ = nullptr;
   sdp_session_s* sdp_ = nullptr;
   std::vector<SdpStream> streams_;
+  std::vector<Bandwidth> bandwidth_{1};  // [0] session level, [1 + i] stream i
 };
 
 }  // namespace sbc::sip

@@ -50,6 +50,7 @@ constexpr unsigned kFrame = 214;
 struct Bench {
   unsigned sessions = 100000;
   uint64_t packets = 5000000;
+  bool police = false;  // --police 1: every pinhole at PCMU's budgets (media_session.h)
   std::vector<Rings> wire, tap;
   std::unique_ptr<DpdkDataplane> dp;
   std::vector<std::vector<uint8_t>> frames;  // one per session, in visiting order
@@ -140,6 +141,10 @@ double open_sessions(Bench& b, std::vector<MediaSession>& out) {
     st.b = {"core" + std::to_string(l), Ipv4Address{ip4(198, 19, 10 + kLegPairs + l, 10)},
             static_cast<uint16_t>(20000 + 2 * ((s / kLegPairs) % 20000)), LatchMode::ip};
     st.rtcp_mux = true;
+    if (b.police) {
+      set_audio_budget(st, 20);
+      set_audio_bandwidth(st, 64'000, 20);
+    }
     spec.streams.push_back(st);
     auto m = b.dp->open_media(spec);
     if (!m) {
@@ -291,6 +296,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--sessions") b.sessions = std::stoul(argv[i + 1]);
     if (std::string(argv[i]) == "--packets") b.packets = std::stoull(argv[i + 1]);
+    if (std::string(argv[i]) == "--police") b.police = std::string(argv[i + 1]) == "1";
   }
   if (!sbc::bench::init_eal("1024", "0@(0,1),1@(0,1),2@(0,1)")) return 1;
   const double hz = static_cast<double>(rte_get_tsc_hz());

@@ -623,6 +623,20 @@ TEST_F(B2buaTest, ReInviteFromTheCalleeWithANewAddressRelatches) {
   EXPECT_EQ(last_media_spec().a.remote_port, 40000);
 }
 
+TEST_F(B2buaTest, AReInviteRecomputesTheBandwidthBudget) {
+  auto [a, b] = established();
+  EXPECT_EQ(last_media_spec().byte_rate, 20'000u);  // PCMA at ptime 20 (media_budget.h)
+  // The carrier re-offers at 16 kbit/s of payload (b=TIAS).
+  std::string narrow = with(with(answer_sdp("198.18.2.10"), "o=carrier 7 7", "o=carrier 7 8"),
+                            "t=0 0\r\n", "b=TIAS:16000\r\nt=0 0\r\n");
+  b2bua->on_offer(b, 960, OfferMethod::reinvite, narrow);
+  ASSERT_EQ(sig.offers.size(), 1u);
+  b2bua->on_offer_response(sig.offers[0].id, 200, offer_sdp());
+  EXPECT_EQ(sig.answers[960].status, 200);
+  EXPECT_EQ(last_media_spec().byte_rate, 2u * (2'000 + 40 * 50));
+  EXPECT_EQ(last_media_spec().packet_rate, 100u);
+}
+
 TEST_F(B2buaTest, HoldWithAZeroAddressKeepsThePinholesRemote) {
   auto [a, b] = established();
   (void)b;
@@ -1461,4 +1475,133 @@ TEST_F(ReliableProvisionalTest, ACallerThatRequires100relAlsoGetsTheCalleesUnrel
   EXPECT_TRUE(sig.invites.at(0).offer_100rel);
   b2bua->on_b_response(sig.invites[0].handle, 180, "");
   EXPECT_TRUE(sig.saw("provisional_a " + std::to_string(a) + " 180"));
+}
+
+// ---- DTMF: telephone-event numbered as a trunk insists (docs/b2bua.md "DTMF") ----
+
+namespace {
+
+// carrier-a insists on 101; the PBX (any codec) numbers its events 96.
+class DtmfTest : public B2buaTest {
+ protected:
+  void SetUp() override {
+    B2buaTest::SetUp();
+    std::string text = with(kPolicy, "codecs: [pcma, pcmu, telephone-event], ", "");
+    text = with(text, "address: 198.18.2.10, auth: {mode: ip}, channels: {max: 1}}",
+                "address: 198.18.2.10, auth: {mode: ip}, channels: {max: 1},\n"
+                "     media: {telephone_event_pt: 101}}");
+    auto loaded = policy::load_policy_text(text, "dtmf.yaml");
+    for (const auto& d : loaded.diagnostics)
+      if (d.severity == policy::Diagnostic::Severity::error) ADD_FAILURE() << d.to_string();
+    ASSERT_TRUE(loaded.policy);
+    ASSERT_EQ(loaded.policy->find_peer("carrier-a")->media.telephone_event_pt, 101);
+    policy = loaded.policy;
+  }
+  static std::string pbx_offer(const std::string& formats, const std::string& rtpmaps) {
+    return "v=0\r\no=pbx 1 1 IN IP4 198.18.1.10\r\ns=-\r\nc=IN IP4 198.18.1.10\r\nt=0 0\r\n"
+           "m=audio 40000 RTP/AVP " +
+           formats + "\r\n" + rtpmaps + "a=sendrecv\r\n";
+  }
+  static std::string carrier_answer(const std::string& formats, const std::string& rtpmaps) {
+    return "v=0\r\no=carrier 7 7 IN IP4 198.18.2.10\r\ns=-\r\nc=IN IP4 198.18.2.10\r\nt=0 0\r\n"
+           "m=audio 50000 RTP/AVP " +
+           formats + "\r\n" + rtpmaps;
+  }
+};
+
+bool has(const std::string& sdp, const std::string& line) {
+  return sdp.find(line + "\r\n") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_F(DtmfTest, TheTrunkGetsItsNumberTheCallerKeepsItsOwnAndTheRelayMapsBoth) {
+  SipHandle a = dial("0301234", pbx_offer("8 96", "a=rtpmap:96 telephone-event/8000\r\n"));
+  ASSERT_EQ(sig.invites.size(), 1u);
+  const std::string to_b = sig.invites[0].sdp;
+  EXPECT_TRUE(has(to_b, "a=rtpmap:101 telephone-event/8000")) << to_b;
+  EXPECT_EQ(to_b.find("rtpmap:96"), std::string::npos) << to_b;
+  // Before the answer nothing is mapped.
+  EXPECT_EQ(dp.calls().back().spec.streams[0].a.telephone_event_pt, 0);
+
+  b2bua->on_b_response(sig.invites[0].handle, 200,
+                       carrier_answer("8 101", "a=rtpmap:101 telephone-event/8000\r\n"));
+  const std::string to_a = sig.a_sdp[a];
+  EXPECT_TRUE(has(to_a, "a=rtpmap:96 telephone-event/8000")) << to_a;
+  EXPECT_EQ(to_a.find("rtpmap:101"), std::string::npos) << to_a;
+  EXPECT_EQ(last_media_spec().a.telephone_event_pt, 96);
+  EXPECT_EQ(last_media_spec().b.telephone_event_pt, 101);
+}
+
+TEST_F(DtmfTest, ACodecHoldingTheTrunksNumberIsRenumberedBothWays) {
+  SipHandle a = dial("0301234", pbx_offer("101 96",
+                                          "a=rtpmap:101 iLBC/8000\r\n"
+                                          "a=rtpmap:96 telephone-event/8000\r\n"));
+  ASSERT_EQ(sig.invites.size(), 1u);
+  const std::string to_b = sig.invites[0].sdp;
+  EXPECT_TRUE(has(to_b, "a=rtpmap:96 iLBC/8000")) << to_b;
+  EXPECT_TRUE(has(to_b, "a=rtpmap:101 telephone-event/8000")) << to_b;
+  b2bua->on_b_response(sig.invites[0].handle, 200,
+                       carrier_answer("96 101",
+                                      "a=rtpmap:96 iLBC/8000\r\n"
+                                      "a=rtpmap:101 telephone-event/8000\r\n"));
+  const std::string to_a = sig.a_sdp[a];
+  EXPECT_NE(to_a.find(" RTP/AVP 101 96\r\n"), std::string::npos) << to_a;
+  EXPECT_TRUE(has(to_a, "a=rtpmap:101 iLBC/8000")) << to_a;
+  EXPECT_TRUE(has(to_a, "a=rtpmap:96 telephone-event/8000")) << to_a;
+  EXPECT_EQ(last_media_spec().a.telephone_event_pt, 96);
+  EXPECT_EQ(last_media_spec().b.telephone_event_pt, 101);
+}
+
+TEST_F(DtmfTest, TheSameNumberOnBothSidesIsLeftAlone) {
+  SipHandle a = dial("0301234", offer_sdp());  // 8 0 101
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_TRUE(has(sig.invites[0].sdp, "a=rtpmap:101 telephone-event/8000"));
+  b2bua->on_b_response(sig.invites[0].handle, 200, answer_sdp("198.18.2.10"));
+  EXPECT_TRUE(has(sig.a_sdp[a], "a=rtpmap:101 telephone-event/8000"));
+  EXPECT_EQ(last_media_spec().a.telephone_event_pt, 0);
+  EXPECT_EQ(last_media_spec().b.telephone_event_pt, 0);
+}
+
+TEST_F(DtmfTest, APeerWithoutTheSettingGetsTheOffersNumbers) {
+  // carrier-b has no telephone_event_pt: the PBX's 96 passes through.
+  dial("112", pbx_offer("8 96", "a=rtpmap:96 telephone-event/8000\r\n"));
+  ASSERT_EQ(sig.invites.size(), 1u);
+  EXPECT_EQ(sig.invites[0].peer, "carrier-b");
+  EXPECT_TRUE(has(sig.invites[0].sdp, "a=rtpmap:96 telephone-event/8000")) << sig.invites[0].sdp;
+}
+
+TEST_F(DtmfTest, AReInviteFromTheCallerIsRenumberedAgainAndOneFromTheTrunkIsNot) {
+  SipHandle a = dial("0301234", pbx_offer("8 96", "a=rtpmap:96 telephone-event/8000\r\n"));
+  SipHandle b = sig.invites.at(0).handle;
+  b2bua->on_b_response(b, 200, carrier_answer("8 101", "a=rtpmap:101 telephone-event/8000\r\n"));
+  b2bua->on_a_ack(a);
+  // The PBX re-offers (hold): toward the carrier, 101 again; its answer back to 96.
+  b2bua->on_offer(
+      a, 900, OfferMethod::reinvite,
+      with(pbx_offer("8 96", "a=rtpmap:96 telephone-event/8000\r\n"), "a=sendrecv", "a=sendonly"));
+  ASSERT_EQ(sig.offers.size(), 1u);
+  EXPECT_TRUE(has(sig.offers[0].sdp, "a=rtpmap:101 telephone-event/8000")) << sig.offers[0].sdp;
+  b2bua->on_offer_response(
+      sig.offers[0].id, 200,
+      carrier_answer("8 101", "a=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n"));
+  EXPECT_EQ(sig.answers[900].status, 200);
+  EXPECT_TRUE(has(sig.answers[900].sdp, "a=rtpmap:96 telephone-event/8000"))
+      << sig.answers[900].sdp;
+  EXPECT_EQ(last_media_spec().a.telephone_event_pt, 96);
+  EXPECT_EQ(last_media_spec().b.telephone_event_pt, 101);
+  // The carrier re-offers with its 101: the PBX (no setting) takes 101 as
+  // offered, so nothing is mapped any more.
+  b2bua->on_offer(b, 901, OfferMethod::reinvite,
+                  with(carrier_answer("8 101", "a=rtpmap:101 telephone-event/8000\r\n"),
+                       "o=carrier 7 7", "o=carrier 7 8") +
+                      "a=sendrecv\r\n");
+  ASSERT_EQ(sig.offers.size(), 2u);
+  EXPECT_TRUE(has(sig.offers[1].sdp, "a=rtpmap:101 telephone-event/8000")) << sig.offers[1].sdp;
+  b2bua->on_offer_response(sig.offers[1].id, 200,
+                           pbx_offer("8 101", "a=rtpmap:101 telephone-event/8000\r\n"));
+  EXPECT_EQ(sig.answers[901].status, 200);
+  EXPECT_TRUE(has(sig.answers[901].sdp, "a=rtpmap:101 telephone-event/8000"));
+  EXPECT_EQ(last_media_spec().a.telephone_event_pt, 0);
+  EXPECT_EQ(last_media_spec().b.telephone_event_pt, 0);
 }

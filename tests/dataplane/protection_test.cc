@@ -382,6 +382,77 @@ TEST_F(Protection, PinholeIsPolicedAtItsCodecBudget) {
   EXPECT_EQ(h_->take_wire(kAccess).size(), 30u);
 }
 
+// PCMU at ptime 20 (controlplane/media_budget.cc): 100 packets/s, burst 33;
+// 20,000 bytes/s, burst 8,200 bytes. Frames are counted at the IP layer.
+TEST_F(Protection, PinholeIsPolicedAtItsCodecBandwidth) {
+  ASSERT_TRUE(h_->dp().set_neighbour(kCore, Ipv4Address{carrier_ip()}, kCarrierMac).ok());
+  MediaSessionSpec spec;
+  MediaStreamSpec st{{"access", Ipv4Address{phone_ip()}, 4000, LatchMode::ip},
+                     {"core", Ipv4Address{carrier_ip()}, 6000, LatchMode::ip},
+                     true};
+  set_audio_budget(st, 20);
+  set_audio_bandwidth(st, 64'000, 20);
+  ASSERT_EQ(st.byte_rate, 20'000u);
+  ASSERT_EQ(st.byte_burst, 8'200u);
+  spec.streams.push_back(st);
+  auto m = h_->dp().open_media(spec);
+  ASSERT_TRUE(m.ok());
+  uint16_t seq = 0;
+  auto frame = [&](size_t ip_len) {
+    UdpFrame f;
+    f.dst_mac = h_->port_mac(kAccess);
+    f.src_mac = kPhoneMac;
+    f.src_ip = phone_ip();
+    f.dst_ip = access_ip();
+    f.src_port = 4000;
+    f.dst_port = m->streams[0].a_port;
+    f.payload = rtp_payload(++seq, 0, ip_len - 28);
+    return f.build();
+  };
+  auto relay = [&](size_t ip_len, unsigned n) {
+    for (unsigned i = 0; i < n; ++i) h_->inject(kAccess, frame(ip_len));
+    h_->poll(2);
+    return h_->take_wire(kCore).size();
+  };
+  // 20 large frames at once, well inside the packet burst: the bytes run
+  // out after 7 (6 x 1,200 <= 8,200 < 7 x 1,200).
+  EXPECT_EQ(relay(1200, 20), 7u);
+  EXPECT_EQ(drops(DropReason::media_bandwidth), 13u);
+  // Then 1,200-byte frames at 50/s, half the packet budget, for a second:
+  // 24,000 bytes/s against 20,000 (refill 400 bytes each 20 ms).
+  advance(std::chrono::seconds(1));
+  size_t passed = 0;
+  for (int i = 0; i < 50; ++i) {
+    advance(std::chrono::milliseconds(20));
+    passed += relay(1200, 1);
+  }
+  EXPECT_EQ(passed, 24u);
+  EXPECT_EQ(drops(DropReason::media_bandwidth), 13u + 26u);
+  EXPECT_EQ(drops(DropReason::media_policed), 0u);  // never the packet rate
+  // Voice-sized frames (PCMU's 200 bytes): the whole packet burst, then
+  // 50/s for two seconds, all pass.
+  advance(std::chrono::seconds(1));
+  EXPECT_EQ(relay(200, 33), 33u);
+  passed = 0;
+  for (int i = 0; i < 100; ++i) {
+    advance(std::chrono::milliseconds(20));
+    passed += relay(200, 1);
+  }
+  EXPECT_EQ(passed, 100u);
+  EXPECT_EQ(drops(DropReason::media_bandwidth), 39u);
+  EXPECT_EQ(drops(DropReason::media_policed), 0u);
+  // The stream's counters count only what was relayed.
+  auto ss = h_->dp().stream_stats(m->id, 0);
+  ASSERT_TRUE(ss.has_value());
+  EXPECT_EQ(ss->a_rtp.packets, 7u + 24u + 133u);
+  // A re-INVITE to opus raises the bandwidth of the same pinholes.
+  set_audio_bandwidth(spec.streams[0], 510'000, 20);
+  ASSERT_TRUE(h_->dp().update_media(m->id, spec).ok());
+  advance(std::chrono::seconds(1));
+  EXPECT_EQ(relay(1200, 20), 20u);
+  EXPECT_EQ(drops(DropReason::media_bandwidth), 39u);
+}
+
 TEST(MediaBudget, AudioBudgetFromPtime) {
   MediaStreamSpec s;
   set_audio_budget(s, 20);
@@ -391,6 +462,19 @@ TEST(MediaBudget, AudioBudgetFromPtime) {
   EXPECT_EQ(s.packet_rate, 100u);
   set_audio_budget(s, 30);
   EXPECT_EQ(s.packet_rate, 68u);  // 2 x ceil(1000 / 30)
+}
+
+TEST(MediaBudget, AudioBandwidthFromBitrateAndPtime) {
+  MediaStreamSpec s;
+  set_audio_bandwidth(s, 64'000, 20);  // PCMU: 8,000 + 40 x 50 bytes/s, doubled
+  EXPECT_EQ(s.byte_rate, 20'000u);
+  EXPECT_EQ(s.byte_burst, 5'000u + 8 * 2 * 200);
+  set_audio_bandwidth(s, 8'000, 0);  // G.729, ptime 20: 1,000 + 2,000
+  EXPECT_EQ(s.byte_rate, 6'000u);
+  set_audio_bandwidth(s, 64'000, 10);  // 8,000 + 40 x 100
+  EXPECT_EQ(s.byte_rate, 24'000u);
+  set_audio_bandwidth(s, 510'000, 20);  // opus at its ceiling
+  EXPECT_EQ(s.byte_rate, 2u * (63'750 + 2'000));
 }
 
 // ---- ACL swap under traffic ----

@@ -272,6 +272,103 @@ TEST_F(Relay, RtcpMuxHasNoSecondPortAndMuxedRtcpIsNotAGap) {
   EXPECT_EQ(st->a_rtp.rtp_seq_gaps, 0u);
 }
 
+// ---- telephone-event renumbered between the legs (docs/b2bua.md "DTMF") ----
+
+// The phone numbers its events 96, the carrier 101; the SDP exchanged the two
+// numbers, so the phone's 101 (say iLBC) is the carrier's 96.
+class RelayDtmf : public Relay {
+ protected:
+  MediaSession open_mapped(uint8_t phone_pt, uint8_t carrier_pt, bool mux = false) {
+    MediaSessionSpec spec;
+    MediaStreamSpec s;
+    s.a = {"access", Ipv4Address{phone_ip()}, 4000, LatchMode::ip, phone_pt};
+    s.b = {"core", Ipv4Address{carrier_ip()}, 6000, LatchMode::ip, carrier_pt};
+    s.rtcp_mux = mux;
+    spec.streams.push_back(s);
+    auto m = h_->dp().open_media(spec);
+    EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+    return m.ok() ? *m : MediaSession{};
+  }
+  // Relays one frame with payload type byte `pt_byte` (marker bit included)
+  // from `leg` and returns the payload type byte that left, or -1.
+  int relay_pt(unsigned leg, const MediaSession& m, uint8_t pt_byte, uint16_t seq,
+               bool rtcp_port = false) {
+    UdpFrame f = leg == kAccess ? from_phone(m.streams[0].a_port, seq)
+                                : from_carrier(m.streams[0].b_port, seq);
+    if (rtcp_port) {
+      f.dst_port = static_cast<uint16_t>(f.dst_port + 1);
+      f.src_port = static_cast<uint16_t>(f.src_port + 1);
+    }
+    f.payload[1] = pt_byte;
+    h_->inject(leg, f.build());
+    h_->poll();
+    auto out = h_->take_wire(leg == kAccess ? kCore : kAccess);
+    if (out.size() != 1) return -1;
+    EXPECT_TRUE(udp_checksum_ok(out[0], 14)) << hex(out[0]);
+    // Only the payload type byte may differ in the RTP payload.
+    Bytes got(out[0].begin() + 14 + 28, out[0].end());
+    Bytes sent = f.payload;
+    sent[1] = got[1];
+    EXPECT_EQ(hex(got), hex(sent));
+    return got[1];
+  }
+};
+
+TEST_F(RelayDtmf, EventsAreRenumberedEachWayWithTheMarkerBitKept) {
+  MediaSession m = open_mapped(96, 101);
+  EXPECT_EQ(relay_pt(kAccess, m, 96, 1), 101);
+  EXPECT_EQ(relay_pt(kAccess, m, 0x80 | 96, 2), 0x80 | 101);  // an event's first packet
+  EXPECT_EQ(relay_pt(kCore, m, 101, 1), 96);
+  EXPECT_EQ(relay_pt(kCore, m, 0x80 | 101, 2), 0x80 | 96);
+}
+
+TEST_F(RelayDtmf, TheCodecHoldingTheOtherNumberIsExchangedAndOthersPassUntouched) {
+  MediaSession m = open_mapped(96, 101);
+  EXPECT_EQ(relay_pt(kAccess, m, 101, 1), 96);  // the phone's 101 is the carrier's 96
+  EXPECT_EQ(relay_pt(kCore, m, 96, 1), 101);
+  EXPECT_EQ(relay_pt(kAccess, m, 8, 2), 8);
+  EXPECT_EQ(relay_pt(kAccess, m, 0x80 | 97, 3), 0x80 | 97);
+  EXPECT_EQ(relay_pt(kCore, m, 0, 2), 0);
+}
+
+TEST_F(RelayDtmf, EqualOrUnknownNumbersAreNotTouched) {
+  MediaSession same = open_mapped(101, 101);
+  EXPECT_EQ(relay_pt(kAccess, same, 101, 1), 101);
+  EXPECT_EQ(relay_pt(kAccess, same, 96, 2), 96);
+  h_->dp().close_media(same.id);
+  MediaSession one_sided = open_mapped(96, 0);  // the carrier's number is not known
+  EXPECT_EQ(relay_pt(kAccess, one_sided, 96, 1), 96);
+  EXPECT_EQ(relay_pt(kCore, one_sided, 101, 1), 101);
+}
+
+TEST_F(RelayDtmf, RtcpIsNotTouched) {
+  // RTCP on its own port: a second byte of 96 is not a payload type there.
+  MediaSession m = open_mapped(96, 101);
+  EXPECT_EQ(relay_pt(kAccess, m, 96, 0, /*rtcp_port=*/true), 96);
+  h_->dp().close_media(m.id);
+  // Under rtcp-mux: RTCP types 200-204 never look like a dynamic payload type.
+  MediaSession mux = open_mapped(96, 101, /*mux=*/true);
+  EXPECT_EQ(relay_pt(kAccess, mux, 200, 0), 200);
+  EXPECT_EQ(relay_pt(kAccess, mux, 201, 0), 201);
+  EXPECT_EQ(relay_pt(kAccess, mux, 96, 5), 101);
+}
+
+TEST_F(RelayDtmf, ARenegotiationChangesOrEndsTheMapping) {
+  MediaSession m = open_mapped(96, 101);
+  EXPECT_EQ(relay_pt(kAccess, m, 96, 1), 101);
+  MediaSessionSpec spec;
+  MediaStreamSpec s;
+  s.a = {"access", Ipv4Address{phone_ip()}, 4000, LatchMode::ip, 0};
+  s.b = {"core", Ipv4Address{carrier_ip()}, 6000, LatchMode::ip, 0};
+  spec.streams.push_back(s);
+  ASSERT_TRUE(h_->dp().update_media(m.id, spec).ok());
+  EXPECT_EQ(relay_pt(kAccess, m, 96, 2), 96);
+  spec.streams[0].a.telephone_event_pt = 110;
+  spec.streams[0].b.telephone_event_pt = 101;
+  ASSERT_TRUE(h_->dp().update_media(m.id, spec).ok());
+  EXPECT_EQ(relay_pt(kAccess, m, 110, 3), 101);
+}
+
 TEST_F(Relay, SequenceGapsAreCounted) {
   MediaSession m = open();
   const uint16_t a = m.streams[0].a_port;

@@ -112,6 +112,30 @@ TEST(Peers, InvalidValues) {
   EXPECT_NE(find(r.diagnostics, "listed twice"), nullptr);
 }
 
+TEST(Peers, TelephoneEventPayloadTypeIsInheritedAndDynamicOnly) {
+  auto p = load_ok(R"(templates:
+  - {name: strict-dtmf, kind: trunk, leg: core, media: {telephone_event_pt: 101}}
+peers:
+  - {name: carrier, template: strict-dtmf, address: 198.18.2.10}
+  - {name: other, template: strict-dtmf, address: 198.18.2.11, media: {telephone_event_pt: 96}}
+  - {name: plain, kind: trunk, leg: core, address: 198.18.2.12}
+)");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->find_peer("carrier")->media.telephone_event_pt, 101);
+  EXPECT_EQ(p->find_peer("other")->media.telephone_event_pt, 96);
+  EXPECT_EQ(p->find_peer("plain")->media.telephone_event_pt, 0);  // unset: as offered
+
+  auto r = load(R"(peers:
+  - {name: a, kind: trunk, leg: core, address: 198.18.2.10, media: {telephone_event_pt: 95}}
+  - {name: b, kind: trunk, leg: core, address: 198.18.2.11, media: {telephone_event_pt: 128}}
+  - {name: c, kind: trunk, leg: core, address: 198.18.2.12, media: {telephone_event_pt: dtmf}}
+)");
+  EXPECT_EQ(r.policy, nullptr);
+  EXPECT_EQ(testing::count_errors(r.diagnostics), 3) << dump(r.diagnostics);
+  EXPECT_NE(find(r.diagnostics, "95 is out of range [96, 127]"), nullptr) << dump(r.diagnostics);
+  EXPECT_NE(find(r.diagnostics, "expected an integer, got 'dtmf'"), nullptr) << dump(r.diagnostics);
+}
+
 TEST(Peers, TrunkKnownByDnsName) {
   auto p = load_ok(R"(peers:
   - {name: named, kind: trunk, leg: core, address: sip.carrier.example, auth: {mode: ip}}

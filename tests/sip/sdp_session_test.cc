@@ -216,3 +216,48 @@ TEST(SdpSession, ReadsPtimeAtMediaOrSessionLevel) {
     EXPECT_EQ(s->streams()[0].ptime_ms, 0u) << bad;
   }
 }
+
+TEST(SdpSession, ReadsBandwidthLinesMediaLevelFirst) {
+  auto s = SdpSession::parse(
+      "v=0\r\no=- 1 1 IN IP4 198.18.1.10\r\ns=-\r\nc=IN IP4 198.18.1.10\r\n"
+      "b=AS:200\r\nb=TIAS:150000\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 0\r\nb=AS:80\r\nb=TIAS:64000\r\n"
+      "m=audio 4002 RTP/AVP 0\r\n"
+      "m=audio 4004 RTP/AVP 0\r\nb=RR:0\r\n");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->streams().size(), 3u);
+  EXPECT_EQ(s->streams()[0].bandwidth_as_kbps, 80u);
+  EXPECT_EQ(s->streams()[0].bandwidth_tias_bps, 64000u);
+  EXPECT_EQ(s->streams()[1].bandwidth_as_kbps, 200u);  // from the session
+  EXPECT_EQ(s->streams()[1].bandwidth_tias_bps, 150000u);
+  EXPECT_EQ(s->streams()[2].bandwidth_as_kbps, 200u);  // RR is not AS
+  auto none = SdpSession::parse(kOffer);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->streams()[0].bandwidth_as_kbps, 0u);
+  EXPECT_EQ(none->streams()[0].bandwidth_tias_bps, 0u);
+}
+
+TEST(SdpSession, SwapsTwoPayloadTypesInOneStream) {
+  auto s = SdpSession::parse(kOffer);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->swap_payload_types(0, 101, 18).ok());
+  const SdpStream& a = s->streams()[0];
+  ASSERT_EQ(a.codecs.size(), 4u);
+  EXPECT_EQ(a.codecs[2].name, "G729");
+  EXPECT_EQ(a.codecs[2].payload_type, 101);
+  EXPECT_EQ(a.codecs[3].name, "telephone-event");
+  EXPECT_EQ(a.codecs[3].payload_type, 18);
+  const std::string out = printed(*s);
+  EXPECT_NE(out.find("m=audio 49170 RTP/AVP 0 8 101 18\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("a=rtpmap:101 G729/8000\r\na=fmtp:101 annexb=no\r\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("a=rtpmap:18 telephone-event/8000\r\na=fmtp:18 0-16\r\n"), std::string::npos)
+      << out;
+  // The video stream is not touched.
+  EXPECT_EQ(s->streams()[1].codecs[0].payload_type, 96);
+  // Swapping again restores the original.
+  ASSERT_TRUE(s->swap_payload_types(0, 18, 101).ok());
+  EXPECT_EQ(s->streams()[0].codecs[2].payload_type, 18);
+  EXPECT_FALSE(s->swap_payload_types(5, 1, 2).ok());
+  EXPECT_FALSE(s->swap_payload_types(0, 200, 2).ok());
+}
