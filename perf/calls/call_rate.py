@@ -1,0 +1,562 @@
+#!/usr/bin/env python3
+"""Calls per second with media anchoring through the lab: sbcd against
+Kamailio + rtpengine.
+
+Every call is INVITE (with an SDP offer) -> 180 -> 200 (answer) -> ACK,
+held --hold seconds, BYE -> 200 (perf/calls/uac_call_rate.xml and
+uas_answer_rate.xml), so each call opens media pinholes (sbcd) or an
+rtpengine session (Kamailio). One call in 100 (call numbers ending in 00)
+plays G.711 RTP from the caller (sipp's play_pcap_audio) that the callee
+echoes back (sipp -rtp_echo): the media path is proven both ways by
+iptables counters at the callees and the callers, and the generators stay
+within this machine. --pairs sipp pairs (a caller on the phones network,
+198.18.1.11+i, trusted by address; a callee on the carrier network,
+198.18.2.10+i) share the rate.
+
+Placement (2 cores): the system under test on --core (default 1): sbcd's
+control thread and its dataplane worker lcore (EAL --lcores 0@1,1@1, real
+DPDK dataplane, af_xdp ports as the integration tests run it), or every
+Kamailio process and rtpengine (userspace forwarding: no kernel module);
+every sipp on --gen-core (default 0). sbcd runs in a lab in dataplane mode
+(its exception TAPs hold the leg addresses), Kamailio and rtpengine in a lab
+in kernel mode (the addresses on the veths); both labs are up for the whole
+run and the two systems are stepped interleaved, rate by rate, so they see
+the same machine.
+
+Per step (--seconds at each rate): failed calls (sipp's failed calls plus
+calls never completed), retransmissions (sipp's count over the messages
+sent, callers and callees), p99 setup time (INVITE to 200, every call's
+response time from -trace_rtt), concurrent calls reached (the callers'
+current calls summed per second), CPU seconds of the system's processes
+(/proc/PID/stat) per completed call, and the RTP sample. A step passes with
+under 0.1% failed calls, at most 1% retransmissions and a p99 setup time
+under 500 ms; the highest passing rate is each system's result, and the
+ratio sbcd/Kamailio per control core is printed.
+
+  sudo perf/calls/call_rate.py                               # full run (about 15 minutes)
+  sudo perf/calls/call_rate.py --rates 250,500,1000 --seconds 20 --hold 5
+  sudo perf/calls/call_rate.py --systems sbcd --rates 2000 --hold 10
+  sudo perf/calls/call_rate.py --smoke                       # the machinery, in seconds
+"""
+
+import argparse
+import contextlib
+import csv
+import glob
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import labkit  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ACCESS = "198.18.1.1"
+CORE = "198.18.2.1"
+PCAP = "/usr/share/sip-tester/g711a.pcap"
+CALLER_MEDIA_PORT = 7100  # sipp binds its media ports from here (-mp)
+CALLEE_MEDIA_PORT = 7000
+# Media ports of both systems: clear of the SIP port, the sipp media ports
+# and the kernel's own local ports (moved to 61000-65000 in the SBC's
+# namespace): about 27,000 calls of RTP+RTCP pairs per side.
+MEDIA_PORTS = (8000, 60999)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+MAX_FAILED = 0.001
+MAX_RETRANS = 0.01
+MAX_P99_MS = 500
+
+
+def caller_ip(i):
+    return f"198.18.1.{11 + i}"
+
+
+def callee_ip(i):
+    return f"198.18.2.{10 + i}"
+
+
+def number(i):
+    return f"1{i}00"
+
+
+# ---------------------------------------------------------------- the labs
+
+def prepare_lab(lab, pairs):
+    """Extra callee addresses on carA, the kernel's ephemeral ports out of the
+    media range, and iptables counters for the RTP sample."""
+    for i in range(1, pairs):
+        lab.run("carA", ["ip", "addr", "add", f"{callee_ip(i)}/24", "dev", "eth0"], check=True)
+    lab.run("sbc", ["sysctl", "-qw", "net.ipv4.ip_local_port_range=61000 65000"], check=True)
+    for host, port in (("carA", CALLEE_MEDIA_PORT), ("phones", CALLER_MEDIA_PORT)):
+        lab.run(host, ["iptables", "-I", "INPUT", "-p", "udp", "--dport", str(port),
+                       "-m", "comment", "--comment", "rtp-sample"], check=True)
+
+
+def rtp_counter(lab, host):
+    """Packets counted by the rtp-sample rule since the last reset, then reset."""
+    out = lab.run(host, ["iptables", "-nvxZ", "-L", "INPUT"]).stdout
+    for line in out.splitlines():
+        if "rtp-sample" in line:
+            return int(line.split()[0])
+    return 0
+
+
+# ------------------------------------------------------------- the systems
+
+def cpu_ticks(pid):
+    """utime + stime of one process (all its threads), in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def thread_ticks(pid, tid):
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def descendants(pid):
+    """pid and every process below it (Kamailio forks its workers)."""
+    children = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(rest[1]), []).append(int(stat.split("/")[2]))
+        except (OSError, IndexError, ValueError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+class SbcdSystem:
+    name = "sbcd"
+
+    def __init__(self, lab, args, workdir):
+        self.lab = lab
+        eal = (f"--lcores=0@{args.core},1@{args.worker_core} --main-lcore 0 --no-huge -m 1024 "
+               "--no-shconf --no-telemetry")
+        self.placement = (f"control thread (lcore 0) on core {args.core}, dataplane worker "
+                          f"(lcore 1) on core {args.worker_core}")
+        self.sbcd = labkit.Sbcd(lab, self.policy(lab, args.pairs), dataplane=True,
+                                extra_args=["--eal", eal, "--log-level", "warn"])
+
+    @staticmethod
+    def policy(lab, pairs):
+        text = "interfaces:\n"
+        for name, address in (("access", ACCESS), ("core", CORE)):
+            leg = lab.info["sbc"][name]
+            text += (f"  - name: {name}\n"
+                     f"    port: \"net_af_xdp{0 if name == 'access' else 1},iface={leg['if']}\"\n"
+                     f"    address: {address}/{leg['prefix']}\n"
+                     f"    sip:\n      - {{ transport: udp, port: 5060 }}\n"
+                     f"    media_ports: {MEDIA_PORTS[0]}-{MEDIA_PORTS[1]}\n")
+        text += "peers:\n"
+        for i in range(pairs):
+            # Probing off: sipp plays the trunks and answers no OPTIONS.
+            text += (f"  - {{name: pbx{i}, kind: trunk, leg: access, address: {caller_ip(i)}, "
+                     f"auth: {{mode: ip}}, probe: {{interval: 0s}}}}\n"
+                     f"  - {{name: carrier{i}, kind: trunk, leg: core, address: {callee_ip(i)}, "
+                     f"auth: {{mode: ip}}, probe: {{interval: 0s}}}}\n")
+        text += "routes:\n"
+        for i in range(pairs):
+            text += f"  - {{prefix: \"{number(i)}\", from: pbx{i}, to: carrier{i}}}\n"
+        # The trunks' signalling is policed in the carrier class: raised so
+        # the policer is not what a step measures (no channel or CPS caps).
+        text += ("security:\n  trust_classes:\n"
+                 "    - {name: carrier, rate: 200000, burst: 400000}\n")
+        return text
+
+    def start(self):
+        self.sbcd.start(timeout=120)
+        self.pid = self.sbcd.proc.pid  # ip netns exec execs sbcd in place
+
+    def processes(self):
+        return [self.pid]
+
+    def control_ticks(self):
+        return thread_ticks(self.pid, self.pid)  # the main thread is the control thread
+
+    def alive(self):
+        return self.sbcd.proc.poll() is None
+
+    def log_tail(self):
+        return self.sbcd.log_text()[-2000:]
+
+    def stop(self):
+        self.sbcd.cleanup()
+
+
+class KamailioSystem:
+    name = "kamailio"
+
+    def __init__(self, lab, args, workdir):
+        self.lab = lab
+        self.args = args
+        self.workdir = workdir
+        self.procs = []
+        self.logs = []
+        self.placement = (f"every Kamailio process (children={args.kamailio_children} per "
+                          f"socket) and rtpengine on core {args.core}")
+
+    def cfg(self):
+        routes = ""
+        for i in range(self.args.pairs):
+            routes += (f'{"else " if i else ""}if ($si == "{caller_ip(i)}") {{\n'
+                       f'        $rd = "{callee_ip(i)}";\n        $rp = 5060;\n    }} ')
+        routes += "else {\n        sl_send_reply(\"404\", \"No route\");\n        exit;\n    }"
+        with open(os.path.join(HERE, "kamailio.cfg")) as f:
+            text = f.read()
+        text = (text.replace("__ACCESS__", ACCESS).replace("__CORE__", CORE)
+                .replace("__CHILDREN__", str(self.args.kamailio_children))
+                .replace("__ROUTES__", routes))
+        path = os.path.join(self.workdir, "kamailio.cfg")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def _spawn(self, name, argv):
+        log = open(os.path.join(self.workdir, f"{name}.log"), "w")
+        self.logs.append(log)
+        proc = self.lab.popen("sbc", ["taskset", "-c", str(self.args.core)] + argv,
+                              stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        return proc
+
+    def start(self):
+        try:
+            self._start()
+        except RuntimeError as e:
+            raise RuntimeError(f"{e}\n{self.log_tail()}") from None
+
+    def _start(self):
+        # rtpengine: userspace forwarding only (--table=-1: no kernel module),
+        # ng control on loopback, one interface per side, no config file.
+        self.rtpengine = self._spawn("rtpengine", [
+            "rtpengine", "--foreground", "--config-file=none", "--table=-1", "--log-stderr",
+            "--log-level=4", f"--interface=access/{ACCESS}", f"--interface=core/{CORE}",
+            "--listen-ng=127.0.0.1:2223", f"--port-min={MEDIA_PORTS[0]}",
+            f"--port-max={MEDIA_PORTS[1]}", "--timeout=60", "--delete-delay=0",
+            f"--num-threads={self.args.rtpengine_threads}",
+            f"--pidfile={os.path.join(self.workdir, 'rtpengine.pid')}"])
+        labkit.wait_udp_listening(self.lab, "sbc", "127.0.0.1", 2223, timeout=20)
+        self.kamailio = self._spawn("kamailio", [
+            "kamailio", "-f", self.cfg(), "-DD", "-E", "-m", "1024", "-M", "64",
+            "-P", os.path.join(self.workdir, "kamailio.pid")])
+        labkit.wait_udp_listening(self.lab, "sbc", CORE, 5060, timeout=20)
+        time.sleep(1)  # the workers forked
+        if not self.alive():
+            raise RuntimeError(f"kamailio or rtpengine exited:\n{self.log_tail()}")
+
+    def processes(self):
+        return descendants(self.kamailio.pid) + [self.rtpengine.pid]
+
+    def control_ticks(self):
+        return sum(cpu_ticks(p) for p in descendants(self.kamailio.pid))
+
+    def alive(self):
+        return all(p.poll() is None for p in self.procs)
+
+    def log_tail(self):
+        out = ""
+        for log in self.logs:
+            log.flush()
+            with open(log.name) as f:
+                out += f"--- {os.path.basename(log.name)}\n{f.read()[-1500:]}"
+        return out
+
+    def stop(self):
+        for p in reversed(self.procs):
+            stop_process(p, 10)
+        for log in self.logs:
+            log.close()
+
+
+# ------------------------------------------------------------- one step
+
+def last_stat_row(path):
+    with open(path) as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    return rows[0], rows[1:]
+
+
+def stat_value(head, row, name):
+    return int(row[head.index(name)])
+
+
+def setup_times(rtt_files):
+    times = []
+    for path in rtt_files:
+        with open(path) as f:
+            for line in f:
+                part = line.strip().split(";")
+                if len(part) == 3 and part[2] == "1":
+                    try:
+                        times.append(float(part[1]))
+                    except ValueError:
+                        pass
+    return times
+
+
+def percentile(values, q):
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
+
+
+def run_step(system, lab, args, rate, workdir):
+    """rate calls/s for args.seconds over args.pairs sipp pairs; returns a dict."""
+    step_dir = tempfile.mkdtemp(prefix=f"{system.name}-{rate}-", dir=workdir)
+    per_pair = rate / args.pairs
+    calls = max(1, int(per_pair * args.seconds))
+    hold_ms = int(args.hold * 1000)
+    timeout = int(args.seconds + args.hold + 60)
+    # sipp writes response times in batches of -rtt_freq and drops a last
+    # partial batch: a batch size that divides the call count keeps them all.
+    rtt_freq = next(f for f in (100, 50, 25, 20, 10, 5, 2, 1) if calls % f == 0)
+    limit = str(max(100, int(per_pair * (args.hold + 5) * 2)))
+    uac_xml = os.path.join(step_dir, "uac_call_rate.xml")
+    with open(os.path.join(HERE, "uac_call_rate.xml")) as f:
+        text = f.read().replace("__PCAP__", PCAP).replace(
+            'regexp="00$"', f'regexp="{"0" * len(str(args.rtp_every)[1:])}$"')
+    with open(uac_xml, "w") as f:
+        f.write(text)
+    uas_xml = os.path.join(HERE, "uas_answer_rate.xml")
+    gen = ["taskset", "-c", str(args.gen_core)]
+    rtp_counter(lab, "carA")
+    rtp_counter(lab, "phones")
+    with contextlib.ExitStack() as stack:
+        callees = []
+        for i in range(args.pairs):
+            d = os.path.join(step_dir, f"callee{i}")
+            os.mkdir(d)
+            argv = gen + labkit._sipp_args(
+                uas_xml, None, callee_ip(i), calls, 10, 5060, timeout,
+                ["-mi", callee_ip(i), "-mp", str(CALLEE_MEDIA_PORT), "-rtp_echo",
+                 "-trace_stat", "-stf", "stat.csv", "-fd", "1", "-max_socket", "10"])
+            p = lab.popen("carA", argv, cwd=d, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+            stack.callback(stop_process, p)
+            callees.append((p, d))
+        for i in range(args.pairs):
+            labkit.wait_udp_listening(lab, "carA", callee_ip(i), 5060)
+        procs = system.processes()
+        ticks0 = sum(cpu_ticks(p) for p in procs)
+        control0 = system.control_ticks()
+        callers = []
+        for i in range(args.pairs):
+            d = os.path.join(step_dir, f"caller{i}")
+            os.mkdir(d)
+            argv = gen + labkit._sipp_args(
+                uac_xml, f"{ACCESS}:5060", caller_ip(i), calls, f"{per_pair:.3f}", 5060, timeout,
+                ["-s", number(i), "-d", str(hold_ms), "-mi", caller_ip(i),
+                 "-mp", str(CALLER_MEDIA_PORT), "-l", limit, "-trace_stat", "-stf", "stat.csv",
+                 "-fd", "1", "-trace_rtt", "-rtt_freq", str(rtt_freq), "-max_socket", "10"])
+            p = lab.popen("phones", argv, cwd=d, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+            stack.callback(stop_process, p)
+            callers.append((p, d))
+        deadline = time.monotonic() + timeout + 15
+        for p, _ in callers + callees:
+            try:
+                p.wait(max(1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                stop_process(p)
+        ticks1 = sum(cpu_ticks(p) for p in procs)
+        control1 = system.control_ticks()
+    ok = failed = retrans = 0
+    concurrent = {}
+    for i, (_, d) in enumerate(callers):
+        try:
+            head, rows = last_stat_row(os.path.join(d, "stat.csv"))
+            ok += stat_value(head, rows[-1], "SuccessfulCall(C)")
+            failed += max(stat_value(head, rows[-1], "FailedCall(C)"),
+                          calls - stat_value(head, rows[-1], "SuccessfulCall(C)"))
+            retrans += stat_value(head, rows[-1], "Retransmissions(C)")
+            for n, row in enumerate(rows):
+                concurrent[n] = concurrent.get(n, 0) + stat_value(head, row, "CurrentCall")
+        except (OSError, ValueError, IndexError):
+            failed += calls
+    for _, d in callees:
+        try:
+            head, rows = last_stat_row(os.path.join(d, "stat.csv"))
+            retrans += stat_value(head, rows[-1], "Retransmissions(C)")
+        except (OSError, ValueError, IndexError):
+            pass
+    total = calls * args.pairs
+    times = setup_times(glob.glob(os.path.join(step_dir, "caller*", "*_rtt.csv")))
+    cpu = (ticks1 - ticks0) / CLK_TCK
+    control = (control1 - control0) / CLK_TCK
+    sampled = args.pairs * (calls // args.rtp_every)
+    result = {
+        "system": system.name, "rate": rate, "calls": total, "ok": ok, "failed": failed,
+        "failed_pct": 100.0 * failed / total,
+        # Messages sent per call: INVITE, ACK, BYE by the caller; 180, 200, 200 by the callee.
+        "retrans_pct": 100.0 * retrans / (6 * total),
+        "p99_ms": percentile(times, 0.99), "timed": len(times),
+        "concurrent": max(concurrent.values()) if concurrent else 0,
+        "cpu_s": cpu, "control_s": control,
+        "cpu_ms_per_call": 1000 * cpu / ok if ok else None,
+        "rtp_calls": sampled, "rtp_to_callees": rtp_counter(lab, "carA"),
+        "rtp_back": rtp_counter(lab, "phones"),
+    }
+    result["passed"] = (failed / total < MAX_FAILED and result["retrans_pct"] <= 100 * MAX_RETRANS
+                        and result["p99_ms"] is not None and result["p99_ms"] < MAX_P99_MS)
+    return result
+
+
+def stop_process(p, grace=5):
+    """SIGTERM, then SIGKILL after `grace` seconds; by PID (ip netns exec
+    execs sipp, Kamailio and rtpengine in place, so the PID is theirs)."""
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(grace)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def show(r):
+    p99 = "-" if r["p99_ms"] is None else f"{r['p99_ms']:.0f}"
+    per_call = "-" if r["cpu_ms_per_call"] is None else f"{r['cpu_ms_per_call']:.3f}"
+    return (f"  {r['system']:8s} {r['rate']:6d}/s: {r['ok']}/{r['calls']} ok, "
+            f"failed {r['failed_pct']:.3f}%, retrans {r['retrans_pct']:.2f}%, p99 setup {p99} ms, "
+            f"concurrent {r['concurrent']}, CPU {r['cpu_s']:.1f} s ({per_call} ms/call; "
+            f"control {r['control_s']:.1f} s), RTP sample {r['rtp_calls']} calls: "
+            f"{r['rtp_to_callees']} pkts to callees, {r['rtp_back']} back"
+            f" -> {'pass' if r['passed'] else 'FAIL'}")
+
+
+def table(results):
+    lines = ["| system | rate | calls ok | failed | retrans | p99 setup | concurrent | "
+             "CPU per call | RTP sample (pkts there / back) | pass |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        p99 = "-" if r["p99_ms"] is None else f"{r['p99_ms']:.0f} ms"
+        per = "-" if r["cpu_ms_per_call"] is None else f"{r['cpu_ms_per_call']:.3f} ms"
+        lines.append(f"| {r['system']} | {r['rate']:,}/s | {r['ok']:,}/{r['calls']:,} | "
+                     f"{r['failed_pct']:.3f}% | {r['retrans_pct']:.2f}% | {p99} | "
+                     f"{r['concurrent']:,} | {per} | {r['rtp_calls']} calls: "
+                     f"{r['rtp_to_callees']:,} / {r['rtp_back']:,} | "
+                     f"{'yes' if r['passed'] else 'no'} |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rates", default="250,500,750,1000,1250,1500,2000")
+    ap.add_argument("--seconds", type=float, default=20, help="length of each step")
+    ap.add_argument("--hold", type=float, default=5, help="seconds each call is held")
+    ap.add_argument("--pairs", type=int, default=4, help="sipp caller/callee pairs (1-4)")
+    ap.add_argument("--systems", default="sbcd,kamailio")
+    ap.add_argument("--core", type=int, default=1, help="core of the system under test")
+    ap.add_argument("--worker-core", type=int, default=None,
+                    help="core of sbcd's dataplane worker lcore (default: --core)")
+    ap.add_argument("--gen-core", type=int, default=0, help="core of every sipp")
+    ap.add_argument("--kamailio-children", type=int, default=4)
+    ap.add_argument("--rtpengine-threads", type=int, default=1)
+    ap.add_argument("--rtp-every", type=int, default=100, choices=(10, 100, 1000),
+                    help="RTP on one call in this many")
+    ap.add_argument("--smoke", action="store_true",
+                    help="one step: 20 calls/s for 3 s, calls held 1 s, 2 pairs, RTP on 1 in 10")
+    args = ap.parse_args()
+    if args.smoke:
+        args.rates, args.seconds, args.hold, args.pairs, args.rtp_every = "20", 3, 1, 2, 10
+    args.rates = sorted(int(r) for r in args.rates.split(","))
+    args.pairs = max(1, min(4, args.pairs))
+    systems = [s for s in args.systems.split(",") if s]
+    if not labkit.is_root():
+        print("SKIP: the call-rate benchmark needs root (lab namespaces)")
+        return 77
+    ncpu = os.cpu_count() or 1
+    if args.core >= ncpu or args.gen_core >= ncpu:
+        args.core, args.gen_core = 0, 0
+    if args.worker_core is None or args.worker_core >= ncpu:
+        args.worker_core = args.core
+    labkit.install_signal_teardown()
+    started = time.monotonic()
+    results = []
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="callbench-"))
+        running = {}
+        for name in systems:
+            if name == "sbcd":
+                lab = stack.enter_context(labkit.Lab("dataplane"))
+                prepare_lab(lab, args.pairs)
+                sys_ = SbcdSystem(lab, args, workdir)
+            elif name == "kamailio":
+                lab = stack.enter_context(labkit.Lab("kernel"))
+                prepare_lab(lab, args.pairs)
+                sys_ = KamailioSystem(lab, args, workdir)
+            else:
+                print(f"unknown system {name}", file=sys.stderr)
+                return 2
+            stack.callback(sys_.stop)
+            sys_.start()
+            running[name] = (sys_, lab)
+        with open("/proc/loadavg") as f:
+            load = " ".join(f.read().split()[:3])
+        print(f"call rate, steps {args.rates}/s x {args.seconds:g} s, calls held {args.hold:g} s, "
+              f"{args.pairs} sipp pairs on core {args.gen_core}; load average {load}")
+        for name, (s, _) in running.items():
+            print(f"  {name}: {s.placement}")
+        best = {}
+        for rate in args.rates:
+            for name, (s, lab) in running.items():
+                if name in best and best[name][1] is False:
+                    continue  # failed a lower step: the next one up would only fail more
+                if not s.alive():
+                    print(f"  {name} is gone:\n{s.log_tail()}", file=sys.stderr)
+                    best[name] = (best.get(name, (None,))[0], False)
+                    continue
+                r = run_step(s, lab, args, rate, workdir)
+                results.append(r)
+                print(show(r), flush=True)
+                if r["passed"]:
+                    best[name] = (r, True)
+                else:
+                    best[name] = (best.get(name, (None,))[0], False)
+        with open("/proc/loadavg") as f:
+            load_end = " ".join(f.read().split()[:3])
+    print(f"\n{table(results)}\n")
+    print(f"result (highest step with under {100 * MAX_FAILED:g}% failed calls, at most "
+          f"{100 * MAX_RETRANS:g}% retransmissions, p99 setup under {MAX_P99_MS} ms), "
+          f"one control core each:")
+    rates = {}
+    for name in running:
+        r = best.get(name, (None,))[0]
+        rates[name] = r["rate"] if r else 0
+        if r:
+            print(f"  {name:8s} {r['rate']}/s, {r['concurrent']} concurrent calls, "
+                  f"{r['cpu_ms_per_call']:.3f} ms CPU per call")
+        else:
+            print(f"  {name:8s} no step passed")
+    if rates.get("sbcd") and rates.get("kamailio"):
+        print(f"  ratio sbcd/kamailio per control core: {rates['sbcd'] / rates['kamailio']:.2f}")
+    print(f"  load average {load} at start, {load_end} at the end; "
+          f"took {time.monotonic() - started:.0f} s")
+    if args.smoke:
+        # The smoke run proves the machinery: every system took every call,
+        # and the sampled RTP went there and back.
+        return 0 if results and all(r["passed"] for r in results) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
