@@ -28,7 +28,12 @@ calls never completed), retransmissions (sipp's count over the messages
 sent, callers and callees), p99 setup time (INVITE to 200, every call's
 response time from -trace_rtt), concurrent calls reached (the callers'
 current calls summed per second), CPU seconds of the system's processes
-(/proc/PID/stat) per completed call, and the RTP sample. A step passes with
+(/proc/PID/stat) per completed call, and of its control part alone (sbcd's
+control thread; Kamailio's processes without rtpengine), the RTP sample,
+and how busy the generators' core was (their CPU over the step's time: near
+100% means the step measured sipp). sbcd runs with --overload-lag 0: on a
+shared machine a stall caused by other work would otherwise shed a whole
+step with 503s, and Kamailio has no such shedding. A step passes with
 under 0.1% failed calls, at most 1% retransmissions and a p99 setup time
 under 500 ms; the highest passing rate is each system's result, and the
 ratio sbcd/Kamailio per control core is printed.
@@ -46,6 +51,8 @@ import glob
 import math
 import os
 import re
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,10 +67,10 @@ CORE = "198.18.2.1"
 PCAP = "/usr/share/sip-tester/g711a.pcap"
 CALLER_MEDIA_PORT = 7100  # sipp binds its media ports from here (-mp)
 CALLEE_MEDIA_PORT = 7000
-# Media ports of both systems: clear of the SIP port, the sipp media ports
-# and the kernel's own local ports (moved to 61000-65000 in the SBC's
-# namespace): about 27,000 calls of RTP+RTCP pairs per side.
-MEDIA_PORTS = (8000, 60999)
+# Media ports: clear of the SIP port and the kernel's own local ports (moved
+# to 61000-65000 in the SBC's namespace); sbcd's legs may not overlap, so
+# 13,250 calls of RTP+RTCP pairs per leg. rtpengine gets the whole range.
+MEDIA_PORTS = {"access": (8000, 34499), "core": (34500, 60999)}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MAX_FAILED = 0.001
 MAX_RETRANS = 0.01
@@ -148,12 +155,18 @@ class SbcdSystem:
 
     def __init__(self, lab, args, workdir):
         self.lab = lab
+        self.args = args
         eal = (f"--lcores=0@{args.core},1@{args.worker_core} --main-lcore 0 --no-huge -m 1024 "
                "--no-shconf --no-telemetry")
         self.placement = (f"control thread (lcore 0) on core {args.core}, dataplane worker "
                           f"(lcore 1) on core {args.worker_core}")
         self.sbcd = labkit.Sbcd(lab, self.policy(lab, args.pairs), dataplane=True,
-                                extra_args=["--eal", eal, "--log-level", "warn"])
+                                extra_args=["--eal", eal, "--log-level", args.sbcd_log_level,
+                                            # Shedding off: on this shared machine a stall
+                                            # from other work would shed a whole step; the
+                                            # p99 setup rule judges lateness (Kamailio has
+                                            # no shedding either).
+                                            "--overload-lag", "0"])
 
     @staticmethod
     def policy(lab, pairs):
@@ -164,7 +177,7 @@ class SbcdSystem:
                      f"    port: \"net_af_xdp{0 if name == 'access' else 1},iface={leg['if']}\"\n"
                      f"    address: {address}/{leg['prefix']}\n"
                      f"    sip:\n      - {{ transport: udp, port: 5060 }}\n"
-                     f"    media_ports: {MEDIA_PORTS[0]}-{MEDIA_PORTS[1]}\n")
+                     f"    media_ports: {MEDIA_PORTS[name][0]}-{MEDIA_PORTS[name][1]}\n")
         text += "peers:\n"
         for i in range(pairs):
             # Probing off: sipp plays the trunks and answers no OPTIONS.
@@ -188,6 +201,12 @@ class SbcdSystem:
     def processes(self):
         return [self.pid]
 
+    def media_ended(self):
+        """Calls sbcd ended because media stopped (both reasons, every peer)."""
+        text = self.sbcd.metrics()
+        return sum(float(v) for v in re.findall(
+            r"^sbc_call_media_timeouts_total\{[^}]*\} (\S+)$", text, re.M))
+
     def control_ticks(self):
         return thread_ticks(self.pid, self.pid)  # the main thread is the control thread
 
@@ -198,6 +217,9 @@ class SbcdSystem:
         return self.sbcd.log_text()[-2000:]
 
     def stop(self):
+        self.sbcd.stop()
+        if self.args.keep_logs:
+            shutil.copy(self.sbcd.log, os.path.join(self.args.keep_logs, "sbcd.log"))
         self.sbcd.cleanup()
 
 
@@ -249,8 +271,8 @@ class KamailioSystem:
         self.rtpengine = self._spawn("rtpengine", [
             "rtpengine", "--foreground", "--config-file=none", "--table=-1", "--log-stderr",
             "--log-level=4", f"--interface=access/{ACCESS}", f"--interface=core/{CORE}",
-            "--listen-ng=127.0.0.1:2223", f"--port-min={MEDIA_PORTS[0]}",
-            f"--port-max={MEDIA_PORTS[1]}", "--timeout=60", "--delete-delay=0",
+            "--listen-ng=127.0.0.1:2223", f"--port-min={MEDIA_PORTS['access'][0]}",
+            f"--port-max={MEDIA_PORTS['core'][1]}", "--timeout=60", "--delete-delay=0",
             f"--num-threads={self.args.rtpengine_threads}",
             f"--pidfile={os.path.join(self.workdir, 'rtpengine.pid')}"])
         labkit.wait_udp_listening(self.lab, "sbc", "127.0.0.1", 2223, timeout=20)
@@ -264,6 +286,9 @@ class KamailioSystem:
 
     def processes(self):
         return descendants(self.kamailio.pid) + [self.rtpengine.pid]
+
+    def media_ended(self):
+        return 0  # rtpengine's --timeout (60 s) is longer than any call here
 
     def control_ticks(self):
         return sum(cpu_ticks(p) for p in descendants(self.kamailio.pid))
@@ -284,6 +309,8 @@ class KamailioSystem:
             stop_process(p, 10)
         for log in self.logs:
             log.close()
+            if self.args.keep_logs:
+                shutil.copy(log.name, self.args.keep_logs)
 
 
 # ------------------------------------------------------------- one step
@@ -340,6 +367,10 @@ def run_step(system, lab, args, rate, workdir):
     gen = ["taskset", "-c", str(args.gen_core)]
     rtp_counter(lab, "carA")
     rtp_counter(lab, "phones")
+    # Every sipp is a child of this process (ip netns exec execs it): their
+    # CPU is in RUSAGE_CHILDREN once reaped (with a few short ip/ss runs).
+    gen0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall0 = time.monotonic()
     with contextlib.ExitStack() as stack:
         callees = []
         for i in range(args.pairs):
@@ -356,6 +387,7 @@ def run_step(system, lab, args, rate, workdir):
         for i in range(args.pairs):
             labkit.wait_udp_listening(lab, "carA", callee_ip(i), 5060)
         procs = system.processes()
+        media_ended0 = system.media_ended()
         ticks0 = sum(cpu_ticks(p) for p in procs)
         control0 = system.control_ticks()
         callers = []
@@ -366,7 +398,8 @@ def run_step(system, lab, args, rate, workdir):
                 uac_xml, f"{ACCESS}:5060", caller_ip(i), calls, f"{per_pair:.3f}", 5060, timeout,
                 ["-s", number(i), "-d", str(hold_ms), "-mi", caller_ip(i),
                  "-mp", str(CALLER_MEDIA_PORT), "-l", limit, "-trace_stat", "-stf", "stat.csv",
-                 "-fd", "1", "-trace_rtt", "-rtt_freq", str(rtt_freq), "-max_socket", "10"])
+                 "-fd", "1", "-trace_rtt", "-rtt_freq", str(rtt_freq), "-trace_err",
+                 "-max_socket", "10"])
             p = lab.popen("phones", argv, cwd=d, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
             stack.callback(stop_process, p)
@@ -379,6 +412,10 @@ def run_step(system, lab, args, rate, workdir):
                 stop_process(p)
         ticks1 = sum(cpu_ticks(p) for p in procs)
         control1 = system.control_ticks()
+        media_ended = int(system.media_ended() - media_ended0)
+    gen1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.monotonic() - wall0
+    gen_cpu = (gen1.ru_utime + gen1.ru_stime) - (gen0.ru_utime + gen0.ru_stime)
     ok = failed = retrans = 0
     concurrent = {}
     for i, (_, d) in enumerate(callers):
@@ -410,11 +447,18 @@ def run_step(system, lab, args, rate, workdir):
         "retrans_pct": 100.0 * retrans / (6 * total),
         "p99_ms": percentile(times, 0.99), "timed": len(times),
         "concurrent": max(concurrent.values()) if concurrent else 0,
-        "cpu_s": cpu, "control_s": control,
+        "cpu_s": cpu, "control_s": control, "gen_busy": gen_cpu / wall,
         "cpu_ms_per_call": 1000 * cpu / ok if ok else None,
+        "control_ms_per_call": 1000 * control / ok if ok else None,
         "rtp_calls": sampled, "rtp_to_callees": rtp_counter(lab, "carA"),
-        "rtp_back": rtp_counter(lab, "phones"),
+        "rtp_back": rtp_counter(lab, "phones"), "media_ended": media_ended,
     }
+    result["errors"] = ""
+    for path in sorted(glob.glob(os.path.join(step_dir, "caller*", "*_errors.log"))):
+        with open(path, errors="replace") as f:
+            text = f.read()
+        if text.strip():
+            result["errors"] += f"{os.path.basename(os.path.dirname(path))}: {text[-800:]}\n"
     result["passed"] = (failed / total < MAX_FAILED and result["retrans_pct"] <= 100 * MAX_RETRANS
                         and result["p99_ms"] is not None and result["p99_ms"] < MAX_P99_MS)
     return result
@@ -435,32 +479,37 @@ def stop_process(p, grace=5):
 def show(r):
     p99 = "-" if r["p99_ms"] is None else f"{r['p99_ms']:.0f}"
     per_call = "-" if r["cpu_ms_per_call"] is None else f"{r['cpu_ms_per_call']:.3f}"
+    control = "-" if r["control_ms_per_call"] is None else f"{r['control_ms_per_call']:.3f}"
     return (f"  {r['system']:8s} {r['rate']:6d}/s: {r['ok']}/{r['calls']} ok, "
             f"failed {r['failed_pct']:.3f}%, retrans {r['retrans_pct']:.2f}%, p99 setup {p99} ms, "
             f"concurrent {r['concurrent']}, CPU {r['cpu_s']:.1f} s ({per_call} ms/call; "
-            f"control {r['control_s']:.1f} s), RTP sample {r['rtp_calls']} calls: "
-            f"{r['rtp_to_callees']} pkts to callees, {r['rtp_back']} back"
+            f"control {r['control_s']:.1f} s, {control} ms/call), RTP sample {r['rtp_calls']} calls: "
+            f"{r['rtp_to_callees']} pkts to callees, {r['rtp_back']} back, "
+            f"{r['media_ended']} calls ended for lack of media; "
+            f"generators {100 * r['gen_busy']:.0f}% of their core"
             f" -> {'pass' if r['passed'] else 'FAIL'}")
 
 
 def table(results):
     lines = ["| system | rate | calls ok | failed | retrans | p99 setup | concurrent | "
-             "CPU per call | RTP sample (pkts there / back) | pass |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "CPU per call (control) | RTP sample (pkts there / back) | sipp core busy | pass |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         p99 = "-" if r["p99_ms"] is None else f"{r['p99_ms']:.0f} ms"
-        per = "-" if r["cpu_ms_per_call"] is None else f"{r['cpu_ms_per_call']:.3f} ms"
+        media = f" ({r['media_ended']} media)" if r["media_ended"] else ""
+        per = "-" if r["cpu_ms_per_call"] is None else (
+            f"{r['cpu_ms_per_call']:.3f} ms ({r['control_ms_per_call']:.3f})")
         lines.append(f"| {r['system']} | {r['rate']:,}/s | {r['ok']:,}/{r['calls']:,} | "
-                     f"{r['failed_pct']:.3f}% | {r['retrans_pct']:.2f}% | {p99} | "
+                     f"{r['failed_pct']:.3f}%{media} | {r['retrans_pct']:.2f}% | {p99} | "
                      f"{r['concurrent']:,} | {per} | {r['rtp_calls']} calls: "
-                     f"{r['rtp_to_callees']:,} / {r['rtp_back']:,} | "
+                     f"{r['rtp_to_callees']:,} / {r['rtp_back']:,} | {100 * r['gen_busy']:.0f}% | "
                      f"{'yes' if r['passed'] else 'no'} |")
     return "\n".join(lines)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rates", default="250,500,750,1000,1250,1500,2000")
+    ap.add_argument("--rates", default="250,375,500,625,750,1000,1250,1500,2000")
     ap.add_argument("--seconds", type=float, default=20, help="length of each step")
     ap.add_argument("--hold", type=float, default=5, help="seconds each call is held")
     ap.add_argument("--pairs", type=int, default=4, help="sipp caller/callee pairs (1-4)")
@@ -471,6 +520,8 @@ def main():
     ap.add_argument("--gen-core", type=int, default=0, help="core of every sipp")
     ap.add_argument("--kamailio-children", type=int, default=4)
     ap.add_argument("--rtpengine-threads", type=int, default=1)
+    ap.add_argument("--sbcd-log-level", default="warn", help="printed when a step fails")
+    ap.add_argument("--keep-logs", metavar="DIR", help="copy the systems' logs here at the end")
     ap.add_argument("--rtp-every", type=int, default=100, choices=(10, 100, 1000),
                     help="RTP on one call in this many")
     ap.add_argument("--smoke", action="store_true",
@@ -528,6 +579,11 @@ def main():
                 r = run_step(s, lab, args, rate, workdir)
                 results.append(r)
                 print(show(r), flush=True)
+                if not r["passed"]:
+                    # Why, for whoever reads the run: the callers' last
+                    # errors and the system's last log lines.
+                    print(f"    the callers' last sipp errors:\n{r['errors'] or '(none)'}\n"
+                          f"    {name} log:\n{s.log_tail()}", flush=True)
                 if r["passed"]:
                     best[name] = (r, True)
                 else:
