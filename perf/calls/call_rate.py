@@ -202,10 +202,12 @@ class SbcdSystem:
         return [self.pid]
 
     def media_ended(self):
-        """Calls sbcd ended because media stopped (both reasons, every peer)."""
+        """Calls sbcd ended because media stopped (both reasons): each is
+        counted on both peers, so only the callers' (inbound) side is summed."""
         text = self.sbcd.metrics()
         return sum(float(v) for v in re.findall(
-            r"^sbc_call_media_timeouts_total\{[^}]*\} (\S+)$", text, re.M))
+            r'^sbc_call_media_timeouts_total\{[^}]*direction="inbound"[^}]*\} (\S+)$', text,
+            re.M))
 
     def control_ticks(self):
         return thread_ticks(self.pid, self.pid)  # the main thread is the control thread
@@ -459,8 +461,13 @@ def run_step(system, lab, args, rate, workdir):
             text = f.read()
         if text.strip():
             result["errors"] += f"{os.path.basename(os.path.dirname(path))}: {text[-800:]}\n"
-    result["passed"] = (failed / total < MAX_FAILED and result["retrans_pct"] <= 100 * MAX_RETRANS
-                        and result["p99_ms"] is not None and result["p99_ms"] < MAX_P99_MS)
+    timely = (result["retrans_pct"] <= 100 * MAX_RETRANS and result["p99_ms"] is not None
+              and result["p99_ms"] < MAX_P99_MS)
+    result["passed"] = timely and failed / total < MAX_FAILED
+    # The same rule without the calls the system itself ended for lack of
+    # media on the sampled RTP calls (see perf/README.md: a dataplane race,
+    # not load): what the signalling path sustains.
+    result["passed_signalling"] = timely and (failed - media_ended) / total < MAX_FAILED
     return result
 
 
@@ -487,7 +494,8 @@ def show(r):
             f"{r['rtp_to_callees']} pkts to callees, {r['rtp_back']} back, "
             f"{r['media_ended']} calls ended for lack of media; "
             f"generators {100 * r['gen_busy']:.0f}% of their core"
-            f" -> {'pass' if r['passed'] else 'FAIL'}")
+            f" -> {'pass' if r['passed'] else 'FAIL'}"
+            f"{' (passes without those)' if r['passed_signalling'] and not r['passed'] else ''}")
 
 
 def table(results):
@@ -503,13 +511,13 @@ def table(results):
                      f"{r['failed_pct']:.3f}%{media} | {r['retrans_pct']:.2f}% | {p99} | "
                      f"{r['concurrent']:,} | {per} | {r['rtp_calls']} calls: "
                      f"{r['rtp_to_callees']:,} / {r['rtp_back']:,} | {100 * r['gen_busy']:.0f}% | "
-                     f"{'yes' if r['passed'] else 'no'} |")
+                     f"{'yes' if r['passed'] else 'without media ends' if r['passed_signalling'] else 'no'} |")
     return "\n".join(lines)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rates", default="250,375,500,625,750,1000,1250,1500,2000")
+    ap.add_argument("--rates", default="200,250,300,350,400,450,500,600,750,1000,1500,2000")
     ap.add_argument("--seconds", type=float, default=20, help="length of each step")
     ap.add_argument("--hold", type=float, default=5, help="seconds each call is held")
     ap.add_argument("--pairs", type=int, default=4, help="sipp caller/callee pairs (1-4)")
@@ -567,44 +575,52 @@ def main():
               f"{args.pairs} sipp pairs on core {args.gen_core}; load average {load}")
         for name, (s, _) in running.items():
             print(f"  {name}: {s.placement}")
-        best = {}
+        best = {name: {"strict": None, "signalling": None} for name in running}
+        stepping = set(running)
         for rate in args.rates:
             for name, (s, lab) in running.items():
-                if name in best and best[name][1] is False:
+                if name not in stepping:
                     continue  # failed a lower step: the next one up would only fail more
                 if not s.alive():
                     print(f"  {name} is gone:\n{s.log_tail()}", file=sys.stderr)
-                    best[name] = (best.get(name, (None,))[0], False)
+                    stepping.discard(name)
                     continue
                 r = run_step(s, lab, args, rate, workdir)
                 results.append(r)
                 print(show(r), flush=True)
+                if r["passed"]:
+                    best[name]["strict"] = r
+                if r["passed_signalling"]:
+                    best[name]["signalling"] = r
+                else:
+                    stepping.discard(name)
                 if not r["passed"]:
                     # Why, for whoever reads the run: the callers' last
                     # errors and the system's last log lines.
                     print(f"    the callers' last sipp errors:\n{r['errors'] or '(none)'}\n"
                           f"    {name} log:\n{s.log_tail()}", flush=True)
-                if r["passed"]:
-                    best[name] = (r, True)
-                else:
-                    best[name] = (best.get(name, (None,))[0], False)
         with open("/proc/loadavg") as f:
             load_end = " ".join(f.read().split()[:3])
     print(f"\n{table(results)}\n")
     print(f"result (highest step with under {100 * MAX_FAILED:g}% failed calls, at most "
           f"{100 * MAX_RETRANS:g}% retransmissions, p99 setup under {MAX_P99_MS} ms), "
           f"one control core each:")
-    rates = {}
-    for name in running:
-        r = best.get(name, (None,))[0]
-        rates[name] = r["rate"] if r else 0
-        if r:
-            print(f"  {name:8s} {r['rate']}/s, {r['concurrent']} concurrent calls, "
-                  f"{r['cpu_ms_per_call']:.3f} ms CPU per call")
-        else:
-            print(f"  {name:8s} no step passed")
-    if rates.get("sbcd") and rates.get("kamailio"):
-        print(f"  ratio sbcd/kamailio per control core: {rates['sbcd'] / rates['kamailio']:.2f}")
+    for kind, what in (("strict", "every failed call counted"),
+                       ("signalling", "not counting calls the system ended for lack of media")):
+        print(f"  {what}:")
+        rates = {}
+        for name in running:
+            r = best[name][kind]
+            rates[name] = r["rate"] if r else 0
+            if r:
+                print(f"    {name:8s} {r['rate']}/s, {r['concurrent']} concurrent calls, "
+                      f"{r['cpu_ms_per_call']:.3f} ms CPU per call "
+                      f"({r['control_ms_per_call']:.3f} control)")
+            else:
+                print(f"    {name:8s} no step passed")
+        if rates.get("sbcd") and rates.get("kamailio"):
+            print(f"    ratio sbcd/kamailio per control core: "
+                  f"{rates['sbcd'] / rates['kamailio']:.2f}")
     print(f"  load average {load} at start, {load_end} at the end; "
           f"took {time.monotonic() - started:.0f} s")
     if args.smoke:

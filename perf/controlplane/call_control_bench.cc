@@ -161,19 +161,28 @@ void BM_CallCycle(benchmark::State& state) {
 }
 BENCHMARK(BM_CallCycle);
 
-// Keeps each benchmark's CPU time per iteration for the ratios at the end.
+// Keeps each benchmark's CPU time per iteration for the ratios at the end:
+// the mean over repetitions (--benchmark_repetitions), whether or not only
+// the aggregates are reported.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs)
-      if (!r.error_occurred && r.iterations > 0)
-        ns_[r.benchmark_name()] = r.GetAdjustedCPUTime();  // in the run's time unit (ns)
+    for (const Run& r : runs) {
+      if (r.error_occurred || r.iterations <= 0) continue;
+      Mean& m = ns_[r.run_name.function_name];
+      if (r.run_type == Run::RT_Aggregate) {
+        if (r.aggregate_name == "mean") m = {r.GetAdjustedCPUTime(), 1, true};
+      } else if (!m.from_aggregate) {
+        m.sum += r.GetAdjustedCPUTime();  // in the run's time unit (ns)
+        ++m.n;
+      }
+    }
   }
   void print_ratios() const {
     auto get = [&](const char* name) {
       auto it = ns_.find(name);
-      return it == ns_.end() ? 0.0 : it->second;
+      return it == ns_.end() || it->second.n == 0 ? 0.0 : it->second.sum / it->second.n;
     };
     const double copy = get("BM_SdpCopyBaseline"), rewrite = get("BM_SdpRewrite"),
                  call = get("BM_CallCycle");
@@ -192,7 +201,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
 
  private:
-  std::map<std::string, double> ns_;
+  struct Mean {
+    double sum = 0;
+    int n = 0;
+    bool from_aggregate = false;
+  };
+  std::map<std::string, Mean> ns_;
 };
 
 }  // namespace
