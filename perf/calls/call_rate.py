@@ -238,7 +238,7 @@ class KamailioSystem:
         self.procs = []
         self.logs = []
         self.placement = (f"every Kamailio process (children={args.kamailio_children} per "
-                          f"socket) and rtpengine on core {args.core}")
+                          f"socket) on core {args.core}, rtpengine on core {args.rtpengine_core}")
 
     def cfg(self):
         routes = ""
@@ -256,10 +256,10 @@ class KamailioSystem:
             f.write(text)
         return path
 
-    def _spawn(self, name, argv):
+    def _spawn(self, name, argv, core):
         log = open(os.path.join(self.workdir, f"{name}.log"), "w")
         self.logs.append(log)
-        proc = self.lab.popen("sbc", ["taskset", "-c", str(self.args.core)] + argv,
+        proc = self.lab.popen("sbc", ["taskset", "-c", str(core)] + argv,
                               stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(proc)
         return proc
@@ -279,11 +279,11 @@ class KamailioSystem:
             "--listen-ng=127.0.0.1:2223", f"--port-min={MEDIA_PORTS['access'][0]}",
             f"--port-max={MEDIA_PORTS['core'][1]}", "--timeout=60", "--delete-delay=0",
             f"--num-threads={self.args.rtpengine_threads}",
-            f"--pidfile={os.path.join(self.workdir, 'rtpengine.pid')}"])
+            f"--pidfile={os.path.join(self.workdir, 'rtpengine.pid')}"], self.args.rtpengine_core)
         labkit.wait_udp_listening(self.lab, "sbc", "127.0.0.1", 2223, timeout=20)
         self.kamailio = self._spawn("kamailio", [
             "kamailio", "-f", self.cfg(), "-DD", "-E", "-m", "1024", "-M", "64",
-            "-P", os.path.join(self.workdir, "kamailio.pid")])
+            "-P", os.path.join(self.workdir, "kamailio.pid")], self.args.core)
         labkit.wait_udp_listening(self.lab, "sbc", CORE, 5060, timeout=20)
         time.sleep(1)  # the workers forked
         if not self.alive():
@@ -545,6 +545,8 @@ def main():
     ap.add_argument("--core", type=int, default=1, help="core of the system under test")
     ap.add_argument("--worker-core", type=int, default=None,
                     help="core of sbcd's dataplane worker lcore (default: --core)")
+    ap.add_argument("--rtpengine-core", type=int, default=None,
+                    help="core of rtpengine (default: --core)")
     ap.add_argument("--gen-core", type=int, default=0, help="core of every sipp")
     ap.add_argument("--kamailio-children", type=int, default=4)
     ap.add_argument("--rtpengine-threads", type=int, default=1)
@@ -568,6 +570,8 @@ def main():
         args.core, args.gen_core = 0, 0
     if args.worker_core is None or args.worker_core >= ncpu:
         args.worker_core = args.core
+    if args.rtpengine_core is None or args.rtpengine_core >= ncpu:
+        args.rtpengine_core = args.core
     labkit.install_signal_teardown()
     started = time.monotonic()
     results = []

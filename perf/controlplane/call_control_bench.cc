@@ -39,8 +39,8 @@ routes:
   - {prefix: "1", from: pbx, to: carrier}
 )";
 
-// What sipp's UAC offers in the lab benchmark (tools/sipp/uac_call.xml),
-// with three codecs so the filter has one to drop.
+// What sipp's UAC offers in the lab benchmark (perf/calls/uac_call_rate.xml),
+// with G.729 added so the filter has one to drop.
 const std::string kOffer =
     "v=0\r\no=phone 53655765 2353687637 IN IP4 198.18.1.11\r\ns=-\r\n"
     "c=IN IP4 198.18.1.11\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8 0 18 101\r\n"
