@@ -116,19 +116,12 @@ def rtp_counter(lab, host):
 
 # ------------------------------------------------------------- the systems
 
-def cpu_ticks(pid):
-    """utime + stime of one process (all its threads), in clock ticks."""
+def cpu_ticks(pid, tid=None):
+    """utime + stime in clock ticks: of one process (all its threads), or of
+    one of its threads."""
+    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def thread_ticks(pid, tid):
-    try:
-        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+        with open(path) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])
     except (OSError, IndexError, ValueError):
@@ -213,7 +206,7 @@ class SbcdSystem:
             re.M))
 
     def control_ticks(self):
-        return thread_ticks(self.pid, self.pid)  # the main thread is the control thread
+        return cpu_ticks(self.pid, self.pid)  # the main thread is the control thread
 
     def alive(self):
         return self.sbcd.proc.poll() is None
