@@ -742,7 +742,9 @@ void DpdkDataplane::offload_latched(const DataplaneEvent& e) {
 }
 
 // The untrusted cap on each leg's SIP ports, sources the policy trusts
-// statically exempt (they are policed per source in software).
+// statically exempt (they are policed per source in software). Exemptions
+// may be too wide (first match is not modelled), never too narrow: the NIC
+// must not drop what the police stage would pass.
 void DpdkDataplane::offload_meter(const FilterSet& filters) {
   std::vector<PuntMeterBinding> bindings(n_legs_);
   for (unsigned i = 0; i < n_legs_; ++i) {
@@ -751,12 +753,20 @@ void DpdkDataplane::offload_meter(const FilterSet& filters) {
     for (unsigned k = 0; k < legs_[i].n_sip_udp; ++k)
       b.sip_udp_ports.push_back(rte_be_to_cpu_16(legs_[i].sip_udp[k]));
     for (const AclRule& r : filters.rules)
-      if (!r.deny && r.trust_class != filters.default_class && r.source.length > 0 &&
+      if (!r.deny && r.trust_class != filters.default_class &&
           (r.leg < 0 || r.leg == static_cast<int>(i)) && (r.protocol == 0 || r.protocol == 17))
         b.trusted.push_back(r.source);
   }
+  // Sources promoted after authenticating leave the untrusted class in
+  // software at run time; a NIC meter cannot tell them apart, so it would
+  // police phones the police stage lets through.
+  std::string not_offered;
+  if (filters.registered_class != filters.default_class)
+    not_offered =
+        "the policy promotes registered phones out of the untrusted class, which the "
+        "NIC meter cannot tell apart";
   offload_->apply_meter(std::move(bindings), filters.untrusted_cap_rate,
-                        filters.untrusted_cap_burst);
+                        filters.untrusted_cap_burst, not_offered);
   publish_offload_states();
 }
 

@@ -225,10 +225,7 @@ void FlowOffload::destroy_meter(unsigned leg) {
   p.meter_installed = false;
 }
 
-Status FlowOffload::install_meter(unsigned leg, const PuntMeterBinding& b, uint32_t rate,
-                                  uint32_t burst) {
-  PortState& p = ports_[leg];
-  const uint16_t port = p.port.port_id;
+Status FlowOffload::meter_capable(uint16_t port, uint32_t rate) {
   rte_mtr_capabilities caps{};
   rte_mtr_error err{};
   int rc = rte_mtr_capabilities_get(port, &caps, &err);
@@ -241,13 +238,17 @@ Status FlowOffload::install_meter(unsigned leg, const PuntMeterBinding& b, uint3
   if (caps.meter_policy_n_max == 0) return make_error("rte_mtr: the port takes no meter policy");
   if (caps.meter_rate_max && rate > caps.meter_rate_max)
     return make_error("rte_mtr: rate " + std::to_string(rate) + " above the port's maximum");
-  auto rules = punt_meter_rules(b);
-  if (rules.size() > kMaxMeterRules)
-    return make_error("rte_mtr: " + std::to_string(rules.size()) + " rules needed, more than " +
-                      std::to_string(kMaxMeterRules));
+  return ok_status();
+}
 
+Status FlowOffload::install_meter(unsigned leg, const PuntMeterBinding& b, uint32_t rate,
+                                  uint32_t burst) {
+  PortState& p = ports_[leg];
+  const uint16_t port = p.port.port_id;
+  auto rules = punt_meter_rules(b);
+  rte_mtr_error err{};
   rte_mtr_meter_profile profile = punt_meter_profile(rate, burst);
-  rc = rte_mtr_meter_profile_add(port, kMeterProfileId, &profile, &err);
+  int rc = rte_mtr_meter_profile_add(port, kMeterProfileId, &profile, &err);
   if (rc != 0)
     return make_error(reason(driver_of(port), "rte_mtr_meter_profile_add", -rc, err.message));
   p.meter_installed = true;  // from here on destroy_meter undoes what exists
@@ -268,7 +269,7 @@ Status FlowOffload::install_meter(unsigned leg, const PuntMeterBinding& b, uint3
 }
 
 void FlowOffload::apply_meter(std::vector<PuntMeterBinding> bindings, uint32_t rate_per_queue,
-                              uint32_t burst_per_queue) {
+                              uint32_t burst_per_queue, const std::string& not_offered) {
   for (unsigned leg = 0; leg < ports_.size() && leg < bindings.size(); ++leg) {
     PortState& p = ports_[leg];
     if (p.refused[kMeter]) continue;
@@ -279,6 +280,23 @@ void FlowOffload::apply_meter(std::vector<PuntMeterBinding> bindings, uint32_t r
     // The police stage caps each worker; the NIC sees the port's sum.
     const uint32_t rate = rate_per_queue * p.port.rx_queues;
     const uint32_t burst = burst_per_queue * p.port.rx_queues;
+    if (auto s = meter_capable(p.port.port_id, rate); !s) {
+      refuse(leg, kMeter, s.error().message);  // the port's own limit: for good
+      continue;
+    }
+    // The policy's reasons hold until a reload changes them: not a refusal.
+    std::string skip = not_offered;
+    if (skip.empty() && punt_meter_rules(b).size() > kMaxMeterRules)
+      skip =
+          "the trusted prefixes need more than " + std::to_string(kMaxMeterRules) + " meter rules";
+    if (!skip.empty()) {
+      OffloadState& st = state(leg, kMeter);
+      st.tried = true;
+      st.offloaded = false;
+      st.rules = 0;
+      st.reason = "not offered: " + skip;
+      continue;
+    }
     if (auto s = install_meter(leg, b, rate, burst); !s) {
       refuse(leg, kMeter, s.error().message);
       continue;
@@ -286,6 +304,7 @@ void FlowOffload::apply_meter(std::vector<PuntMeterBinding> bindings, uint32_t r
     OffloadState& st = state(leg, kMeter);
     st.tried = st.offloaded = true;
     st.rules = p.meter_flows.size();
+    st.reason.clear();
   }
 }
 

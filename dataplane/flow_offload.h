@@ -54,8 +54,11 @@ class FlowOffload {
 
   // The untrusted punt cap (per worker, as the police stage applies it):
   // replaces any meter installed before (a reload). bindings: one per leg.
+  // not_offered: why this policy must not be metered on the NIC (the port's
+  // capabilities are still read, so a PMD without rte_mtr says so first);
+  // empty: install where the port takes it.
   void apply_meter(std::vector<PuntMeterBinding> bindings, uint32_t rate_per_queue,
-                   uint32_t burst_per_queue);
+                   uint32_t burst_per_queue, const std::string& not_offered);
 
   // One per leg and kind: deny, pinhole, meter.
   const std::vector<OffloadState>& states() const { return states_; }
@@ -88,6 +91,7 @@ class FlowOffload {
   void refuse(unsigned leg, Kind k, std::string reason);
   void destroy_meter(unsigned leg);
   Status read_rss(PortState& p);
+  Status meter_capable(uint16_t port, uint32_t rate);
   Status install_meter(unsigned leg, const PuntMeterBinding& b, uint32_t rate, uint32_t burst);
 
   std::vector<PortState> ports_;
