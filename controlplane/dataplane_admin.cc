@@ -183,6 +183,16 @@ std::vector<ClassRow> class_rows(const dataplane::DataplaneStats& s) {
   return rows;
 }
 
+// "nic": the NIC holds them; "software": refused (reason) or not offered yet.
+const char* offload_path(const dataplane::OffloadState& o) {
+  return o.offloaded ? "nic" : "software";
+}
+
+std::string offload_reason(const dataplane::OffloadState& o) {
+  if (o.offloaded) return "";
+  return o.tried ? o.reason : "not tried yet (no rule of this kind so far)";
+}
+
 }  // namespace
 
 admin::Reply stats_command(const dataplane::DataplaneStats* stats,
@@ -211,6 +221,19 @@ admin::Reply stats_command(const dataplane::DataplaneStats* stats,
         w.key("sources").value(c.sources);
         w.key("punted").value(c.punted);
         w.key("policed").value(c.policed);
+        w.end_object();
+      }
+      w.end_array();
+      w.key("offload").begin_array();
+      for (const auto& o : stats->offload) {
+        w.begin_object();
+        w.key("leg").value(o.leg);
+        w.key("rule_kind").value(o.rule_kind);
+        w.key("path").value(offload_path(o));
+        w.key("tried").value(o.tried);
+        w.key("rules").value(o.rules);
+        w.key("cap_hits").value(o.cap_hits);
+        w.key("reason").value(offload_reason(o));
         w.end_object();
       }
       w.end_array();
@@ -278,6 +301,18 @@ admin::Reply stats_command(const dataplane::DataplaneStats* stats,
     std::snprintf(line, sizeof line, "%-14s %10llu  (deny list entries: sbcctl bans)\n", "denied",
                   static_cast<unsigned long long>(stats->deny_entries));
     out += line;
+  }
+  if (!stats->offload.empty()) {
+    out += "\n";
+    std::snprintf(line, sizeof line, "%-10s %-8s %-9s %7s %9s  %s\n", "OFFLOAD", "KIND", "PATH",
+                  "RULES", "CAP_HITS", "REASON");
+    out += line;
+    for (const auto& o : stats->offload) {
+      std::snprintf(line, sizeof line, "%-10s %-8s %-9s %7llu %9llu  ", o.leg.c_str(),
+                    o.rule_kind.c_str(), offload_path(o), static_cast<unsigned long long>(o.rules),
+                    static_cast<unsigned long long>(o.cap_hits));
+      out += line + offload_reason(o) + "\n";
+    }
   }
   return {true, out};
 }

@@ -133,10 +133,32 @@ std::vector<MetricFamily> dataplane_metric_families(const dataplane::DataplaneSt
       family("sbc_dataplane_offload_active",
              "1 while a leg's NIC holds the rules of a kind (rte_flow); 0: software only",
              MetricType::Gauge);
-  for (const auto& o : s.offload)
-    add(offload, {{"leg", o.leg}, {"rule_kind", o.rule_kind}}, o.offloaded ? 1 : 0);
-  // Only with filters applied: a family with no sample is left out.
-  if (!s.offload.empty()) out.push_back(offload);
+  auto offload_rules = family("sbc_dataplane_offload_rules",
+                              "rte_flow rules of a kind on a leg's NIC now", MetricType::Gauge);
+  auto offload_cap = family("sbc_dataplane_offload_cap_hits_total",
+                            "Rules of a kind not offered to a leg's NIC because its cap was "
+                            "reached (--offload-pinhole-rules); they stay software only",
+                            MetricType::Counter);
+  auto offload_refused =
+      family("sbc_dataplane_offload_refused",
+             "1 when a leg's NIC refused a rule kind (software only from then on), with the "
+             "PMD's reason",
+             MetricType::Gauge);
+  for (const auto& o : s.offload) {
+    std::vector<ClientMetric::Label> kind{{"leg", o.leg}, {"rule_kind", o.rule_kind}};
+    add(offload, kind, o.offloaded ? 1 : 0);
+    add(offload_rules, kind, static_cast<double>(o.rules));
+    add(offload_cap, kind, static_cast<double>(o.cap_hits));
+    if (o.tried && !o.offloaded)
+      add(offload_refused, {{"leg", o.leg}, {"rule_kind", o.rule_kind}, {"reason", o.reason}}, 1);
+  }
+  // A family with no sample is left out (the fake dataplane has no ports).
+  if (!s.offload.empty()) {
+    out.push_back(offload);
+    out.push_back(offload_rules);
+    out.push_back(offload_cap);
+  }
+  if (!offload_refused.metric.empty()) out.push_back(offload_refused);
   if (!s.trust_classes.empty()) {
     out.push_back(class_punted);
     out.push_back(class_policed);

@@ -20,6 +20,7 @@ Result<std::unique_ptr<DataplaneService>> DataplaneService::start(
   c.media_idle_timeout = options.media_idle_timeout;
   c.one_way_timeout = options.one_way_timeout;
   c.neighbour_timeout = options.neighbour_timeout;
+  c.offload_pinhole_rules = options.offload_pinhole_rules;
   auto dp = dataplane::DpdkDataplane::start(c);
   if (!dp) return make_error("dataplane: " + dp.error().message);
   self->dp_ = std::move(*dp);
@@ -73,6 +74,7 @@ Status DataplaneService::arm_housekeeping() {
   auto t = loop_.after(housekeeping_period_, [this] {
     timer_ = -1;
     dp_->housekeeping();
+    log_offload_changes();
     {
       std::lock_guard<std::mutex> g(shared_->mu);
       shared_->pinholes = dp_->pinholes().in_use();
@@ -83,6 +85,21 @@ Status DataplaneService::arm_housekeeping() {
   if (!t) return t.error();
   timer_ = *t;
   return ok_status();
+}
+
+void DataplaneService::log_offload_changes() {
+  for (const auto& o : dp_->offload_states()) {
+    if (!o.tried) continue;
+    const std::string now = o.offloaded ? "offloaded" : "software: " + o.reason;
+    std::string& last = offload_logged_[o.leg + "/" + o.rule_kind];
+    if (last == now) continue;
+    last = now;
+    if (o.offloaded)
+      log::info("offload_active", {{"leg", o.leg}, {"rule_kind", o.rule_kind}});
+    else
+      log::warn("offload_fallback",
+                {{"leg", o.leg}, {"rule_kind", o.rule_kind}, {"reason", o.reason}});
+  }
 }
 
 void DataplaneService::drain_events() {

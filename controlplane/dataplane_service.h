@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,7 @@ struct DataplaneServiceOptions {
   std::chrono::milliseconds one_way_timeout{10000};
   std::chrono::milliseconds neighbour_timeout{30000};
   std::chrono::milliseconds housekeeping_period{200};
+  uint32_t offload_pinhole_rules = 4096;  // DataplaneConfig::offload_pinhole_rules
 };
 
 class DataplaneService {
@@ -54,6 +56,10 @@ class DataplaneService {
 
   EventLoop& loop_;
   std::unique_ptr<dataplane::DpdkDataplane> dp_;
+  // Logs each leg's NIC offload state per rule kind when it becomes known or
+  // changes (offload_active / offload_fallback with the PMD's reason).
+  void log_offload_changes();
+  std::map<std::string, std::string> offload_logged_;  // "leg/kind" -> state last logged
   std::unique_ptr<DataplaneAdmin> admin_;
   EventHandler handler_;
   EventLoop::WatchId watch_ = -1;

@@ -61,22 +61,6 @@ Status ProtectionService::apply_policy(const policy::Policy& p,
   return ok_status();
 }
 
-void ProtectionService::log_offload_changes() {
-  if (!dp_) return;
-  for (const auto& o : dp_->stats().offload) {
-    if (!o.tried) continue;
-    const std::string id = o.leg + "/" + o.rule_kind;
-    if (std::find(offload_logged_.begin(), offload_logged_.end(), id) != offload_logged_.end())
-      continue;
-    offload_logged_.push_back(id);
-    if (o.offloaded)
-      log::info("offload_active", {{"leg", o.leg}, {"rule_kind", o.rule_kind}});
-    else
-      log::warn("offload_fallback",
-                {{"leg", o.leg}, {"rule_kind", o.rule_kind}, {"reason", o.reason}});
-  }
-}
-
 void ProtectionService::on_ban(const registrar::Ban& ban) {
   if (!dp_ || ban.kind == registrar::BanKind::kUsername) return;
   auto t = parse_deny_target(ban.key);
@@ -91,7 +75,6 @@ void ProtectionService::on_ban(const registrar::Ban& ban) {
     return;
   }
   ++bans_from_auth_;
-  log_offload_changes();
 }
 
 void ProtectionService::on_source_abuse(const dataplane::DataplaneEvent& e) {
@@ -125,7 +108,6 @@ void ProtectionService::report(std::map<uint32_t, std::vector<Clock::time_point>
   log::warn(
       "banned",
       {{"who", source.to_string()}, {"reason", reason}, {"for", policy::to_string(rule.ban)}});
-  log_offload_changes();
 }
 
 void ProtectionService::on_authenticated(Ipv4Address source, std::chrono::seconds ttl) {
@@ -212,7 +194,6 @@ admin::Reply ProtectionService::ban_command(const std::vector<std::string>& args
   if (dp_) {
     if (auto s = dp_->deny(t->prefix, t->port, ttl, reason); !s)
       return {false, s.error().message + "\n"};
-    log_offload_changes();
   } else if (t->prefix.length != 32) {
     return {false,
             "without the dataplane only single addresses can be banned (at the SIP layer)\n"};

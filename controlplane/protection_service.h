@@ -66,10 +66,6 @@ class ProtectionService {
   uint64_t bans_from_malformed() const { return bans_from_malformed_; }
 
  private:
-  // Logs each leg's NIC offload state the first time it is known.
-  void log_offload_changes();
-  std::vector<std::string> offload_logged_;  // "leg/kind"
-
   dataplane::Dataplane* dp_;
   registrar::AuthFailureTracker* failures_;
   std::string registered_class_;  // empty: no filters applied yet

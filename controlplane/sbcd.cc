@@ -106,6 +106,7 @@ Result<std::unique_ptr<Sbcd>> Sbcd::start(const SbcdOptions& options) {
     dpo.media_idle_timeout = ms(options.media_idle_timeout_s);
     dpo.one_way_timeout = ms(options.media_one_way_timeout_s);
     dpo.neighbour_timeout = ms(options.neighbour_timeout_s);
+    dpo.offload_pinhole_rules = options.offload_pinhole_rules;
     auto dp = DataplaneService::start(*self->policy_, dpo, *self->loop_, self->metrics_);
     if (!dp) return dp.error();
     self->dataplane_ = std::move(*dp);

@@ -24,6 +24,8 @@ std::string sbcd_usage() {
          "  --overload-hold S     ... until it stayed under half of it this long (default 5)\n"
          "  --neighbour-timeout S  seconds a media next hop may go unconfirmed by the kernel\n"
          "                        (re-resolved meanwhile) before it is removed (default 30)\n"
+         "  --offload-pinhole-rules N  exact media pinholes offered to each NIC as rte_flow\n"
+         "                        rules at most; more stay software only (default 4096; 0: none)\n"
          "  --call-records PATH   append one JSON line per ended call (reopened on reload)\n"
          "  --failover-timeout S  seconds without a provisional response before the next\n"
          "                        route candidate is tried (default: the policy's\n"
@@ -93,6 +95,14 @@ Result<SbcdOptions> parse_sbcd_options(const std::vector<std::string>& args) {
       (a == "--media-idle-timeout"      ? o.media_idle_timeout_s
        : a == "--media-one-way-timeout" ? o.media_one_way_timeout_s
                                         : o.neighbour_timeout_s) = secs;
+    } else if (a == "--offload-pinhole-rules") {
+      auto v = value("a rule count");
+      if (!v) return v.error();
+      char* end = nullptr;
+      unsigned long n = std::strtoul(v->c_str(), &end, 10);
+      if (v->empty() || *end || n > 1000000)
+        return make_error(a + " expects a rule count (0-1000000), got '" + *v + "'");
+      o.offload_pinhole_rules = static_cast<uint32_t>(n);
     } else if (a == "--overload-lag" || a == "--overload-hold") {
       auto v = value("seconds");
       if (!v) return v.error();

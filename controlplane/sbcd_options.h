@@ -30,6 +30,8 @@ struct SbcdOptions {
   double media_idle_timeout_s = 30;     // no media either way: MediaIdle
   double media_one_way_timeout_s = 10;  // one side silent while the other talks: OneWay
   double neighbour_timeout_s = 30;      // a next hop unconfirmed by the kernel: removed
+  // Exact media pinholes offered to each NIC at most (rte_flow); 0: none.
+  uint32_t offload_pinhole_rules = 4096;
   // The event loop this late (s) sheds new non-emergency calls until it has
   // stayed under half of it for overload_hold_s (overload_detector.h); 0: never.
   double overload_lag_s = 0.5;

@@ -29,13 +29,16 @@ struct LegStats {
   std::array<uint64_t, kMaxTrustClasses> class_policed{};
 };
 
-// Per port and rule kind: whether the NIC holds those rules (rte_flow).
+// Per port and rule kind: whether the NIC holds those rules (rte_flow,
+// rte_mtr). The software stages run either way.
 struct OffloadState {
   std::string leg;
-  std::string rule_kind;  // "deny"
+  std::string rule_kind;  // "deny", "pinhole", "meter"
   bool offloaded = false;
-  bool tried = false;  // false: no rule of this kind was installed yet
-  std::string reason;  // why not, when refused
+  bool tried = false;     // false: no rule of this kind was installed yet
+  std::string reason;     // why not, when refused
+  uint64_t rules = 0;     // rte_flow rules of this kind on the port now
+  uint64_t cap_hits = 0;  // rules not offered because the port's cap was reached
 };
 
 struct DataplaneStats {

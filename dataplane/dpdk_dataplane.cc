@@ -240,9 +240,10 @@ Status DpdkDataplane::bring_up() {
   deferred_ = std::make_unique<RcuDeferredFree>(qsbr_);
   deny_list_ = std::make_unique<DenyList>(rte_get_tsc_hz());
   {
-    std::vector<std::pair<uint16_t, std::string>> ports;
-    for (unsigned i = 0; i < n_legs_; ++i) ports.push_back({legs_[i].port_id, port_info_[i].leg});
-    offload_ = std::make_unique<FlowOffload>(std::move(ports));
+    std::vector<OffloadPort> ports;
+    for (unsigned i = 0; i < n_legs_; ++i)
+      ports.push_back({legs_[i].port_id, port_info_[i].leg, legs_[i].rx_queues});
+    offload_ = std::make_unique<FlowOffload>(std::move(ports), config_.offload_pinhole_rules);
     offload_states_ = offload_->states();
   }
   trust_list_ = std::make_unique<SourceTrustList>(rte_get_tsc_hz());
@@ -371,6 +372,7 @@ Status DpdkDataplane::install(MediaSessionId id, uint16_t index, StreamEntry& e)
 }
 
 void DpdkDataplane::uninstall(StreamEntry& e) {
+  offload_stream(e, true);
   pinholes_->remove(e.rtp[0]);
   pinholes_->remove(e.rtp[1]);
   if (!e.s.spec.rtcp_mux) {
@@ -396,6 +398,7 @@ Result<MediaSession> DpdkDataplane::open_media(const MediaSessionSpec& spec) {
     entries.push_back(e);
   }
   sessions_[id] = std::move(entries);
+  for (const auto& e : sessions_[id]) offload_stream(e);
   resolve_next_hops(spec);
   return describe(id, *streams);
 }
@@ -462,6 +465,7 @@ Result<MediaSession> DpdkDataplane::update_media(MediaSessionId id, const MediaS
   }
   for (size_t i = 0; i < keep; ++i) set_expected(cur[i], spec.streams[i]);
   for (auto& e : new_entries) cur.push_back(e);
+  for (const auto& e : cur) offload_stream(e);  // remotes may have changed or been unlatched
   // The kernel resolved both remotes while it carried the call's signalling
   // through the TAPs: publish their MACs now rather than at the next
   // housekeeping run, or the first packets of a call to a new next hop are
@@ -514,6 +518,7 @@ size_t DpdkDataplane::drain_events(std::vector<DataplaneEvent>& out, size_t max)
           std::memcpy(m.addr_bytes, e.remote_mac.data(), 6);
           (void)neighbours_->set(e.leg, hop, m);
         }
+        offload_latched(e);
       }
       out.push_back(e);
     }
@@ -676,7 +681,7 @@ Status DpdkDataplane::deny(Ipv4Prefix prefix, uint16_t port, std::chrono::millis
                            std::string reason) {
   if (auto s = deny_list_->add(prefix, port, now(), ttl, std::move(reason)); !s) return s;
   // The NIC too where it takes the rule; software enforces it regardless.
-  (void)offload_->add_deny(prefix, port);
+  offload_->add_deny(prefix, port);
   publish_deny();
   return ok_status();
 }
@@ -709,6 +714,7 @@ Status DpdkDataplane::apply_filters(const FilterSet& filters) {
     }
   }
   filters_ = filters;
+  offload_meter(filters);
   std::lock_guard<std::mutex> lock(protection_mu_);
   class_names_.clear();
   for (const auto& c : filters.classes) class_names_.push_back(c.name);
@@ -727,6 +733,82 @@ Status DpdkDataplane::set_source_trust(Ipv4Address source, std::string_view trus
   trust_list_->set(source, static_cast<uint8_t>(c), now(), ttl);
   publish_trust();
   return ok_status();
+}
+
+// ---- NIC offload (control thread): the rules follow the software tables ----
+
+// A pinhole's remote is exact once latched, or from the start when the SDP
+// gives it and latching is strict; only then can a 5-tuple rule match it.
+void DpdkDataplane::offload_stream(const StreamEntry& e, bool closing) {
+  const uint32_t idx[4] = {e.rtp[0], e.rtp[1], e.rtcp[0], e.rtcp[1]};
+  const unsigned n = e.s.spec.rtcp_mux ? 2 : 4;
+  for (unsigned i = 0; i < n; ++i) {
+    const Pinhole& p = pinholes_->at(idx[i]);
+    const uint64_t remote = p.remote.load(std::memory_order_acquire);
+    const uint64_t expected = p.expected.load(std::memory_order_relaxed);
+    uint32_t ip_n = 0;
+    uint16_t port_n = 0;
+    if (remote) {
+      ip_n = remote_ip(remote);
+      port_n = remote_port(remote);
+    } else if (expected_mode(expected) == LatchMode::strict) {
+      ip_n = remote_ip(expected);
+      port_n = remote_port(expected);
+    }
+    if (closing || ip_n == 0 || port_n == 0) {
+      offload_->remove_pinhole(idx[i]);
+      continue;
+    }
+    offload_->set_pinhole(
+        idx[i], p.key.leg,
+        {Ipv4Address{rte_be_to_cpu_32(ip_n)}, rte_be_to_cpu_16(port_n),
+         Ipv4Address{rte_be_to_cpu_32(p.key.ip)}, rte_be_to_cpu_16(p.key.port), 0, std::nullopt});
+  }
+  publish_offload_states();
+}
+
+void DpdkDataplane::offload_latched(const DataplaneEvent& e) {
+  auto it = sessions_.find(e.session);
+  if (it != sessions_.end() && e.stream < it->second.size()) offload_stream(it->second[e.stream]);
+}
+
+// The untrusted cap on each leg's SIP ports, sources the policy trusts
+// statically exempt (they are policed per source in software). Exemptions
+// may be too wide (first match is not modelled), never too narrow: the NIC
+// must not drop what the police stage would pass.
+void DpdkDataplane::offload_meter(const FilterSet& filters) {
+  std::vector<PuntMeterBinding> bindings(n_legs_);
+  for (unsigned i = 0; i < n_legs_; ++i) {
+    PuntMeterBinding& b = bindings[i];
+    b.leg_address = config_.legs[i].iface.address.address;
+    for (unsigned k = 0; k < legs_[i].n_sip_udp; ++k)
+      b.sip_udp_ports.push_back(rte_be_to_cpu_16(legs_[i].sip_udp[k]));
+    for (const AclRule& r : filters.rules)
+      if (!r.deny && r.trust_class != filters.default_class &&
+          (r.leg < 0 || r.leg == static_cast<int>(i)) && (r.protocol == 0 || r.protocol == 17))
+        b.trusted.push_back(r.source);
+  }
+  // Sources promoted after authenticating leave the untrusted class in
+  // software at run time; a NIC meter cannot tell them apart, so it would
+  // police phones the police stage lets through.
+  std::string not_offered;
+  if (filters.registered_class != filters.default_class)
+    not_offered =
+        "the policy promotes registered phones out of the untrusted class, which the "
+        "NIC meter cannot tell apart";
+  offload_->apply_meter(std::move(bindings), filters.untrusted_cap_rate,
+                        filters.untrusted_cap_burst, not_offered);
+  publish_offload_states();
+}
+
+std::vector<OffloadState> DpdkDataplane::offload_states() const {
+  std::lock_guard<std::mutex> lock(protection_mu_);
+  return offload_states_;
+}
+
+void DpdkDataplane::publish_offload_states() {
+  std::lock_guard<std::mutex> lock(protection_mu_);
+  offload_states_ = offload_->states();
 }
 
 // ---- stats ----

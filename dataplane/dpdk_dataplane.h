@@ -61,6 +61,9 @@ struct DataplaneConfig {
   std::chrono::milliseconds media_idle_timeout{30000};
   std::chrono::milliseconds one_way_timeout{10000};
   bool kernel_neighbours = true;  // read /proc/net/arp for legs with a real TAP
+  // Exact media pinholes offered to each NIC at most (rte_flow table room);
+  // more are counted as cap hits and stay software only. 0: none offered.
+  uint32_t offload_pinhole_rules = 4096;
   // A published next hop the kernel no longer confirms is re-resolved, then
   // removed after this (neighbour_aging.h).
   std::chrono::milliseconds neighbour_timeout{30000};
@@ -98,6 +101,8 @@ class DpdkDataplane : public Dataplane {
   // The per-leg packet counters and link states only: safe from any thread
   // (a metrics scrape), unlike stats(), which also reads control-thread state.
   DataplaneStats packet_stats() const;
+  // The NIC offload state per leg and rule kind alone (cheap; any thread).
+  std::vector<OffloadState> offload_states() const;
   std::optional<MediaStreamStats> stream_stats(MediaSessionId id, uint16_t stream) const override;
   Status deny(Ipv4Prefix prefix, uint16_t port, std::chrono::milliseconds ttl,
               std::string reason) override;
@@ -152,6 +157,11 @@ class DpdkDataplane : public Dataplane {
   uint64_t now() const;
   void publish_deny();
   void publish_trust();
+  // NIC offload hooks (flow_offload.h).
+  void offload_stream(const StreamEntry& e, bool closing = false);
+  void offload_latched(const DataplaneEvent& e);
+  void offload_meter(const FilterSet& filters);
+  void publish_offload_states();
   template <typename T>
   void publish(std::atomic<const T*>& slot, std::unique_ptr<const T> next);
 

@@ -103,6 +103,36 @@ TEST(StatsCommand, NoFiltersNoClasses) {
   EXPECT_NE(j.body.find("\"trust_classes\":[],"), std::string::npos) << j.body;
 }
 
+TEST(StatsCommand, OffloadShowsEachLegAndRuleKindWithItsPathAndReason) {
+  auto s = two_legs();
+  s.offload.push_back(
+      {"access", "deny", false, true, "rte_flow_create: refused (Function not implemented)", 0, 0});
+  s.offload.push_back({"access", "pinhole", true, true, "", 12, 3});
+  s.offload.push_back({"access", "meter", false, false, "", 0, 0});
+  auto t = stats_command(&s, {});
+  ASSERT_TRUE(t.ok);
+  EXPECT_NE(t.body.find("OFFLOAD    KIND     PATH        RULES  CAP_HITS  REASON\n"),
+            std::string::npos)
+      << t.body;
+  EXPECT_NE(t.body.find("access     deny     software        0         0  rte_flow_create: "
+                        "refused (Function not implemented)\n"),
+            std::string::npos)
+      << t.body;
+  EXPECT_NE(t.body.find("access     pinhole  nic            12         3  \n"), std::string::npos)
+      << t.body;
+  EXPECT_NE(t.body.find("access     meter    software        0         0  not tried yet"),
+            std::string::npos)
+      << t.body;
+  auto j = stats_command(&s, {"--json"});
+  EXPECT_NE(j.body.find("\"offload\":[{\"leg\":\"access\",\"rule_kind\":\"deny\",\"path\":"
+                        "\"software\",\"tried\":true,\"rules\":0,\"cap_hits\":0,\"reason\":"
+                        "\"rte_flow_create: refused (Function not implemented)\"},"
+                        "{\"leg\":\"access\",\"rule_kind\":\"pinhole\",\"path\":\"nic\","
+                        "\"tried\":true,\"rules\":12,\"cap_hits\":3,\"reason\":\"\"},"),
+            std::string::npos)
+      << j.body;
+}
+
 TEST(StatsCommand, WithoutADataplaneSaysSo) {
   auto t = stats_command(nullptr, {});
   ASSERT_TRUE(t.ok);

@@ -48,12 +48,14 @@ TEST(DataplaneMetrics, TrustClassesAndBansFollowTheRules) {
   s.trust_classes = {"untrusted", "registered", "carrier"};
   s.class_sources[1] = 12;
   s.deny_entries = 3;
-  s.offload.push_back({"access", "deny", false, true, "rte_flow_create: not supported"});
+  s.offload.push_back({"access", "deny", false, true, "rte_flow_create: not supported", 0, 0});
+  s.offload.push_back({"access", "pinhole", true, true, "", 12, 3});
   auto families = dataplane_metric_families(s);
   auto problems = check_metric_names(families);
   EXPECT_TRUE(problems.empty()) << problems.front();
   double punted_registered = -1, policed_untrusted = -1, deny = -1;
-  size_t class_samples = 0, offload_samples = 0;
+  size_t class_samples = 0, offload_samples = 0, refused_samples = 0;
+  double pinhole_rules = -1, cap_hits = -1;
   std::map<std::string, double> population;
   for (const auto& f : families) {
     for (const auto& m : f.metric) {
@@ -68,9 +70,20 @@ TEST(DataplaneMetrics, TrustClassesAndBansFollowTheRules) {
       if (f.name == "sbc_dataplane_trust_class_sources")
         population[m.label[0].value] = m.gauge.value;
       if (f.name == "sbc_dataplane_offload_active") {
-        EXPECT_EQ(m.label[1].value, "deny");
-        EXPECT_EQ(m.gauge.value, 0);
+        EXPECT_EQ(m.gauge.value, m.label[1].value == "pinhole" ? 1 : 0);
         ++offload_samples;
+      }
+      if (f.name == "sbc_dataplane_offload_rules" && m.label[1].value == "pinhole")
+        pinhole_rules = m.gauge.value;
+      if (f.name == "sbc_dataplane_offload_cap_hits_total" && m.label[1].value == "pinhole")
+        cap_hits = m.counter.value;
+      if (f.name == "sbc_dataplane_offload_refused") {
+        // Only the refused kind, with the PMD's reason.
+        ASSERT_EQ(m.label.size(), 3u);
+        EXPECT_EQ(m.label[1].value, "deny");
+        EXPECT_EQ(m.label[2].name, "reason");
+        EXPECT_EQ(m.label[2].value, "rte_flow_create: not supported");
+        ++refused_samples;
       }
     }
   }
@@ -78,7 +91,10 @@ TEST(DataplaneMetrics, TrustClassesAndBansFollowTheRules) {
   EXPECT_EQ(punted_registered, 7);
   EXPECT_EQ(policed_untrusted, 40);
   EXPECT_EQ(deny, 3);
-  EXPECT_EQ(offload_samples, 1u);
+  EXPECT_EQ(offload_samples, 2u);
+  EXPECT_EQ(refused_samples, 1u);
+  EXPECT_EQ(pinhole_rules, 12);
+  EXPECT_EQ(cap_hits, 3);
   // Every class has its population, zero or not.
   EXPECT_EQ(population,
             (std::map<std::string, double>{{"untrusted", 0}, {"registered", 12}, {"carrier", 0}}));

@@ -3,7 +3,10 @@ ICMP and SIP to the SBC cross the dataplane into the exception TAPs and are
 answered exactly once; RTP from a phone reaches a carrier with the SBC's
 addresses, is latched back, and stops after the session closes. Media
 sessions are opened with the `sbcctl media open` test hook until the B2BUA
-opens them from SDP. Runs once with af_xdp ports and once with af_packet."""
+opens them from SDP. NIC offload is offered and refused by these PMDs (no
+rte_flow, no rte_mtr): the states and log lines say so per leg and rule kind,
+and media still flows in software. Runs once with af_xdp ports and once with
+af_packet."""
 
 import json
 import os
@@ -95,7 +98,9 @@ class DataplaneInLab(labkit.SharedLab):
                            text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
-    def test_rtp_is_relayed_latched_back_and_stops_after_close(self):
+    def open_phone_to_carrier(self):
+        """A session phone 198.18.1.11:4000 <-> carrier 198.18.2.10:6000, after
+        both pinged the SBC; returns (session id, access port, core port)."""
         # The carrier's and the phone's MACs reach the kernel's neighbour table
         # through the exception path, as signalling would.
         self.assertTrue(self.lab.ping("carA", "198.18.2.1"))
@@ -106,8 +111,11 @@ class DataplaneInLab(labkit.SharedLab):
         m = re.search(r"session (\d+)\nstream 0 a=198\.18\.1\.1:(\d+) b=198\.18\.2\.1:(\d+)",
                       r.stdout)
         self.assertIsNotNone(m, r.stdout)
-        sid, a_port, b_port = m.group(1), int(m.group(2)), int(m.group(3))
         time.sleep(0.5)  # housekeeping publishes the kernel's neighbours (every 200 ms)
+        return m.group(1), int(m.group(2)), int(m.group(3))
+
+    def test_rtp_is_relayed_latched_back_and_stops_after_close(self):
+        sid, a_port, b_port = self.open_phone_to_carrier()
 
         got, phone = self.echo_and_send("carA", ("198.18.2.10", 6000), "phones",
                                         ("198.18.1.11", 4000, "198.18.1.1", a_port, 10, 3), 10)
@@ -139,6 +147,66 @@ class DataplaneInLab(labkit.SharedLab):
         lbl = '{leg="access",reason="no_flow"}'
         self.assertEqual(metric(after, "sbc_dataplane_dropped_packets_total", lbl) -
                          metric(before, "sbc_dataplane_dropped_packets_total", lbl), 5)
+
+    def offload(self):
+        r = self.sbcd.ctl("stats", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return {(o["leg"], o["rule_kind"]): o for o in json.loads(r.stdout)["offload"]}
+
+    def test_nic_offload_falls_back_per_kind_with_the_pmds_reason_and_media_flows(self):
+        # The policy's filters were applied at start: the punt meter was
+        # offered to both ports and refused (no rte_mtr in these PMDs).
+        pmd = f"net_{self.driver}"
+        states = self.offload()
+        self.assertEqual(sorted(states), [(leg, kind) for leg in ("access", "core")
+                                          for kind in ("deny", "meter", "pinhole")])
+        for leg in ("access", "core"):
+            meter = states[(leg, "meter")]
+            self.assertEqual((meter["path"], meter["tried"]), ("software", True), meter)
+            self.assertEqual(meter["reason"], f"not supported by {pmd}: rte_mtr_capabilities_get: "
+                             "Function not implemented (Function not implemented)")
+            self.assertFalse(states[(leg, "pinhole")]["tried"])  # no media yet
+
+        sid, a_port, _ = self.open_phone_to_carrier()
+        # Latching makes both remotes exact: each pinhole is offered to its
+        # port, refused, and the software relay carries every packet.
+        got, phone = self.echo_and_send("carA", ("198.18.2.10", 6000), "phones",
+                                        ("198.18.1.11", 4000, "198.18.1.1", a_port, 10, 3), 10)
+        self.assertEqual((got["received"], phone["replies"]), (10, 10),
+                         str((got, phone)) + self.sbcd.ctl("stats").stdout)
+        states = self.offload()
+        for leg in ("access", "core"):
+            ph = states[(leg, "pinhole")]
+            self.assertEqual((ph["path"], ph["tried"], ph["rules"]), ("software", True, 0), ph)
+            self.assertEqual(ph["reason"], f"not supported by {pmd}: rte_flow_create: "
+                             "Function not implemented (Function not implemented)")
+        # Refused once, not tried again: the next packets flow as before.
+        got, phone = self.echo_and_send("carA", ("198.18.2.10", 6000), "phones",
+                                        ("198.18.1.11", 4000, "198.18.1.1", a_port, 10, 3), 10)
+        self.assertEqual((got["received"], phone["replies"]), (10, 10),
+                         str((got, phone)) + self.sbcd.ctl("stats").stdout)
+
+        deadline = time.monotonic() + 5  # logged at the next housekeeping pass
+        while True:
+            log = self.sbcd.log_text()
+            found = [re.search(rf"offload_fallback.*leg={leg}.*rule_kind={kind}.*not supported "
+                               rf"by {pmd}", log) for leg in ("access", "core")
+                     for kind in ("pinhole", "meter")]
+            if all(found) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertTrue(all(found), log)
+        text = self.sbcd.metrics()
+        self.assertEqual(metric(text, "sbc_dataplane_offload_active",
+                                '{leg="access",rule_kind="pinhole"}'), 0)
+        self.assertEqual(metric(text, "sbc_dataplane_offload_refused",
+                                '{leg="core",rule_kind="meter",reason="not supported by '
+                                f'{pmd}: rte_mtr_capabilities_get: Function not implemented '
+                                '(Function not implemented)"}'), 1)
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.sbcd.ctl("media", "close", sid).returncode, 0)
 
     def test_phone_behind_nat_is_latched_and_reached_through_the_nat(self):
         self.assertTrue(self.lab.ping("carA", "198.18.2.1"))

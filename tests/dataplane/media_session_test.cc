@@ -24,8 +24,7 @@ class MediaSessions : public testing::Test {
   void start(const TwoLegHarness::Options& o) {
     h_ = std::make_unique<TwoLegHarness>(o);
     ASSERT_TRUE(h_->ok()) << h_->error();
-    ASSERT_TRUE(h_->dp().set_neighbour(kAccess, Ipv4Address{phone_ip()}, kPhoneMac).ok());
-    ASSERT_TRUE(h_->dp().set_neighbour(kCore, Ipv4Address{carrier_ip()}, kCarrierMac).ok());
+    ASSERT_TRUE(h_->add_host_neighbours().ok());
   }
   void TearDown() override {
     if (!h_ || !h_->ok()) return;
@@ -33,15 +32,7 @@ class MediaSessions : public testing::Test {
     EXPECT_EQ(h_->mbufs_in_use(), 0u) << "mbuf leak";
   }
   Bytes phone_rtp(uint16_t sbc_port, uint16_t seq = 1, uint16_t src_port = 4000) {
-    UdpFrame f;
-    f.dst_mac = h_->port_mac(kAccess);
-    f.src_mac = kPhoneMac;
-    f.src_ip = phone_ip();
-    f.dst_ip = access_ip();
-    f.src_port = src_port;
-    f.dst_port = sbc_port;
-    f.payload = rtp_payload(seq);
-    return f.build();
+    return h_->rtp_from_phone(sbc_port, seq, src_port);
   }
   std::vector<DataplaneEvent> wait_events(EventType type, std::chrono::seconds bound) {
     std::vector<DataplaneEvent> got;

@@ -42,15 +42,7 @@ class Relay : public testing::Test {
 
   // A frame from the phone to the SBC's access port.
   UdpFrame from_phone(uint16_t sbc_port, uint16_t seq = 1, uint16_t src_port = 4000) {
-    UdpFrame f;
-    f.dst_mac = h_->port_mac(kAccess);
-    f.src_mac = kPhoneMac;
-    f.src_ip = phone_ip();
-    f.dst_ip = access_ip();
-    f.src_port = src_port;
-    f.dst_port = sbc_port;
-    f.payload = rtp_payload(seq);
-    return f;
+    return h_->rtp_frame_from_phone(sbc_port, seq, src_port);
   }
   UdpFrame from_carrier(uint16_t sbc_port, uint16_t seq = 1) {
     UdpFrame f;

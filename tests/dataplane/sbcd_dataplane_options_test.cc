@@ -26,6 +26,20 @@ TEST(SbcdDataplaneOptions, EalAndMediaTimeouts) {
   EXPECT_FALSE(controlplane::parse_sbcd_options({"--policy", "p", "--eal"}).ok());
 }
 
+TEST(SbcdDataplaneOptions, OffloadPinholeRuleCap) {
+  auto def = controlplane::parse_sbcd_options({"--policy", "p"});
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(def->offload_pinhole_rules, 4096u);
+  auto o = controlplane::parse_sbcd_options({"--policy", "p", "--offload-pinhole-rules", "0"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->offload_pinhole_rules, 0u);
+  EXPECT_FALSE(
+      controlplane::parse_sbcd_options({"--policy", "p", "--offload-pinhole-rules", "-1"}).ok());
+  EXPECT_FALSE(
+      controlplane::parse_sbcd_options({"--policy", "p", "--offload-pinhole-rules", "many"}).ok());
+  EXPECT_FALSE(controlplane::parse_sbcd_options({"--policy", "p", "--offload-pinhole-rules"}).ok());
+}
+
 TEST(SbcdDataplaneOptions, PciPortsAreAllowListedElseNoPci) {
   auto base = dataplane::split_eal_args("-l 0-1  --no-huge");
   ASSERT_EQ(base.size(), 3u);

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "tests/dataplane/test_hosts.h"
+
 namespace sbc::dataplane::test {
 namespace {
 std::atomic<unsigned> g_harness{0};
@@ -98,6 +100,24 @@ Mac TwoLegHarness::port_mac(unsigned leg) const {
   Mac m;
   std::memcpy(m.data(), dp_->leg(leg).mac.addr_bytes, 6);
   return m;
+}
+
+Status TwoLegHarness::add_host_neighbours() {
+  if (auto s = dp_->set_neighbour(kAccess, Ipv4Address{phone_ip()}, kPhoneMac); !s) return s;
+  return dp_->set_neighbour(kCore, Ipv4Address{carrier_ip()}, kCarrierMac);
+}
+
+UdpFrame TwoLegHarness::rtp_frame_from_phone(uint16_t sbc_port, uint16_t seq,
+                                             uint16_t src_port) const {
+  UdpFrame f;
+  f.dst_mac = port_mac(kAccess);
+  f.src_mac = kPhoneMac;
+  f.src_ip = phone_ip();
+  f.dst_ip = access_ip();
+  f.src_port = src_port;
+  f.dst_port = sbc_port;
+  f.payload = rtp_payload(seq);
+  return f;
 }
 
 static rte_mbuf* to_mbuf(rte_mempool* pool, const Bytes& frame) {

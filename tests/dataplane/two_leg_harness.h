@@ -42,6 +42,15 @@ class TwoLegHarness {
   DpdkDataplane& dp() { return *dp_; }
 
   Mac port_mac(unsigned leg) const;
+  // Publishes the phone's and the carrier's MACs (test_hosts.h) as next hops,
+  // as the kernel would after their signalling.
+  Status add_host_neighbours();
+  // An RTP frame from the phone (phone_ip():src_port) to the SBC's access
+  // address at sbc_port: to adjust, or built.
+  UdpFrame rtp_frame_from_phone(uint16_t sbc_port, uint16_t seq, uint16_t src_port = 4000) const;
+  Bytes rtp_from_phone(uint16_t sbc_port, uint16_t seq, uint16_t src_port = 4000) const {
+    return rtp_frame_from_phone(sbc_port, seq, src_port).build();
+  }
   void inject(unsigned leg, const Bytes& frame, unsigned queue = 0);
   void inject_from_kernel(unsigned leg, const Bytes& frame);
   void poll(unsigned rounds = 1);

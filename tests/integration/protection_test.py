@@ -169,7 +169,13 @@ class ProtectionOnTheDataplane(labkit.SharedLab, unittest.TestCase):
         # and the software deny stage enforces the ban (below).
         self.assertEqual(metric_sum(self.sbcd.metrics(), "sbc_dataplane_offload_active",
                                     leg="access", rule_kind="deny"), 0)
-        self.assertRegex(self.sbcd.log_text(), r"offload_fallback.*access.*rte_flow_create")
+        # Logged by the next housekeeping pass (every 200 ms).
+        deadline = time.monotonic() + 5
+        while (not re.search(r"offload_fallback.*access.*rule_kind=deny.*rte_flow_create",
+                             self.sbcd.log_text()) and time.monotonic() < deadline):
+            time.sleep(0.1)
+        self.assertRegex(self.sbcd.log_text(),
+                         r"offload_fallback.*access.*rule_kind=deny.*rte_flow_create")
         before = drops(self.sbcd, "denied")
         self.assertFalse(self.ping(BANNED))
         self.assertEqual(send_sip(self.lab, "phones", BANNED, 5092, 5, gap=0.05), 0)
