@@ -28,6 +28,7 @@ import os
 import queue
 import random
 import re
+import select
 import socket
 import ssl
 import struct
@@ -156,6 +157,14 @@ def stream_messages(data):
             return out, data
         out.append(data[:total])
         data = data[total:]
+
+
+class _Stream:
+    """A TCP or TLS connection and the lock its reads and writes take."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.lock = threading.Lock()
 
 
 # --- SIP messages --------------------------------------------------------------
@@ -418,10 +427,11 @@ class UserAgent:
                 self.sock.sendto(data, dest)
                 return
             with self._conns_lock:
-                conn = self._conns.get(dest)
-            if conn is None:
-                conn = self._connect(dest)
-            conn.sendall(data)
+                stream = self._conns.get(dest)
+            if stream is None:
+                stream = self._connect(dest)
+            with stream.lock:
+                stream.conn.sendall(data)
         except OSError:
             pass  # an unreachable network or a closed connection is seen as no answer
 
@@ -432,15 +442,16 @@ class UserAgent:
         raw.bind((self.ip, 0))
         raw.connect(dest)
         conn = self._client_tls.wrap_socket(raw) if self.transport == "tls" else raw
-        self._serve(conn, dest)
-        return conn
+        return self._serve(conn, dest)
 
     def _serve(self, conn, peer):
+        stream = _Stream(conn)
         with self._conns_lock:
-            self._conns[peer] = conn
-        th = threading.Thread(target=self._read_stream, args=(conn, peer), daemon=True)
+            self._conns[peer] = stream
+        th = threading.Thread(target=self._read_stream, args=(stream, peer), daemon=True)
         th.start()
         self._threads.append(th)
+        return stream
 
     def _accept_loop(self):
         while not self._stop.is_set():
@@ -459,13 +470,31 @@ class UserAgent:
                 continue
             self._serve(conn, peer)
 
-    def _read_stream(self, conn, peer):
-        buf = b""
-        conn.settimeout(0.2)
+    def _read_stream(self, stream, peer):
+        # One TLS connection must not be read and written at the same time
+        # from two threads (OpenSSL's SSL object is not thread-safe): wait
+        # for data without the lock, read with it; send_raw writes with it.
+        conn, buf = stream.conn, b""
         while not self._stop.is_set():
+            pending = self.transport == "tls" and conn.pending()
+            if not pending:
+                try:
+                    readable, _, _ = select.select([conn], [], [], 0.2)
+                except (OSError, ValueError):
+                    break
+                if not readable:
+                    continue
             try:
-                chunk = conn.recv(65536)
-            except socket.timeout:
+                with stream.lock:
+                    # Readable may be TLS records with no data in them (a
+                    # TLS 1.3 session ticket): wait briefly, not holding
+                    # the lock against a send for long.
+                    conn.settimeout(0.05)
+                    try:
+                        chunk = conn.recv(65536)
+                    finally:
+                        conn.settimeout(5)
+            except (socket.timeout, ssl.SSLWantReadError):
                 continue
             except (OSError, ssl.SSLError):
                 break
@@ -475,7 +504,7 @@ class UserAgent:
             for data in msgs:
                 self._dispatch(data, peer)
         with self._conns_lock:
-            if self._conns.get(peer) is conn:
+            if self._conns.get(peer) is stream:
                 del self._conns[peer]
         with contextlib.suppress(OSError):
             conn.close()

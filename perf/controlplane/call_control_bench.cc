@@ -89,12 +89,18 @@ struct HandleSignalling : CallSignalling {
   SipHandle last_b = 0;
   uint64_t answers = 0;
   void provisional_a(SipHandle, int, std::string_view) override {}
+  // The cycle measured has no 100rel: reliable provisionals are never asked for.
+  Result<SipHandle> reliable_provisional_a(SipHandle, int, std::string_view) override {
+    return ++next;
+  }
+  void answer_prack(SipHandle, int, std::string_view) override {}
   void answer_a(SipHandle, std::string_view) override { ++answers; }
   void reject_a(SipHandle, const FinalAnswer&) override {}
   void challenge_a(SipHandle) override {}
   Result<SipHandle> invite_b(const OutgoingInvite&) override { return last_b = ++next; }
   void cancel_b(SipHandle) override {}
   void ack_b(SipHandle, std::string_view) override {}
+  Result<SipHandle> prack_b(SipHandle, uint32_t, std::string_view) override { return ++next; }
   void bye(SipHandle) override {}
   Result<SipHandle> send_offer(SipHandle, OfferMethod, std::string_view) override { return ++next; }
   void ack_offer(SipHandle, std::string_view) override {}

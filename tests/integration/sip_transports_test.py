@@ -180,7 +180,8 @@ class SipTransports(labkit.SharedLab, unittest.TestCase):
         r = rtp_actor.two_way_call(pbx, rogue, ACCESS_TLS, "1002", packets=5, answer_timeout=12)
         self.assertFalse(r["ok"], r)
         self.assertNotEqual(r.get("status"), 200, r)
-        self.assertIsNotNone(r.get("status"), f"the caller got no answer at all: {r}")
+        self.assertIsNotNone(r.get("status"),
+                             f"the caller got no answer at all: {r}\n{sbcd.log_text()[-3000:]}")
         self.assertEqual(r.get("why"), f"caller got {r.get('status')}", r)
         rogue.close()
         # The same carrier with the lab CA's certificate is accepted.
